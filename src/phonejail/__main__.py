@@ -1,0 +1,3 @@
+from phonejail.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""A persona's call as a finite Markov chain: the caller semantics of DESIGN.md section 2.
+
+This module is the only place that says what a caller does at each kind of
+node. The rules use it for "is there any path" questions, the exact analysis
+propagates probability over it, and the Monte-Carlo engine samples it, so all
+three share one reading of the contract.
+
+A chain state is (node, facts given so far, consecutive failures). The step
+count and "human reached" are not part of it: they are tracked by the engines,
+because they only grow. Visiting a state has fixed effects (`Visit`: a step or
+not, prompt seconds, identity prompts, repeats, a human answered, a transfer),
+and leads to other states or to an outcome with known probabilities.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from phonejail.model.tree import (
+    Agent,
+    Ask,
+    Branch,
+    Callback,
+    Hangup,
+    Menu,
+    Node,
+    Persona,
+    Say,
+    SelfService,
+    Tree,
+)
+
+OUTCOMES = ("resolved", "unresolved", "callback", "dead_end", "abandoned")
+"""Every way a call ends. `abandoned` comes from patience, which the engines apply."""
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    node: str
+    given: frozenset[str]
+    fails: int
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What one visit to a state's node does to the call's counters."""
+
+    step: bool
+    seconds: int
+    prompts: int
+    repeats: int
+    human: bool
+    transfers: int
+    wait_seconds: int = 0
+    gives: frozenset[str] = frozenset()
+
+
+Target = State | str
+"""The next state, or an outcome name."""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The reachable states of one persona's call, in breadth-first order from the start."""
+
+    persona: Persona
+    states: tuple[State, ...]
+    visits: tuple[Visit, ...]
+    moves: tuple[tuple[tuple[float, Target], ...], ...]
+    parent: tuple[int, ...]
+    """Index of the state through which each state was first reached (-1 for the start)."""
+
+    def index(self) -> dict[State, int]:
+        return {state: i for i, state in enumerate(self.states)}
+
+    def path(self, i: int) -> list[State]:
+        """A shortest path (in moves) from the start to state `i`."""
+        path = [self.states[i]]
+        while self.parent[i] >= 0:
+            i = self.parent[i]
+            path.append(self.states[i])
+        return path[::-1]
+
+    def reaches_human(self) -> bool:
+        return any(v.human for v in self.visits)
+
+
+def _visit(node: Node, state: State) -> Visit:
+    if isinstance(node, Ask):
+        return Visit(step=True, seconds=node.seconds, prompts=1,
+                     repeats=int(node.fact in state.given), human=False, transfers=0)
+    if isinstance(node, Agent):
+        return Visit(step=False, seconds=0, prompts=len(node.asks),
+                     repeats=sum(f in state.given for f in node.asks), human=True,
+                     transfers=0, wait_seconds=node.wait_seconds, gives=frozenset(node.asks))
+    return Visit(step=node.takes_step, seconds=node.seconds if node.takes_step else 0,
+                 prompts=0, repeats=0, human=False, transfers=0)
+
+
+def _to(target: str | None, given: frozenset[str], fails: int) -> Target:
+    return "dead_end" if target is None else State(target, given, fails)
+
+
+def _failure(node: Menu | Ask, state: State) -> Target:
+    """A wrong key or a failed ask: retry while the count allows, then `fail` (count reset)."""
+    fails = state.fails + 1
+    if fails <= node.retries:
+        again = node.invalid if isinstance(node, Menu) else node.id
+        return _to(again, state.given, fails)
+    return _to(node.fail, state.given, 0)
+
+
+def moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, Target]]:
+    """Where a visit to `state` leads, with probabilities (some may be zero)."""
+    node = tree.nodes[state.node]
+    given, intent, e = state.given, persona.intent, persona.mistakes
+    if isinstance(node, Say):
+        yield 1.0, _to(node.next, given, state.fails)
+    elif isinstance(node, Menu):
+        serving = [o for o in node.options if intent in o.serves]
+        if serving:
+            for option in serving:
+                yield (1.0 - e) / len(serving), _to(option.to, given, 0)
+            yield e, _failure(node, state)
+        else:
+            zero = node.option("0")
+            z = persona.zero_out
+            yield z, _to(zero.to, given, 0) if zero else _failure(node, state)
+            for option in node.options:
+                yield (1.0 - z) / len(node.options), _to(option.to, given, 0)
+    elif isinstance(node, Ask):
+        known = node.fact in persona.knows
+        yield (1.0 - e) if known else 0.0, _to(node.ok, given | {node.fact}, 0)
+        yield e if known else 1.0, _failure(node, state)
+    elif isinstance(node, Branch):
+        remaining = 1.0
+        for case in node.cases:
+            if case.test == "chance":
+                p = float(case.value)
+                yield remaining * p, _to(case.to, given, state.fails)
+                remaining *= 1.0 - p
+            elif ((case.test == "knows" and case.value in persona.knows)
+                  or (case.test == "given" and case.value in given)
+                  or (case.test == "intent" and case.value == intent)):
+                yield remaining, _to(case.to, given, state.fails)
+                return
+        yield remaining, _to(node.else_, given, state.fails)
+    elif isinstance(node, SelfService):
+        settles = intent in node.resolves
+        if settles:
+            yield node.success, "resolved"
+        rest = 1.0 - node.success if settles else 1.0
+        yield rest, "unresolved" if node.next is None else State(node.next, given, state.fails)
+    elif isinstance(node, Agent):
+        if node.resolves_intent(intent):
+            yield 1.0, "resolved"
+        elif node.transfer is None:
+            yield 1.0, "unresolved"
+        else:
+            yield 1.0, State(node.transfer, given | frozenset(node.asks), 0)
+    elif isinstance(node, Callback):
+        yield 1.0, "callback"
+    elif isinstance(node, Hangup):
+        yield 1.0, "dead_end"
+    else:  # pragma: no cover - the loader only builds the kinds above
+        raise TypeError(f"unknown node kind {node.kind!r}")
+
+
+def compile_chain(tree: Tree, persona: Persona) -> Chain:
+    """Every state `persona` can reach from the start, breadth first, with merged moves."""
+    start = State(tree.start, frozenset(), 0)
+    index = {start: 0}
+    states, visits, all_moves, parent = [start], [], [], [-1]
+    queue = deque([start])
+    while queue:
+        state = queue.popleft()
+        node = tree.nodes[state.node]
+        visit = _visit(node, state)
+        if isinstance(node, Agent) and not node.resolves_intent(persona.intent) \
+                and node.transfer is not None:
+            visit = replace(visit, transfers=1)
+        merged: dict[Target, float] = {}
+        for p, target in moves(tree, persona, state):
+            if p > 0.0:
+                merged[target] = merged.get(target, 0.0) + p
+        for target in merged:
+            if isinstance(target, State) and target not in index:
+                index[target] = len(states)
+                states.append(target)
+                parent.append(index[state])
+                queue.append(target)
+        visits.append(visit)
+        all_moves.append(tuple((p, t) for t, p in merged.items()))
+    return Chain(persona, tuple(states), tuple(visits), tuple(all_moves), tuple(parent))
+
+
+def states_that_end(chain: Chain) -> set[int]:
+    """Indices of states from which some path ends the call (any outcome but patience)."""
+    index = chain.index()
+    callers_of: list[list[int]] = [[] for _ in chain.states]
+    ending: list[int] = []
+    for i, options in enumerate(chain.moves):
+        for _, target in options:
+            if isinstance(target, State):
+                callers_of[index[target]].append(i)
+            else:
+                ending.append(i)
+    seen = set(ending)
+    queue = deque(ending)
+    while queue:
+        for before in callers_of[queue.popleft()]:
+            if before not in seen:
+                seen.add(before)
+                queue.append(before)
+    return seen

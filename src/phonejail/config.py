@@ -1,0 +1,145 @@
+"""Configuration: `[tool.phonejail]` in the nearest pyproject.toml, or a file given with --config.
+
+```toml
+[tool.phonejail]
+select = ["PJ"]              # codes or prefixes: "PJ1" is every trap rule
+ignore = ["PJ206"]
+fail-on = "error"            # error | warning | never
+max-menu-options = 5         # PJ203
+max-steps-to-human = 5       # PJ204
+max-prompt-seconds = 30      # PJ206
+```
+
+A bad configuration raises `ConfigError`, which the CLI turns into exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from phonejail.model.build import did_you_mean
+from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FAIL_ON = ("error", "warning", "never")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ("PJ",)
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    options: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType({o.name: o.default for o in OPTIONS.values()})
+    )
+    source: str | None = None
+    """Where the configuration was read, for messages; None for the defaults."""
+
+    def enabled(self, code: str) -> bool:
+        """Format rules are always on; others must match a select prefix and no ignore prefix."""
+        if code in FORMAT_CODES:
+            return True
+        return code.startswith(self.select) and not code.startswith(self.ignore or ("\0",))
+
+    def with_overrides(self, select: Sequence[str] | None = None,
+                       ignore: Sequence[str] | None = None,
+                       fail_on: str | None = None) -> Config:
+        """Command-line values replace the file's."""
+        changes: dict[str, Any] = {}
+        if select:
+            changes["select"] = validate_codes(select, "--select")
+        if ignore:
+            changes["ignore"] = validate_codes(ignore, "--ignore")
+        if fail_on:
+            changes["fail_on"] = fail_on
+        return replace(self, **changes)
+
+
+def validate_codes(codes: Sequence[str], where: str) -> tuple[str, ...]:
+    """Each entry must be a code or a prefix of one ("PJ", "PJ1", "PJ101")."""
+    result = []
+    for raw in codes:
+        for code in (c.strip().upper() for c in str(raw).split(",")):
+            if not code:
+                continue
+            if not any(known.startswith(code) for known in RULES):
+                raise ConfigError(f"{where}: '{code}' matches no rule{did_you_mean(code, RULES)}; "
+                                  "use a code such as PJ103 or a prefix such as PJ1")
+            result.append(code)
+    return tuple(result)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a [tool.phonejail] table."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "tool.phonejail" in _read_text(candidate):
+            return candidate
+    return None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+
+
+def load_config(path: Path | None = None, search_from: Path | None = None) -> Config:
+    """Read `path` (a pyproject.toml or a phonejail TOML file), or find the nearest one."""
+    explicit = path is not None
+    if path is None:
+        path = find_pyproject(search_from or Path.cwd())
+        if path is None:
+            return Config()
+    if explicit and not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    try:
+        data = tomllib.loads(_read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    table = data.get("tool", {}).get("phonejail") if path.name == "pyproject.toml" else data
+    if table is None:
+        if explicit:
+            raise ConfigError(f"{path}: no [tool.phonejail] table")
+        return Config()
+    return parse_table(table, str(path))
+
+
+def parse_table(table: Mapping[str, Any], source: str) -> Config:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{source}: [tool.phonejail] must be a table")
+    allowed = ("select", "ignore", "fail-on", *OPTIONS)
+    options = {o.name: o.default for o in OPTIONS.values()}
+    config: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"{source}: [tool.phonejail] {key}"
+        if key not in allowed:
+            raise ConfigError(f"{source}: unknown key '{key}' in [tool.phonejail]"
+                              f"{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}")
+        if key in ("select", "ignore"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: expected a list of codes, e.g. [\"PJ1\", \"PJ202\"]")
+            config[key] = validate_codes(value, where)
+        elif key == "fail-on":
+            if value not in FAIL_ON:
+                raise ConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}")
+            config["fail_on"] = value
+        else:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{where}: expected a whole number >= 0")
+            options[key] = value
+    return Config(options=MappingProxyType(options), source=source, **config)

@@ -1,0 +1,86 @@
+"""The check engine: find tree files, load them, run the enabled rules, stamp findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from phonejail.config import Config
+from phonejail.findings import Finding, Problem, Severity
+from phonejail.model import Loaded, load_file
+from phonejail.model.tree import Tree
+from phonejail.rules import RULES, Context
+
+TREE_SUFFIXES = (".yaml", ".yml")
+
+
+class MissingPath(Exception):
+    """A path given on the command line does not exist."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    files: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    def count(self, severity: Severity) -> int:
+        return sum(f.severity is severity for f in self.findings)
+
+    def fails(self, fail_on: str) -> bool:
+        """True if some finding is at or above `fail_on` (error, warning or never)."""
+        if fail_on == "never":
+            return False
+        floor = Severity(fail_on).rank
+        return any(f.severity.rank >= floor for f in self.findings)
+
+
+def collect(paths: Iterable[str | Path]) -> list[str]:
+    """Files named, and *.yaml/*.yml files under folders named, sorted within each folder."""
+    files: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(str(p) for p in sorted(path.rglob("*"))
+                         if p.suffix in TREE_SUFFIXES and p.is_file())
+        elif path.exists():
+            files.append(str(path))
+        else:
+            raise MissingPath(str(raw))
+    return list(dict.fromkeys(files))
+
+
+def stamp(path: str, problems: Iterable[Problem], config: Config) -> list[Finding]:
+    """Turn rule problems into findings: add the path, the rule's name and its severity."""
+    return [
+        Finding(path, p.line, p.column, p.code, RULES[p.code].NAME, RULES[p.code].SEVERITY,
+                p.message, p.node)
+        for p in problems
+        if config.enabled(p.code)
+    ]
+
+
+def lint_tree(tree: Tree, config: Config) -> list[Problem]:
+    """Run every enabled graph rule on a tree that loaded."""
+    ctx = Context(tree, config.options)
+    problems: list[Problem] = []
+    for code, rule in RULES.items():
+        if rule.check is not None and config.enabled(code):
+            problems.extend(rule.check(ctx))
+    return problems
+
+
+def check_loaded(loaded: Loaded, config: Config) -> list[Finding]:
+    problems = list(loaded.problems)
+    if loaded.tree is not None:
+        problems.extend(lint_tree(loaded.tree, config))
+    return sorted(stamp(loaded.path, problems, config))
+
+
+def check_paths(paths: Sequence[str | Path], config: Config) -> CheckResult:
+    """Check every tree file under `paths`. Raises MissingPath for a path that does not exist."""
+    files = collect(paths)
+    findings: list[Finding] = []
+    for path in files:
+        findings.extend(check_loaded(load_file(path), config))
+    return CheckResult(tuple(files), tuple(sorted(findings)))

@@ -1,0 +1,440 @@
+"""Turn a located YAML document into a `Tree`, reporting every schema and reference error.
+
+Validation is driven by the tables in `spec.py`. YAML 1.1 reads `no`, `on` and
+`yes` as booleans and `012` as octal; where phonejail expects text, numbers are
+taken as written (`key: 1` is the string "1") and booleans are refused with a
+hint to quote them, so a Norway-style surprise never reaches the analysis.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from phonejail.findings import Problem
+from phonejail.model import spec
+from phonejail.model.tree import (
+    DTMF_KEYS,
+    KINDS,
+    NODE_CLASSES,
+    Case,
+    Fact,
+    Loc,
+    Node,
+    Option,
+    Persona,
+    Tree,
+)
+from phonejail.model.yamlread import YMap, YNode, YScalar, YSeq
+
+_TAG = "tag:yaml.org,2002:"
+_WHOLE = re.compile(r"[+]?[0-9][0-9_]*")
+_MISSING = object()
+
+
+def did_you_mean(word: str, choices: object) -> str:
+    """' (did you mean 'next'?)' for a close match among `choices`, else ''."""
+    match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _describe(node: YNode) -> str:
+    if isinstance(node, YMap):
+        return "a mapping"
+    if isinstance(node, YSeq):
+        return "a list"
+    kind = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+    return {"null": "nothing", "bool": f"the boolean '{node.value}'"}.get(
+        kind, f"'{node.value}'"
+    )
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.intents: tuple[str, ...] = ()
+        self.facts: tuple[str, ...] = ()
+        self.node_ids: tuple[str, ...] = ()
+
+    # -- reporting -----------------------------------------------------------------
+    def error(self, at: YNode | Loc, message: str, code: str = "PJ002",
+              node: str | None = None) -> None:
+        mark = at if isinstance(at, Loc) else at.mark
+        self.problems.append(Problem(code, mark.line, mark.column, message, node))
+
+    # -- scalar readers: each returns the value or _MISSING after reporting ---------------
+    def text(self, value: YNode, where: str) -> Any:
+        if isinstance(value, YScalar):
+            if value.tag == _TAG + "bool" and not value.quoted:
+                self.error(value, f"{where}: YAML reads '{value.value}' as a boolean, not text; "
+                                  f"quote it: \"{value.value}\"")
+                return _MISSING
+            if value.tag == _TAG + "null" and not value.quoted:
+                self.error(value, f"{where}: expected text, found nothing")
+                return _MISSING
+            return value.value
+        self.error(value, f"{where}: expected text, found {_describe(value)}")
+        return _MISSING
+
+    def name(self, value: YNode, where: str) -> Any:
+        result = self.text(value, where)
+        if result is not _MISSING and not result.strip():
+            self.error(value, f"{where}: must not be empty")
+            return _MISSING
+        return result
+
+    def kind(self, value: YNode, where: str) -> Any:
+        return self.text(value, where)  # checked against KINDS before the node is read
+
+    def version(self, value: YNode, where: str) -> Any:
+        if isinstance(value, YScalar) and value.value.strip() == str(spec.FORMAT_VERSION):
+            return spec.FORMAT_VERSION
+        self.error(value, f"{where}: this phonejail reads format version "
+                          f"{spec.FORMAT_VERSION}, found {_describe(value)}")
+        return _MISSING
+
+    def _number(self, value: YNode, where: str, whole: bool) -> Any:
+        if isinstance(value, YScalar) and not value.quoted and value.tag in (
+            _TAG + "int", _TAG + "float"
+        ):
+            raw = value.value.replace("_", "")
+            if whole:
+                if _WHOLE.fullmatch(raw):
+                    return int(raw, 10)
+            else:
+                try:
+                    number = float(raw)
+                except ValueError:
+                    number = math.nan
+                if math.isfinite(number):
+                    return number
+        kind = "a whole number" if whole else "a number"
+        hint = " (YAML reads 1:30 as a base-60 number: write 90)" if ":" in getattr(
+            value, "value", "") else ""
+        self.error(value, f"{where}: expected {kind}, found {_describe(value)}{hint}")
+        return _MISSING
+
+    def whole(self, value: YNode, where: str) -> Any:
+        return self._number(value, where, whole=True)
+
+    def count(self, value: YNode, where: str) -> Any:
+        number = self._number(value, where, whole=True)
+        if number is not _MISSING and number < 1:
+            self.error(value, f"{where}: must be at least 1")
+            return _MISSING
+        return number
+
+    def chance(self, value: YNode, where: str) -> Any:
+        number = self._number(value, where, whole=False)
+        if number is not _MISSING and not 0.0 <= number <= 1.0:
+            self.error(value, f"{where}: a chance lies between 0 and 1, found {number:g}")
+            return _MISSING
+        return number
+
+    def weight(self, value: YNode, where: str) -> Any:
+        number = self._number(value, where, whole=False)
+        if number is not _MISSING and number <= 0:
+            self.error(value, f"{where}: must be greater than 0")
+            return _MISSING
+        return number
+
+    def dtmf(self, value: YNode, where: str) -> Any:
+        key = self.text(value, where)
+        if key is not _MISSING and key not in DTMF_KEYS:
+            self.error(value, f"{where}: a key is one of 0-9, * or #, found '{key}' "
+                              "(quote * and #: '*', '#')")
+            return _MISSING
+        return key
+
+    def _ref(self, value: YNode, where: str, known: tuple[str, ...], what: str,
+             listed_in: str) -> Any:
+        ref = self.text(value, where)
+        if ref is not _MISSING and ref not in known:
+            self.error(value, f"{where}: unknown {what} '{ref}'{did_you_mean(ref, known)}; "
+                              f"{listed_in}", code="PJ004")
+            return _MISSING
+        return ref
+
+    def target(self, value: YNode, where: str) -> Any:
+        return self._ref(value, where, self.node_ids, "node", "targets name a node of `nodes`")
+
+    def intent(self, value: YNode, where: str) -> Any:
+        return self._ref(value, where, self.intents, "intent", "intents are listed in `intents`")
+
+    def fact(self, value: YNode, where: str) -> Any:
+        return self._ref(value, where, self.facts, "fact", "facts are listed in `identity`")
+
+    def _list(self, value: YNode, where: str, item: Callable[[YNode, str], Any],
+              unique: bool = True) -> Any:
+        items = value.items if isinstance(value, YSeq) else None
+        if items is None:
+            self.error(value, f"{where}: expected a list, found {_describe(value)}")
+            return _MISSING
+        result: list[Any] = []
+        for index, element in enumerate(items):
+            got = item(element, f"{where}[{index}]")
+            if got is _MISSING:
+                continue
+            if unique and got in result:
+                self.error(element, f"{where}[{index}]: '{got}' is listed twice")
+                continue
+            result.append(got)
+        return tuple(result)
+
+    def intent_ids(self, value: YNode, where: str) -> Any:
+        result = self._list(value, where, self.name)
+        if result is not _MISSING and not result:
+            self.error(value, f"{where}: list at least one intent (why people call)")
+            return _MISSING
+        return result
+
+    def intent_refs(self, value: YNode, where: str) -> Any:
+        return self._list(value, where, self.intent)
+
+    def fact_refs(self, value: YNode, where: str) -> Any:
+        return self._list(value, where, self.fact)
+
+    # -- mappings ------------------------------------------------------------------------
+    def fields(self, value: YNode, where: str, allowed: Mapping[str, spec.Field],
+               what: str, node: str | None = None,
+               elsewhere: Mapping[str, str] | None = None) -> dict[str, tuple[YNode, YNode]] | None:
+        """Check a mapping's keys against `allowed`; return key -> (key node, value node)."""
+        if not isinstance(value, YMap):
+            self.error(value, f"{where}: {what} is a mapping, found {_describe(value)}", node=node)
+            return None
+        found: dict[str, tuple[YNode, YNode]] = {}
+        for key, item in value.pairs:
+            if not isinstance(key, YScalar):
+                self.error(key, f"{where}: a key must be text, found {_describe(key)}", node=node)
+                continue
+            if key.value not in allowed:
+                owner = (elsewhere or {}).get(key.value)
+                hint = (f" (it belongs to {owner})" if owner
+                        else did_you_mean(key.value, allowed))
+                self.error(key, f"{where}: unknown key '{key.value}' in {what}{hint}; "
+                                f"allowed: {', '.join(allowed)}", node=node)
+                continue
+            found[key.value] = (key, item)
+        for name, field in allowed.items():
+            if field.required and name not in found:
+                self.error(value, f"{where}: {what} needs '{name}' ({field.doc})", node=node)
+        return found
+
+    def read(self, found: dict[str, tuple[YNode, YNode]], allowed: Mapping[str, spec.Field],
+             where: str) -> tuple[dict[str, Any], dict[str, Loc]]:
+        """Read each present field with its type's reader; defaults for the rest."""
+        values: dict[str, Any] = {}
+        locs: dict[str, Loc] = {}
+        for name, field in allowed.items():
+            if name not in found:
+                values[name] = field.default
+                continue
+            key, item = found[name]
+            locs[name] = key.mark
+            if (isinstance(item, YScalar) and item.tag == _TAG + "null" and not item.quoted
+                    and not field.required):
+                values[name] = field.default
+                continue
+            reader = getattr(self, field.type)
+            values[name] = reader(item, f"{where}.{name}")
+        return values, locs
+
+    def identity(self, value: YNode, where: str) -> Any:
+        if not isinstance(value, YMap):
+            self.error(value, f"{where}: expected a mapping of fact ids, found {_describe(value)}")
+            return _MISSING
+        facts: dict[str, Fact] = {}
+        for key, item in value.pairs:
+            fact_id = self.name(key, f"{where} key")
+            if fact_id is _MISSING:
+                continue
+            label = fact_id.replace("_", " ")
+            if not (isinstance(item, YScalar) and item.tag == _TAG + "null"):
+                found = self.fields(item, f"{where}.{fact_id}", spec.FACT, "a fact")
+                if found is not None:
+                    values, _ = self.read(found, spec.FACT, f"{where}.{fact_id}")
+                    if values["label"] not in (None, _MISSING):
+                        label = values["label"]
+            facts[fact_id] = Fact(id=fact_id, label=label, loc=key.mark)
+        return MappingProxyType(facts)
+
+    def options(self, value: YNode, where: str) -> Any:
+        options = self._list(value, where, self._option, unique=False)
+        if options is _MISSING:
+            return options
+        if not options and isinstance(value, YSeq) and not value.items:
+            self.error(value, f"{where}: a menu needs at least one option")
+        seen: dict[str, Option] = {}
+        for option in options:
+            if option.key in seen:
+                self.error(option.loc, f"{where}: key '{option.key}' is used twice in this menu "
+                                       f"(first at line {seen[option.key].loc.line})")
+            seen.setdefault(option.key, option)
+        return options
+
+    def _option(self, value: YNode, where: str) -> Any:
+        found = self.fields(value, where, spec.OPTION, "an option")
+        if found is None:
+            return _MISSING
+        values, locs = self.read(found, spec.OPTION, where)
+        if _MISSING in values.values() or values["key"] is None:
+            return _MISSING
+        return Option(key=values["key"], to=values["to"], serves=values["serves"] or (),
+                      loc=value.mark, locs=MappingProxyType(locs))
+
+    def cases(self, value: YNode, where: str) -> Any:
+        cases = self._list(value, where, self._case, unique=False)
+        if cases is not _MISSING and isinstance(value, YSeq) and not value.items:
+            self.error(value, f"{where}: a branch needs at least one case")
+        return cases
+
+    def _case(self, value: YNode, where: str) -> Any:
+        found = self.fields(value, where, spec.CASE, "a case")
+        if found is None or "when" not in found:
+            return _MISSING
+        key, when = found["when"]
+        conditions = self.fields(when, f"{where}.when", spec.WHEN, "a condition")
+        if conditions is None:
+            return _MISSING
+        if len(conditions) != 1:
+            self.error(when, f"{where}.when: give exactly one of "
+                             f"{', '.join(spec.WHEN)}, found {len(conditions)}")
+            return _MISSING
+        values, _ = self.read(conditions, spec.WHEN, f"{where}.when")
+        (test,) = conditions
+        case_values, locs = self.read(found, {"to": spec.CASE["to"]}, where)
+        if values[test] is _MISSING or case_values["to"] is _MISSING:
+            return _MISSING
+        return Case(test=test, value=values[test], to=case_values["to"], loc=value.mark,
+                    locs=MappingProxyType(locs))
+
+    # -- nodes ---------------------------------------------------------------------------
+    def nodes(self, value: YNode, where: str) -> Any:
+        if not isinstance(value, YMap):
+            self.error(value, f"{where}: expected a mapping of node ids, found {_describe(value)}")
+            return _MISSING
+        if not value.pairs:
+            self.error(value, f"{where}: a tree needs at least one node")
+        built: dict[str, Node] = {}
+        for key, item in value.pairs:
+            node_id = self.name(key, f"{where} key")
+            if node_id is not _MISSING:
+                node = self._node(node_id, key.mark, item, f"{where}.{node_id}")
+                if node is not None:
+                    built[node_id] = node
+        return MappingProxyType(built)
+
+    def _node_ids(self, value: YNode) -> tuple[str, ...]:
+        if not isinstance(value, YMap):
+            return ()
+        return tuple(k.value for k, _ in value.pairs
+                     if isinstance(k, YScalar) and k.tag != _TAG + "bool")
+
+    def _node(self, node_id: str, loc: Loc, value: YNode, where: str) -> Node | None:
+        if not isinstance(value, YMap):
+            self.error(value, f"{where}: a node is a mapping with a `kind`, found "
+                              f"{_describe(value)}", node=node_id)
+            return None
+        kind_item = next((v for k, v in value.pairs
+                          if isinstance(k, YScalar) and k.value == "kind"), None)
+        if kind_item is None:
+            self.error(value, f"{where}: a node needs 'kind' ({', '.join(KINDS)})", node=node_id)
+            return None
+        kind = self.text(kind_item, f"{where}.kind")
+        if kind is _MISSING:
+            return None
+        if kind not in KINDS:
+            self.error(kind_item, f"{where}.kind: unknown kind '{kind}'"
+                                  f"{did_you_mean(kind, KINDS)}; kinds: {', '.join(KINDS)}",
+                       node=node_id)
+            return None
+        allowed = spec.node_fields(kind)
+        elsewhere = {name: f"{other} nodes" for other in KINDS
+                     for name in spec.node_fields(other) if name not in allowed}
+        found = self.fields(value, where, allowed, f"a {kind} node", node=node_id,
+                            elsewhere=elsewhere)
+        if found is None:
+            return None
+        before = len(self.problems)
+        values, locs = self.read(found, allowed, where)
+        if len(self.problems) > before:
+            return None
+        values.pop("kind")
+        if kind == "branch":
+            values["else_"] = values.pop("else")
+        if kind == "agent" and "asks" in found:
+            asks_node = found["asks"][1]
+            if isinstance(asks_node, YSeq):
+                values["asks_locs"] = tuple(i.mark for i in asks_node.items)
+        for name in ("resolves", "asks", "serves"):
+            if name in values and values[name] is None and not (kind == "agent"
+                                                                and name == "resolves"):
+                values[name] = ()
+        if values.get("seconds") is None:
+            values.pop("seconds", None)
+        return NODE_CLASSES[kind](id=node_id, loc=loc, locs=MappingProxyType(locs), **values)
+
+    # -- callers -------------------------------------------------------------------------
+    def callers(self, value: YNode, where: str) -> Any:
+        personas = self._list(value, where, self._persona, unique=False)
+        if personas is _MISSING:
+            return personas
+        seen: dict[str, Persona] = {}
+        for persona in personas:
+            if persona.name in seen:
+                self.error(persona.loc, f"{where}: persona name '{persona.name}' is used twice "
+                                        f"(first at line {seen[persona.name].loc.line})")
+            seen.setdefault(persona.name, persona)
+        return personas
+
+    def _persona(self, value: YNode, where: str) -> Any:
+        found = self.fields(value, where, spec.PERSONA, "a persona")
+        if found is None:
+            return _MISSING
+        before = len(self.problems)
+        values, _ = self.read(found, spec.PERSONA, where)
+        if len(self.problems) > before or values["name"] is None or values["intent"] is None:
+            return _MISSING
+        knows = self.facts if values["knows"] is None else values["knows"]
+        return Persona(name=values["name"], intent=values["intent"], knows=frozenset(knows),
+                       share=float(values["share"]), patience=values["patience"],
+                       zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
+                       loc=value.mark)
+
+    # -- the tree ------------------------------------------------------------------------
+    def tree(self, root: YNode) -> Tree | None:
+        found = self.fields(root, "tree", spec.TREE, "a phonejail tree")
+        if found is None:
+            return None
+        # Intents, facts and node ids first: every reference is checked against them.
+        identity: Any = MappingProxyType({})
+        if "intents" in found:
+            intents = self.intent_ids(found["intents"][1], "intents")
+            self.intents = () if intents is _MISSING else intents
+        if "identity" in found:
+            identity = self.identity(found["identity"][1], "identity")
+            self.facts = () if identity is _MISSING else tuple(identity)
+        if "nodes" in found:
+            self.node_ids = self._node_ids(found["nodes"][1])
+        reading = {k: v for k, v in spec.TREE.items() if k not in ("intents", "identity")}
+        values, locs = self.read(found, reading, "tree")
+        locs.update({name: found[name][0].mark for name in ("intents", "identity")
+                     if name in found})
+        if self.problems:
+            return None
+        return Tree(path=self.path, name=values["name"], description=values["description"],
+                    start=values["start"], intents=self.intents, identity=identity,
+                    nodes=values["nodes"], callers=values["callers"] or (), loc=root.mark,
+                    locs=MappingProxyType(locs))
+
+
+def build_tree(root: YNode, path: str) -> tuple[Tree | None, list[Problem]]:
+    """Validate `root` as a format-1 tree. The tree is None if any problem was found."""
+    builder = _Builder(path)
+    tree = builder.tree(root)
+    return tree, builder.problems

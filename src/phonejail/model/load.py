@@ -1,0 +1,40 @@
+"""Load a tree file: read bytes safely, compose located YAML, validate into a `Tree`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from phonejail.findings import Problem
+from phonejail.model.build import build_tree
+from phonejail.model.tree import Tree
+from phonejail.model.yamlread import MAX_BYTES, read_yaml
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A file's tree (None if it does not load) and the format problems (PJ0xx) found."""
+
+    path: str
+    tree: Tree | None
+    problems: tuple[Problem, ...] = field(default=())
+
+
+def load_bytes(data: bytes, path: str) -> Loaded:
+    root, problems = read_yaml(data)
+    if root is None:
+        return Loaded(path, None, tuple(problems))
+    tree, more = build_tree(root, path)
+    problems.extend(more)
+    return Loaded(path, None if problems else tree, tuple(problems))
+
+
+def load_file(path: str | Path) -> Loaded:
+    """Load `path`; an unreadable file is a PJ001 problem, never an exception."""
+    shown = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return Loaded(shown, None, (Problem("PJ001", 1, 1, f"cannot read: {exc.strerror}"),))
+    return load_bytes(data, shown)

@@ -1,0 +1,133 @@
+"""Format version 1, as data: every key the loader accepts, its type, default and meaning.
+
+The loader (`build.py`) validates against these tables and `schema.py` renders
+them as the JSON Schema shipped in `schema/`, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    """One of the value types handled by `build._VALUE_READERS`, or an object name."""
+    doc: str
+    required: bool = False
+    default: object = None
+
+
+def _fields(*fields: Field) -> MappingProxyType[str, Field]:
+    return MappingProxyType({f.name: f for f in fields})
+
+
+TARGET_DOC = "id of the node to go to; left out, the call is disconnected"
+
+TREE = _fields(
+    Field("phonejail", "version", "format version; must be 1", required=True),
+    Field("name", "name", "name of the phone line", required=True),
+    Field("description", "text", "free text"),
+    Field("start", "target", "id of the first node", required=True),
+    Field("intents", "intent_ids", "why people call (non-empty, unique)", required=True),
+    Field("identity", "identity", "facts the system or an agent may ask for, by id"),
+    Field("nodes", "nodes", "the nodes of the menu, by id", required=True),
+    Field("callers", "callers", "synthetic personas; without them, one per intent knowing "
+          "every fact, in equal shares"),
+)
+
+FACT = _fields(
+    Field("label", "text", "how the fact is named to callers, e.g. 'home phone number'"),
+)
+
+COMMON = _fields(
+    Field("kind", "kind", "say, menu, ask, branch, self_service, agent, callback or hangup",
+          required=True),
+    Field("say", "text", "what the caller hears"),
+    Field("seconds", "whole", "length of the prompt in whole seconds; counted towards "
+          "seconds-to-human on nodes that take a step", default=0),
+)
+
+KIND_FIELDS = MappingProxyType({
+    "say": _fields(Field("next", "target", TARGET_DOC)),
+    "menu": _fields(
+        Field("options", "options", "the keys a caller can press", required=True),
+        Field("invalid", "target", "where a wrong key goes; left out, the call is disconnected"),
+        Field("no_input", "target", "where silence goes; left out, the call is disconnected "
+              "(checked by the linter only)"),
+        Field("retries", "whole", "failures allowed before `fail`", default=2),
+        Field("fail", "target", "where the call goes after the last failure; left out, "
+              "the call is disconnected"),
+    ),
+    "ask": _fields(
+        Field("fact", "fact", "the identity fact asked for", required=True),
+        Field("retries", "whole", "attempts allowed after a failed one", default=2),
+        Field("ok", "target", "where the call goes once the fact is given"),
+        Field("fail", "target", "where the call goes after the last failed attempt; left out, "
+              "the call is disconnected"),
+    ),
+    "branch": _fields(
+        Field("cases", "cases", "conditions tried in order; the first that holds wins",
+              required=True),
+        Field("else", "target", "where the call goes when no case holds"),
+    ),
+    "self_service": _fields(
+        Field("resolves", "intent_refs", "intents this recording or automation settles"),
+        Field("success", "chance", "chance that it settles a call it can settle", default=1.0),
+        Field("next", "target", "where the call goes when not settled; left out, the call "
+              "ends unresolved"),
+    ),
+    "agent": _fields(
+        Field("queue", "text", "name of the agent queue, e.g. 'billing (Manila)'"),
+        Field("wait_seconds", "whole", "hold time before the human answers", default=0),
+        Field("asks", "fact_refs", "identity facts the human asks for, in order"),
+        Field("resolves", "intent_refs", "intents this human can settle; left out, every intent"),
+        Field("transfer", "target", "where an unsettled call is transferred; left out, the call "
+              "ends unresolved"),
+    ),
+    "callback": _fields(),
+    "hangup": _fields(),
+})
+
+PROMPTLESS_KINDS = frozenset({"branch"})
+"""Kinds without `say`/`seconds`: a branch routes silently and takes no step."""
+
+OPTION = _fields(
+    Field("key", "dtmf", "one DTMF key: 0-9, * or # (quote * and #)", required=True),
+    Field("to", "target", TARGET_DOC),
+    Field("serves", "intent_refs", "intents this option is meant for"),
+)
+
+CASE = _fields(
+    Field("when", "when", "the condition: exactly one of chance, knows, given, intent",
+          required=True),
+    Field("to", "target", TARGET_DOC),
+)
+
+WHEN = _fields(
+    Field("chance", "chance", "holds with this chance, drawn afresh at each visit"),
+    Field("knows", "fact", "holds if the caller knows this fact"),
+    Field("given", "fact", "holds if the caller has given this fact already in this call"),
+    Field("intent", "intent", "holds if the caller calls for this intent"),
+)
+
+PERSONA = _fields(
+    Field("name", "name", "the persona's name, unique in the tree", required=True),
+    Field("share", "weight", "weight in the caller population (normalised)", default=1.0),
+    Field("intent", "intent", "why this caller calls", required=True),
+    Field("knows", "fact_refs", "facts this caller can give; left out, every fact"),
+    Field("patience", "count", "steps before hanging up", default=25),
+    Field("zero_out", "chance", "chance of pressing 0 when no option fits", default=0.5),
+    Field("mistakes", "chance", "chance of a wrong key at a menu or a typo at an ask",
+          default=0.02),
+)
+
+
+def node_fields(kind: str) -> MappingProxyType[str, Field]:
+    """Every key a node of `kind` accepts."""
+    common = {k: v for k, v in COMMON.items() if kind not in PROMPTLESS_KINDS or k == "kind"}
+    return MappingProxyType({**common, **KIND_FIELDS[kind]})

@@ -1,0 +1,215 @@
+"""The phone tree as immutable records: nodes by kind, options, cases, personas.
+
+Every record keeps `loc` (where it is written) and `locs` (where each of its
+keys is written), so a finding can point at the exact key a designer must edit.
+Defaults from DESIGN.md are applied by the builder, never left to readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from phonejail.model.yamlread import Mark
+
+Loc = Mark
+def _no_locs() -> Mapping[str, Loc]:
+    return MappingProxyType({})
+
+STEP_KINDS = frozenset({"say", "menu", "ask", "self_service"})
+"""Kinds whose visit is one step of the caller's patience (DESIGN.md section 2)."""
+KINDS = ("say", "menu", "ask", "branch", "self_service", "agent", "callback", "hangup")
+DTMF_KEYS = frozenset("0123456789*#")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Node:
+    id: str
+    say: str | None = None
+    seconds: int = 0
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=_no_locs, compare=False, repr=False)
+
+    kind = "node"
+
+    @property
+    def takes_step(self) -> bool:
+        return self.kind in STEP_KINDS
+
+    def targets(self) -> Iterator[tuple[str, str | None]]:
+        """(field, target) for every outgoing target; None where the target is left out."""
+        return iter(())
+
+    def where(self, key: str) -> Loc:
+        """Where `key` is written in this node, or the node itself if it is not."""
+        return self.locs.get(key, self.loc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Say(Node):
+    next: str | None = None
+    kind = "say"
+
+    def targets(self) -> Iterator[tuple[str, str | None]]:
+        yield "next", self.next
+
+
+@dataclass(frozen=True, kw_only=True)
+class Option:
+    key: str
+    to: str | None
+    serves: tuple[str, ...] = ()
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=_no_locs, compare=False, repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Menu(Node):
+    options: tuple[Option, ...]
+    invalid: str | None = None
+    no_input: str | None = None
+    retries: int = 2
+    fail: str | None = None
+    kind = "menu"
+
+    def targets(self) -> Iterator[tuple[str, str | None]]:
+        for option in self.options:
+            yield f"key {option.key}", option.to
+        yield "invalid", self.invalid
+        yield "no_input", self.no_input
+        yield "fail", self.fail
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ask(Node):
+    fact: str
+    retries: int = 2
+    ok: str | None = None
+    fail: str | None = None
+    kind = "ask"
+
+    def targets(self) -> Iterator[tuple[str, str | None]]:
+        yield "ok", self.ok
+        yield "fail", self.fail
+
+
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """One branch case: `test` is chance, knows, given or intent; `value` its argument."""
+
+    test: str
+    value: float | str
+    to: str | None
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=_no_locs, compare=False, repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Branch(Node):
+    cases: tuple[Case, ...]
+    else_: str | None = None
+    kind = "branch"
+
+    def targets(self) -> Iterator[tuple[str, str | None]]:
+        for case in self.cases:
+            yield f"when {case.test}", case.to
+        yield "else", self.else_
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelfService(Node):
+    resolves: tuple[str, ...] = ()
+    success: float = 1.0
+    next: str | None = None
+    kind = "self_service"
+
+    def targets(self) -> Iterator[tuple[str, str | None]]:
+        yield "next", self.next
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agent(Node):
+    queue: str | None = None
+    wait_seconds: int = 0
+    asks: tuple[str, ...] = ()
+    asks_locs: tuple[Loc, ...] = field(default=(), compare=False, repr=False)
+    resolves: tuple[str, ...] | None = None
+    """None: the human resolves every intent."""
+    transfer: str | None = None
+    kind = "agent"
+
+    def targets(self) -> Iterator[tuple[str, str | None]]:
+        yield "transfer", self.transfer
+
+    def resolves_intent(self, intent: str) -> bool:
+        return self.resolves is None or intent in self.resolves
+
+
+@dataclass(frozen=True, kw_only=True)
+class Callback(Node):
+    kind = "callback"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hangup(Node):
+    kind = "hangup"
+
+
+NODE_CLASSES: Mapping[str, type[Node]] = MappingProxyType({
+    cls.kind: cls for cls in (Say, Menu, Ask, Branch, SelfService, Agent, Callback, Hangup)
+})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fact:
+    id: str
+    label: str
+    loc: Loc
+
+
+@dataclass(frozen=True, kw_only=True)
+class Persona:
+    """A synthetic caller, defaults applied (DESIGN.md sections 1 and 2)."""
+
+    name: str
+    intent: str
+    knows: frozenset[str]
+    share: float = 1.0
+    patience: int = 25
+    zero_out: float = 0.5
+    mistakes: float = 0.02
+    declared: bool = True
+    loc: Loc
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tree:
+    path: str
+    name: str
+    start: str
+    intents: tuple[str, ...]
+    identity: Mapping[str, Fact]
+    nodes: Mapping[str, Node]
+    callers: tuple[Persona, ...] = ()
+    description: str | None = None
+    loc: Loc = Loc(1, 1)
+    locs: Mapping[str, Loc] = field(default_factory=_no_locs, compare=False, repr=False)
+
+    @property
+    def personas(self) -> tuple[Persona, ...]:
+        """The declared callers, or one per intent knowing every fact, in equal shares."""
+        if self.callers:
+            return self.callers
+        every_fact = frozenset(self.identity)
+        return tuple(
+            Persona(name=intent, intent=intent, knows=every_fact, declared=False,
+                    loc=self.locs.get("intents", self.loc))
+            for intent in self.intents
+        )
+
+    def where(self, key: str) -> Loc:
+        return self.locs.get(key, self.loc)

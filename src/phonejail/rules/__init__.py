@@ -1,0 +1,55 @@
+"""The rule catalogue (DESIGN.md section 3): an explicit registry, one module per rule.
+
+Each module has CODE, NAME, SEVERITY, OPTIONS and `check(ctx)`, a generator of
+`Problem`s; its docstring is the user documentation `phonejail explain` prints.
+Format rules (PJ0xx) are reported by the loader and have `check = None`.
+Codes are grouped by hundreds so `--select PJ1` picks the trap rules.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType, ModuleType
+
+from phonejail.rules import (
+    pj001_syntax,
+    pj002_schema,
+    pj003_duplicate_key,
+    pj004_undefined_target,
+    pj101_dead_end,
+    pj102_jail_loop,
+    pj103_identity_gate,
+    pj104_unreachable,
+    pj201_no_zero_out,
+    pj202_repeated_identity,
+    pj203_menu_too_wide,
+    pj204_human_too_far,
+    pj205_no_retry_handler,
+    pj206_long_prompt,
+)
+from phonejail.rules.base import Context, Option
+
+RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
+    module.CODE: module
+    for module in (
+        pj001_syntax, pj002_schema, pj003_duplicate_key, pj004_undefined_target,
+        pj101_dead_end, pj102_jail_loop, pj103_identity_gate, pj104_unreachable,
+        pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,
+        pj204_human_too_far, pj205_no_retry_handler, pj206_long_prompt,
+    )
+})
+
+FORMAT_CODES = frozenset(code for code, rule in RULES.items() if rule.check is None)
+"""Rules the loader reports; always on, since a tree that does not load cannot be checked."""
+
+OPTIONS: MappingProxyType[str, Option] = MappingProxyType({
+    option.name: option for rule in RULES.values() for option in rule.OPTIONS
+})
+
+
+def documentation(code: str) -> str:
+    """The rule's user documentation (its module docstring)."""
+    doc = RULES[code].__doc__ or ""
+    return doc.strip() + "\n"
+
+
+__all__ = ["FORMAT_CODES", "OPTIONS", "RULES", "Context", "Option", "documentation"]

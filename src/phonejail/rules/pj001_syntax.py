@@ -1,0 +1,34 @@
+"""PJ001 syntax (error): YAML that cannot be read.
+
+What it finds
+    A file phonejail cannot read as YAML: a syntax error, a file that is not
+    UTF-8 text (binary, or another encoding), a file over 10 MB, nesting deeper
+    than 64 levels, more than 50 aliases (*name), aliases that expand to more
+    than 100,000 nodes, or an alias inside its own anchor.
+
+Why it matters
+    A menu that does not parse cannot be checked, simulated or deployed. The
+    size, depth and alias limits answer hostile input ("alias bombs", a
+    30,000-deep [[[...]]]) with a finding instead of a hang or a crash: a real
+    phone tree needs a few levels of nesting and few aliases.
+
+How to fix
+    Go to the line and column given. The usual causes are a missing colon or
+    closing bracket, a tab used for indentation, or a file saved as UTF-16.
+
+Example (fails)
+    nodes:
+      welcome: {kind: say, next: menu
+
+Use instead
+    nodes:
+      welcome: {kind: say, next: menu}
+"""
+
+from phonejail.findings import Severity
+
+CODE = "PJ001"
+NAME = "syntax"
+SEVERITY = Severity.ERROR
+OPTIONS = ()
+check = None  # reported by the loader (phonejail.model.yamlread)

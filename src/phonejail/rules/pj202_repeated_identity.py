@@ -1,0 +1,99 @@
+"""PJ202 repeated-identity (warning): a path on which the same fact is asked twice.
+
+What it finds
+    A prompt or a human that asks a caller for an identity fact the caller
+    has already given in the same call: the IVR asking for the account
+    number twice, the agent asking for it after it was keyed in, or the
+    second and third agent after a transfer asking again who the caller is.
+    Each (node, fact) is reported once, at the `ask` node or at the fact in
+    the agent's `asks`, with where the fact was first given and a path that
+    leads there.
+
+Why it matters
+    "Never ask callers to repeat information they have already given" is a
+    rule of the GetHuman standard, and the most common complaint about phone
+    menus after not reaching a human at all. Each repeat costs time, and on a
+    line that transfers between call centres it is what makes callers feel
+    they are going round in circles.
+
+How to fix
+    Pass what the IVR collected to the agent's desktop (screen pop) and
+    across transfers, and drop the repeated `ask`/`asks`. If a second check
+    is a real security need, ask for a different fact (a PIN) instead.
+
+Example (fails)
+    ask_account: {kind: ask, fact: account_number, ok: agent_billing}
+    agent_billing:
+      kind: agent
+      asks: [account_number]        # the caller keyed it in a minute ago
+
+Use instead
+    ask_account: {kind: ask, fact: account_number, ok: agent_billing}
+    agent_billing:
+      kind: agent
+      asks: []                      # the number reaches the agent with the call
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from phonejail.analysis.chain import Chain, State
+from phonejail.findings import Problem, Severity
+from phonejail.model.tree import Agent, Ask, Loc
+from phonejail.rules._regions import listing
+from phonejail.rules.base import Context
+
+CODE = "PJ202"
+NAME = "repeated-identity"
+SEVERITY = Severity.WARNING
+OPTIONS = ()
+
+
+def _repeated(ctx: Context, state: State) -> list[tuple[str, Loc]]:
+    node = ctx.tree.nodes[state.node]
+    if isinstance(node, Ask) and node.fact in state.given:
+        return [(node.fact, node.loc)]
+    if isinstance(node, Agent):
+        locs = node.asks_locs or (node.where("asks"),) * len(node.asks)
+        return [(fact, loc) for fact, loc in zip(node.asks, locs, strict=True)
+                if fact in state.given]
+    return []
+
+
+def _given_at(path: list[State], fact: str) -> str:
+    for before, after in zip(path, path[1:], strict=False):
+        if fact not in before.given and fact in after.given:
+            return before.node
+    return path[0].node  # pragma: no cover - a repeat needs the fact given on the way
+
+
+def check(ctx: Context) -> Iterator[Problem]:
+    found: dict[tuple[str, str], tuple[Loc, list[State], list[str]]] = {}
+    for persona in ctx.callers:
+        chain: Chain = ctx.chain(persona)
+        for i, state in enumerate(chain.states):
+            for fact, loc in _repeated(ctx, state):
+                _, _, who = found.setdefault((state.node, fact), (loc, chain.path(i), []))
+                if persona.name not in who:
+                    who.append(persona.name)
+    tree = ctx.tree
+    for (node_id, fact), (loc, path, who) in sorted(found.items(), key=lambda kv: kv[1][0]):
+        node = tree.nodes[node_id]
+        given = _given_at(path, fact)
+        asker = (f"the human at '{node_id}'" + (f" ({node.queue})" if node.queue else "")
+                 if isinstance(node, Agent) else f"'{node_id}'")
+        route = " -> ".join(_compress([s.node for s in path]))
+        yield Problem(
+            CODE, loc.line, loc.column,
+            f"{asker} asks again for the {tree.identity[fact].label} ({fact}), already given "
+            f"at '{given}' (line {tree.nodes[given].loc.line}); path: {route} "
+            f"(callers: {listing(who, 4)})",
+            node=node_id,
+        )
+
+
+def _compress(path: list[str], keep: int = 8) -> list[str]:
+    if len(path) <= keep:
+        return path
+    return [*path[:3], "...", *path[-(keep - 4):]]
