@@ -215,3 +215,35 @@ def states_that_end(chain: Chain) -> set[int]:
                 seen.add(before)
                 queue.append(before)
     return seen
+
+
+def fewest_steps_to_human(chain: Chain) -> tuple[int, list[State]] | None:
+    """The fewest steps (patience spent) before a human answers, and a path; None if never.
+
+    0-1 breadth-first search over states: entering a state whose node takes a
+    step costs 1, any other 0. Retries are real re-visits here, so failing out
+    of a menu costs every attempt.
+    """
+    index = chain.index()
+    dist = [1 << 30] * len(chain.states)
+    parent = [-1] * len(chain.states)
+    dist[0] = int(chain.visits[0].step)
+    queue = deque([0])
+    while queue:
+        i = queue.popleft()
+        for _, target in chain.moves[i]:
+            if not isinstance(target, State):
+                continue
+            j = index[target]
+            cost = int(chain.visits[j].step)
+            if dist[i] + cost < dist[j]:
+                dist[j], parent[j] = dist[i] + cost, i
+                (queue.appendleft if cost == 0 else queue.append)(j)
+    humans = [i for i, v in enumerate(chain.visits) if v.human and dist[i] < 1 << 30]
+    if not humans:
+        return None
+    best = min(humans, key=lambda i: (dist[i], i))
+    path = [best]
+    while parent[path[-1]] >= 0:
+        path.append(parent[path[-1]])
+    return dist[best], [chain.states[i] for i in reversed(path)]

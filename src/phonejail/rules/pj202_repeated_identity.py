@@ -37,6 +37,7 @@ Use instead
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from phonejail.analysis.chain import Chain, State
 from phonejail.findings import Problem, Severity
@@ -70,12 +71,15 @@ def _given_at(path: list[State], fact: str) -> str:
 
 def check(ctx: Context) -> Iterator[Problem]:
     found: dict[tuple[str, str], tuple[Loc, list[State], list[str]]] = {}
-    for persona in ctx.callers:
+    # Mistake-free callers first, so the path shown is the ordinary way there when
+    # there is one; only the real personas are named as affected.
+    careful = [(replace(p, mistakes=0.0), False) for p in ctx.callers]
+    for persona, real in [*careful, *((p, True) for p in ctx.callers)]:
         chain: Chain = ctx.chain(persona)
         for i, state in enumerate(chain.states):
             for fact, loc in _repeated(ctx, state):
                 _, _, who = found.setdefault((state.node, fact), (loc, chain.path(i), []))
-                if persona.name not in who:
+                if real and persona.name not in who:
                     who.append(persona.name)
     tree = ctx.tree
     for (node_id, fact), (loc, path, who) in sorted(found.items(), key=lambda kv: kv[1][0]):

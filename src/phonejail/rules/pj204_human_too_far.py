@@ -3,8 +3,12 @@
 What it finds
     A tree in which even the quickest caller needs more than
     `max-steps-to-human` steps (default 5) to reach an agent. A step is one
-    prompt heard: a `say`, `menu`, `ask` or `self_service` visit. The finding
-    is at the start node and shows the shortest path.
+    prompt heard: a `say`, `menu`, `ask` or `self_service` visit, and each
+    replay of a menu or retry of an ask is one more. The quickest way is taken
+    over every persona (and a default caller for each intent), mistakes and
+    all: if failing out of a menu is the fastest way to a person, it counts
+    with every attempt it takes. The finding is at the start node and shows
+    the path.
 
 Why it matters
     A study of the phone menus of 50 Fortune 500 companies found callers
@@ -31,9 +35,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from phonejail.analysis.chain import State, fewest_steps_to_human
 from phonejail.findings import Problem, Severity
-from phonejail.model.graph import path_to, steps_from
-from phonejail.model.tree import Agent
 from phonejail.rules.base import Context, Option
 
 CODE = "PJ204"
@@ -44,17 +47,19 @@ OPTIONS = (Option("max-steps-to-human", 5, "most steps the quickest way to a hum
 
 def check(ctx: Context) -> Iterator[Problem]:
     limit = ctx.options["max-steps-to-human"]
-    tree = ctx.tree
-    dist, parent = steps_from(ctx.graph, tree, tree.start)
-    agents = [n for n in dist if isinstance(tree.nodes[n], Agent)]
-    if not agents:
-        return  # no human at all: PJ101 reports that
-    nearest = min(agents, key=lambda n: (dist[n], list(tree.nodes).index(n)))
-    if dist[nearest] > limit:
-        start = tree.nodes[tree.start]
-        path = " -> ".join(path_to(parent, nearest))
+    quickest: tuple[int, list[State]] | None = None
+    for persona in ctx.callers:
+        found = fewest_steps_to_human(ctx.chain(persona))
+        if found and (quickest is None or found[0] < quickest[0]):
+            quickest = found
+    if quickest is None:
+        return  # no caller reaches a human at all: PJ101/PJ103 say why
+    steps, path = quickest
+    if steps > limit:
+        start = ctx.tree.nodes[ctx.tree.start]
+        route = " -> ".join(s.node for s in path)
         yield Problem(
             CODE, start.loc.line, start.loc.column,
-            f"the quickest way to a human takes {dist[nearest]} steps, more than {limit}: {path}",
-            node=tree.start,
+            f"the quickest way to a human takes {steps} steps, more than {limit}: {route}",
+            node=ctx.tree.start,
         )
