@@ -49,10 +49,16 @@ class Config:
     """Where the configuration was read, for messages; None for the defaults."""
 
     def enabled(self, code: str) -> bool:
-        """Format rules are always on; others must match a select prefix and no ignore prefix."""
+        """Format rules are always on; for the others the most specific matching entry wins.
+
+        `select = ["PJ"]` with `ignore = ["PJ2"]` turns off PJ2xx, and `--select PJ206`
+        turns PJ206 back on, because "PJ206" is longer than "PJ2". A tie goes to ignore.
+        """
         if code in FORMAT_CODES:
             return True
-        return code.startswith(self.select) and not code.startswith(self.ignore or ("\0",))
+        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return selected > ignored
 
     def with_overrides(self, select: Sequence[str] | None = None,
                        ignore: Sequence[str] | None = None,

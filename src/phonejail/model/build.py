@@ -42,6 +42,14 @@ def did_you_mean(word: str, choices: object) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 def _describe(node: YNode) -> str:
     if isinstance(node, YMap):
         return "a mapping"
@@ -113,7 +121,7 @@ class _Builder:
                     number = math.nan
                 if math.isfinite(number):
                     return number
-        kind = "a whole number" if whole else "a number"
+        kind = "a whole number (0 or more)" if whole else "a number"
         hint = " (YAML reads 1:30 as a base-60 number: write 90)" if ":" in getattr(
             value, "value", "") else ""
         self.error(value, f"{where}: expected {kind}, found {_describe(value)}{hint}")
@@ -213,9 +221,16 @@ class _Builder:
                 self.error(key, f"{where}: a key must be text, found {_describe(key)}", node=node)
                 continue
             if key.value not in allowed:
-                owner = (elsewhere or {}).get(key.value)
-                hint = (f" (it belongs to {owner})" if owner
-                        else did_you_mean(key.value, allowed))
+                elsewhere = elsewhere or {}
+                owner = elsewhere.get(key.value)
+                hint = did_you_mean(key.value, allowed)
+                if owner:
+                    hint = f" (it belongs to {owner})"
+                elif not hint and elsewhere:
+                    near = did_you_mean(key.value, elsewhere)
+                    if near:
+                        other = near.split("'")[1]
+                        hint = f"{near[:-2]}, which belongs to {elsewhere[other]}?)"
                 self.error(key, f"{where}: unknown key '{key.value}' in {what}{hint}; "
                                 f"allowed: {', '.join(allowed)}", node=node)
                 continue
@@ -241,7 +256,7 @@ class _Builder:
                 values[name] = field.default
                 continue
             reader = getattr(self, field.type)
-            values[name] = reader(item, f"{where}.{name}")
+            values[name] = reader(item, _join(where, name))
         return values, locs
 
     def identity(self, value: YNode, where: str) -> Any:
@@ -354,9 +369,13 @@ class _Builder:
                        node=node_id)
             return None
         allowed = spec.node_fields(kind)
-        elsewhere = {name: f"{other} nodes" for other in KINDS
-                     for name in spec.node_fields(other) if name not in allowed}
-        found = self.fields(value, where, allowed, f"a {kind} node", node=node_id,
+        owners: dict[str, list[str]] = {}
+        for other in KINDS:
+            for name in spec.node_fields(other):
+                if name not in allowed:
+                    owners.setdefault(name, []).append(other)
+        elsewhere = {name: " and ".join(kinds) + " nodes" for name, kinds in owners.items()}
+        found = self.fields(value, where, allowed, f"{_article(kind)} node", node=node_id,
                             elsewhere=elsewhere)
         if found is None:
             return None
@@ -408,7 +427,7 @@ class _Builder:
 
     # -- the tree ------------------------------------------------------------------------
     def tree(self, root: YNode) -> Tree | None:
-        found = self.fields(root, "tree", spec.TREE, "a phonejail tree")
+        found = self.fields(root, "the document", spec.TREE, "a phonejail tree")
         if found is None:
             return None
         # Intents, facts and node ids first: every reference is checked against them.
@@ -422,7 +441,7 @@ class _Builder:
         if "nodes" in found:
             self.node_ids = self._node_ids(found["nodes"][1])
         reading = {k: v for k, v in spec.TREE.items() if k not in ("intents", "identity")}
-        values, locs = self.read(found, reading, "tree")
+        values, locs = self.read(found, reading, "")
         locs.update({name: found[name][0].mark for name in ("intents", "identity")
                      if name in found})
         if self.problems:

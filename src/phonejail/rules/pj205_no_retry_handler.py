@@ -75,7 +75,8 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"{name} -> '{handlers[name]}'" if handlers[name] else f"{name} (left out)"
             for name in bad
         )
-        loc = node.where(next((name for name in bad if name in node.locs), "kind"))
+        written = [name for name in bad if name in node.locs]
+        loc = node.locs[written[0]] if written else node.loc
         yield Problem(
             CODE, loc.line, loc.column,
             f"{node.kind} '{node.id}' disconnects callers on a failure: {described}",

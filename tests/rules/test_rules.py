@@ -1,0 +1,146 @@
+"""Rule behaviour beyond the fixtures: options, selection, messages users read."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from phonejail.config import Config, ConfigError, validate_codes
+from tests.conftest import check, codes
+
+WIDE = """
+phonejail: 1
+name: wide
+start: menu
+intents: [x]
+nodes:
+  menu:
+    kind: menu
+    seconds: 40
+    options:
+      - {key: "1", to: agent}
+      - {key: "2", to: agent}
+      - {key: "3", to: agent}
+      - {key: "0", to: agent}
+    invalid: menu
+    no_input: menu
+    fail: agent
+  agent: {kind: agent}
+"""
+
+
+def test_thresholds_come_from_the_configuration() -> None:
+    assert codes(check(WIDE)) == ["PJ206"]
+    strict = Config()
+    strict = replace(strict, options={**strict.options, "max-menu-options": 3,
+                                      "max-prompt-seconds": 60})
+    assert codes(check(WIDE, strict)) == ["PJ203"]
+
+
+@pytest.mark.parametrize(("select", "ignore", "expected"), [
+    (("PJ",), (), ["PJ206"]),
+    (("PJ1",), (), []),
+    (("PJ2",), ("PJ206",), []),
+    (("PJ206",), (), ["PJ206"]),
+])
+def test_select_and_ignore_by_code_or_prefix(select, ignore, expected) -> None:
+    config = Config().with_overrides(select, ignore)
+    assert codes(check(WIDE, config)) == expected
+
+
+def test_format_rules_cannot_be_switched_off() -> None:
+    config = Config().with_overrides(select=("PJ2",), ignore=("PJ0",))
+    assert codes(check("phonejail: 1\nname: x\n", config)) == ["PJ002"] * 3
+
+
+def test_unknown_code_in_select_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="'PJ9' matches no rule"):
+        validate_codes(["PJ9"], "--select")
+    assert validate_codes(["pj1, PJ202"], "--select") == ("PJ1", "PJ202")
+
+
+def test_identity_gate_names_persona_fact_and_the_ask() -> None:
+    findings = check("""
+        phonejail: 1
+        name: gate
+        start: welcome
+        intents: [update_card]
+        identity: {phone: {label: home phone number}, account: {}}
+        nodes:
+          welcome: {kind: say, next: ask_phone}
+          ask_phone: {kind: ask, fact: phone, ok: agent, fail: bye}
+          agent: {kind: agent}
+          bye: {kind: hangup}
+        callers:
+          - {name: internet only, intent: update_card, knows: [account]}
+    """)
+    gate = next(f for f in findings if f.code == "PJ103")
+    assert (gate.line, gate.node) == (9, "ask_phone")
+    assert "persona 'internet only'" in gate.message
+    assert "home phone number (phone)" in gate.message
+
+
+def test_a_persona_no_fact_would_help_is_not_an_identity_gate() -> None:
+    # The caller is lost because the menu has no option for them, not for a fact.
+    findings = check("""
+        phonejail: 1
+        name: not a gate
+        start: ask
+        intents: [a, b]
+        identity: {pin: {}}
+        nodes:
+          ask: {kind: ask, fact: pin, ok: menu, fail: bye}
+          menu:
+            kind: menu
+            options: [{key: "1", serves: [a], to: agent}]
+            invalid: menu
+            no_input: menu
+            fail: bye
+          agent: {kind: agent}
+          bye: {kind: hangup}
+        callers:
+          - {name: b caller, intent: b, knows: [], zero_out: 1.0}
+    """)
+    gate = [f for f in findings if f.code == "PJ103"]
+    assert len(gate) == 1 and "b caller" not in gate[0].message
+
+
+def test_agent_to_agent_repeat_names_where_the_fact_was_given() -> None:
+    findings = check("""
+        phonejail: 1
+        name: transfer repeat
+        start: first
+        intents: [x]
+        identity: {account: {}}
+        nodes:
+          first: {kind: agent, asks: [account], resolves: [], transfer: second}
+          second: {kind: agent, asks: [account]}
+    """)
+    (repeat,) = findings
+    assert repeat.code == "PJ202" and repeat.node == "second"
+    assert "already given at 'first'" in repeat.message
+
+
+def test_zero_out_through_say_and_branch_counts_as_reaching_a_human() -> None:
+    findings = check("""
+        phonejail: 1
+        name: zero via branch
+        start: menu
+        intents: [x]
+        nodes:
+          menu:
+            kind: menu
+            options: [{key: "0", to: hold}]
+            invalid: menu
+            no_input: menu
+            fail: hold
+          hold: {kind: say, say: "Please hold.", next: hours}
+          hours:
+            kind: branch
+            cases: [{when: {chance: 0.8}, to: agent}]
+            else: voicemail
+          agent: {kind: agent}
+          voicemail: {kind: callback}
+    """)
+    assert findings == []
