@@ -8,6 +8,7 @@ from pathlib import Path
 
 from phonejail.config import Config
 from phonejail.findings import Finding, Problem, Severity
+from phonejail.gcpause import gc_paused
 from phonejail.model import Loaded, load_file
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
@@ -64,9 +65,10 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
     """Run every enabled graph rule on a tree that loaded."""
     ctx = Context(tree, config.options)
     problems: list[Problem] = []
-    for code, rule in RULES.items():
-        if rule.check is not None and config.enabled(code):
-            problems.extend(rule.check(ctx))
+    with gc_paused():  # the graph and the chains are large and acyclic-in-practice
+        for code, rule in RULES.items():
+            if rule.check is not None and config.enabled(code):
+                problems.extend(rule.check(ctx))
     return problems
 
 

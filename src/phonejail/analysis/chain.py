@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from phonejail.model.tree import (
     Agent,
@@ -36,8 +37,9 @@ OUTCOMES = ("resolved", "unresolved", "callback", "dead_end", "abandoned")
 """Every way a call ends. `abandoned` comes from patience, which the engines apply."""
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
+    """(node, facts given so far, consecutive failures): a tuple, so hashing is fast."""
+
     node: str
     given: frozenset[str]
     fails: int

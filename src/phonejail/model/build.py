@@ -65,9 +65,10 @@ class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
-        self.intents: tuple[str, ...] = ()
-        self.facts: tuple[str, ...] = ()
-        self.node_ids: tuple[str, ...] = ()
+        # Ordered dicts: file order for messages, O(1) membership for every reference.
+        self.intents: dict[str, None] = {}
+        self.facts: dict[str, None] = {}
+        self.node_ids: dict[str, None] = {}
 
     # -- reporting -----------------------------------------------------------------
     def error(self, at: YNode | Loc, message: str, code: str = "PJ002",
@@ -159,7 +160,7 @@ class _Builder:
             return _MISSING
         return key
 
-    def _ref(self, value: YNode, where: str, known: tuple[str, ...], what: str,
+    def _ref(self, value: YNode, where: str, known: dict[str, None], what: str,
              listed_in: str) -> Any:
         ref = self.text(value, where)
         if ref is not _MISSING and ref not in known:
@@ -344,11 +345,11 @@ class _Builder:
                     built[node_id] = node
         return MappingProxyType(built)
 
-    def _node_ids(self, value: YNode) -> tuple[str, ...]:
+    def _node_ids(self, value: YNode) -> dict[str, None]:
         if not isinstance(value, YMap):
-            return ()
-        return tuple(k.value for k, _ in value.pairs
-                     if isinstance(k, YScalar) and k.tag != _TAG + "bool")
+            return {}
+        return dict.fromkeys(k.value for k, _ in value.pairs
+                             if isinstance(k, YScalar) and k.tag != _TAG + "bool")
 
     def _node(self, node_id: str, loc: Loc, value: YNode, where: str) -> Node | None:
         if not isinstance(value, YMap):
@@ -369,14 +370,8 @@ class _Builder:
                        node=node_id)
             return None
         allowed = spec.node_fields(kind)
-        owners: dict[str, list[str]] = {}
-        for other in KINDS:
-            for name in spec.node_fields(other):
-                if name not in allowed:
-                    owners.setdefault(name, []).append(other)
-        elsewhere = {name: " and ".join(kinds) + " nodes" for name, kinds in owners.items()}
         found = self.fields(value, where, allowed, f"{_article(kind)} node", node=node_id,
-                            elsewhere=elsewhere)
+                            elsewhere=spec.KEYS_ELSEWHERE[kind])
         if found is None:
             return None
         before = len(self.problems)
@@ -419,7 +414,7 @@ class _Builder:
         values, _ = self.read(found, spec.PERSONA, where)
         if len(self.problems) > before or values["name"] is None or values["intent"] is None:
             return _MISSING
-        knows = self.facts if values["knows"] is None else values["knows"]
+        knows = tuple(self.facts) if values["knows"] is None else values["knows"]
         return Persona(name=values["name"], intent=values["intent"], knows=frozenset(knows),
                        share=float(values["share"]), patience=values["patience"],
                        zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
@@ -434,10 +429,10 @@ class _Builder:
         identity: Any = MappingProxyType({})
         if "intents" in found:
             intents = self.intent_ids(found["intents"][1], "intents")
-            self.intents = () if intents is _MISSING else intents
+            self.intents = {} if intents is _MISSING else dict.fromkeys(intents)
         if "identity" in found:
             identity = self.identity(found["identity"][1], "identity")
-            self.facts = () if identity is _MISSING else tuple(identity)
+            self.facts = {} if identity is _MISSING else dict.fromkeys(identity)
         if "nodes" in found:
             self.node_ids = self._node_ids(found["nodes"][1])
         reading = {k: v for k, v in spec.TREE.items() if k not in ("intents", "identity")}
@@ -447,7 +442,7 @@ class _Builder:
         if self.problems:
             return None
         return Tree(path=self.path, name=values["name"], description=values["description"],
-                    start=values["start"], intents=self.intents, identity=identity,
+                    start=values["start"], intents=tuple(self.intents), identity=identity,
                     nodes=values["nodes"], callers=values["callers"] or (), loc=root.mark,
                     locs=MappingProxyType(locs))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from phonejail.findings import Problem
+from phonejail.gcpause import gc_paused
 from phonejail.model.build import build_tree
 from phonejail.model.tree import Tree
 from phonejail.model.yamlread import MAX_BYTES, read_yaml
@@ -21,10 +22,11 @@ class Loaded:
 
 
 def load_bytes(data: bytes, path: str) -> Loaded:
-    root, problems = read_yaml(data)
-    if root is None:
-        return Loaded(path, None, tuple(problems))
-    tree, more = build_tree(root, path)
+    with gc_paused():
+        root, problems = read_yaml(data)
+        if root is None:
+            return Loaded(path, None, tuple(problems))
+        tree, more = build_tree(root, path)
     problems.extend(more)
     return Loaded(path, None if problems else tree, tuple(problems))
 

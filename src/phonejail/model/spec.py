@@ -127,7 +127,30 @@ PERSONA = _fields(
 )
 
 
-def node_fields(kind: str) -> MappingProxyType[str, Field]:
-    """Every key a node of `kind` accepts."""
+def _node_fields(kind: str) -> MappingProxyType[str, Field]:
     common = {k: v for k, v in COMMON.items() if kind not in PROMPTLESS_KINDS or k == "kind"}
     return MappingProxyType({**common, **KIND_FIELDS[kind]})
+
+
+NODE_FIELDS = MappingProxyType({kind: _node_fields(kind) for kind in KIND_FIELDS})
+
+
+def node_fields(kind: str) -> MappingProxyType[str, Field]:
+    """Every key a node of `kind` accepts."""
+    return NODE_FIELDS[kind]
+
+
+def _owners() -> dict[str, dict[str, str]]:
+    """For each kind: keys it lacks -> 'the kinds that have them' (for error messages)."""
+    result: dict[str, dict[str, str]] = {}
+    for kind, allowed in NODE_FIELDS.items():
+        owners: dict[str, list[str]] = {}
+        for other, fields in NODE_FIELDS.items():
+            for name in fields:
+                if name not in allowed:
+                    owners.setdefault(name, []).append(other)
+        result[kind] = {name: " and ".join(kinds) + " nodes" for name, kinds in owners.items()}
+    return result
+
+
+KEYS_ELSEWHERE = MappingProxyType(_owners())

@@ -14,6 +14,8 @@ Nothing here raises on bad input: problems come back as `Problem` records.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 import yaml
 
@@ -34,34 +36,32 @@ MAX_ALIAS_EXPANSION = 100_000
 """Nodes that aliases may stand for in total once expanded (alias bombs)."""
 
 _TAG = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+_ALLOWED_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))
 _resolver = yaml.resolver.Resolver()
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Mark:
-    """A 1-based position in a file."""
+class Mark(NamedTuple):
+    """A 1-based position in a file (a tuple: cheap to make, compares by line then column)."""
 
     line: int
     column: int
 
 
-@dataclass(eq=False, slots=True)
-class YScalar:
+# Located nodes are tuples: a 20,000-node tree has half a million of them, and a tuple
+# built with tuple.__new__ costs a fraction of a dataclass instance.
+class YScalar(NamedTuple):
     value: str
     tag: str
     mark: Mark
     quoted: bool
 
 
-@dataclass(eq=False, slots=True)
-class YSeq:
+class YSeq(NamedTuple):
     items: list[YNode]
     mark: Mark
 
 
-@dataclass(eq=False, slots=True)
-class YMap:
+class YMap(NamedTuple):
     pairs: list[tuple[YNode, YNode]]
     mark: Mark
 
@@ -88,8 +88,18 @@ class _Refused(Exception):
         self.problem = problem
 
 
+_new = tuple.__new__  # skips NamedTuple's Python-level __new__ on the hot path
+
+
 def _mark(event: yaml.Event) -> Mark:
-    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+    mark = event.start_mark
+    return _new(Mark, (mark.line + 1, mark.column + 1))
+
+
+@lru_cache(maxsize=65536)
+def _resolve_plain(value: str) -> str:
+    """The implicit tag of a plain scalar; trees repeat ids and kinds, so this caches well."""
+    return _resolver.resolve(yaml.ScalarNode, value, (True, False))
 
 
 def read_yaml(data: bytes) -> tuple[YNode | None, list[Problem]]:
@@ -138,9 +148,22 @@ def _line_col_text(text: str, offset: int) -> tuple[int, int]:
 def compose(text: str) -> tuple[YNode | None, list[Problem]]:
     """Compose the single document in `text` from parser events, with every guard applied."""
     composer = _Composer()
+    scalar_event, feed, add, allowed = yaml.ScalarEvent, composer.feed, composer._add, _ALLOWED_TAGS
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            composer.feed(event)
+            # Plain scalars are most events: handled inline, the rest by `feed`.
+            if type(event) is scalar_event and event.tag is None and event.implicit[0] \
+                    and not event.style:
+                tag = _resolve_plain(event.value)
+                if tag not in allowed and tag != _TAG + "merge":
+                    feed(event)
+                    continue
+                mark = event.start_mark
+                node = _new(YScalar, (event.value, tag,
+                                      _new(Mark, (mark.line + 1, mark.column + 1)), False))
+                add(node, 1, event.anchor)
+            else:
+                feed(event)
     except _Refused as refused:
         return None, [*composer.problems, refused.problem]
     except yaml.MarkedYAMLError as exc:
@@ -176,7 +199,9 @@ class _Composer:
         self.problems: list[Problem] = []
 
     def feed(self, event: yaml.Event) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
+        if type(event) is yaml.ScalarEvent:  # most events: take the short way
+            self._add(self._scalar(event), 1, event.anchor)
+        elif isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 mark = _mark(event)
@@ -196,10 +221,13 @@ class _Composer:
     def _scalar(self, event: yaml.ScalarEvent) -> YScalar:
         mark = _mark(event)
         tag = event.tag
-        if tag in (None, "!"):
+        if tag is None and event.implicit[0]:
+            tag = _resolve_plain(event.value)
+        elif tag in (None, "!"):
             tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-        self._check_tag(tag, mark)
-        return YScalar(event.value, tag, mark, quoted=event.style not in (None, ""))
+        if tag not in _ALLOWED_TAGS:
+            self._check_tag(tag, mark)
+        return _new(YScalar, (event.value, tag, mark, event.style not in (None, "")))
 
     def _check_tag(self, tag: str, mark: Mark) -> None:
         if tag not in _ALLOWED_TAGS and tag != _TAG + "timestamp" and tag != _TAG + "merge":
@@ -222,7 +250,8 @@ class _Composer:
         if event.anchor:
             self.open_anchors.add(event.anchor)
         is_map = isinstance(event, yaml.MappingStartEvent)
-        self.stack.append(_Frame(YMap([], mark) if is_map else YSeq([], mark), event.anchor))
+        node = _new(YMap, ([], mark)) if is_map else _new(YSeq, ([], mark))
+        self.stack.append(_Frame(node, event.anchor))
 
     def _close(self) -> None:
         frame = self.stack.pop()
