@@ -8,19 +8,33 @@ configuration or a path that does not exist.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config
 from phonejail.fileio import atomic_write, same_file
-from phonejail.lint import MissingPath, check_paths
+from phonejail.lint import CheckResult, MissingPath, check_paths, stamp
+from phonejail.model import load_file
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
+from phonejail.model.tree import Tree
 from phonejail.output import CHECK_FORMATS
 from phonejail.rules import RULES, documentation
+from phonejail.simulate import (
+    DEFAULT_CALLERS,
+    DEFAULT_SEED,
+    METHODS,
+    TooDeepForExact,
+    UnknownPersona,
+    ZeroStepCycle,
+    run,
+)
+from phonejail.simulate.render import RENDERERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -86,6 +100,99 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
     else:
         click.echo(text, nl=False, color=stdout_tty)
     return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
+
+
+class _Progress:
+    """A progress bar on standard error, shown only on a terminal and once a run passes 1 s."""
+
+    def __init__(self, total: int, label: str, enabled: bool) -> None:
+        self.total, self.label, self.enabled = total, label, enabled
+        self.started = time.monotonic()
+        self.done = 0
+        self.bar: Any = None
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        if self.bar is None and time.monotonic() - self.started > 1.0:
+            self.bar = click.progressbar(length=self.total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+            self.bar.update(self.done)
+        elif self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _load_tree_or_findings(path: str) -> Tree:
+    """Load a tree for simulation; a tree with format errors is refused with its findings."""
+    if not Path(path).exists():
+        raise click.BadParameter(f"'{path}' does not exist", param_hint="TREE")
+    loaded = load_file(path)
+    if loaded.tree is None:
+        findings = stamp(path, loaded.problems, Config())
+        result = CheckResult((path,), tuple(sorted(findings)))
+        click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
+                   err=True, nl=False)
+        raise _Refused(f"{path} has errors; fix them before simulating "
+                       "(`phonejail check` lists them)")
+    return loaded.tree
+
+
+class _Refused(click.ClickException):
+    """The input cannot be simulated (exit 1: a finding, not a usage error)."""
+
+    exit_code = 1
+
+
+@cli.command()
+@click.argument("tree", type=click.Path(dir_okay=False))
+@click.option("--callers", type=click.IntRange(min=1), default=DEFAULT_CALLERS,
+              show_default=True, help="Monte-Carlo: number of calls to simulate.")
+@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+              help="Monte-Carlo: random seed; the same seed gives byte-identical output.")
+@click.option("--method", type=click.Choice(METHODS), default="montecarlo", show_default=True,
+              help="montecarlo samples calls; exact computes every figure from the Markov "
+              "chain (no sampling error).")
+@click.option("--persona", default=None, help="Only this persona (by name).")
+@click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+              show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def simulate(tree: str, callers: int, seed: int, method: str, persona: str | None, fmt: str,
+             quiet: bool) -> int:
+    """Walk the tree's personas through it and measure phone jail.
+
+    Per persona and overall: outcomes (resolved, unresolved, callback, dead end,
+    abandoned), jail rate, share reaching a human, steps and seconds to a human,
+    identity prompts, repeated identity prompts and transfers. Personas come from
+    `callers:` in the tree, or one per intent.
+
+    \b
+    Examples:
+      phonejail simulate trees/isp_billing.yaml
+      phonejail simulate --method exact --format json trees/isp_billing.yaml
+      phonejail simulate --callers 1000000 --persona "bill payer" trees/isp_billing.yaml
+    """
+    loaded = _load_tree_or_findings(tree)
+    total = callers if method == "montecarlo" else len(loaded.personas)
+    progress = _Progress(total, "simulating", enabled=sys.stderr.isatty() and not quiet)
+    try:
+        result = run(loaded, method, callers, seed, persona, progress)
+    except UnknownPersona as error:
+        raise click.BadParameter(str(error), param_hint="--persona") from None
+    except ZeroStepCycle as cycle:
+        raise _Refused(f"{tree}: a cycle of nodes that take no step: {cycle}; a call could go "
+                       "round it forever without the caller hearing anything. Break it (e.g. "
+                       "an agent that resolves the intent, or a prompt on the way)") from None
+    except TooDeepForExact as error:
+        raise _Refused(f"{tree}: {error}") from None
+    finally:
+        progress.close()
+    click.echo(RENDERERS[fmt](result), nl=False)
+    return EXIT_OK
 
 
 @cli.command()

@@ -1,0 +1,134 @@
+"""Exact figures for a persona: probability mass pushed forward through the chain, step by step.
+
+Mass is held as entries (state, repeat seen, human reached, seconds so far,
+probability). Level k holds the calls that have taken k steps. Within a level,
+mass at zero-step states (branch, agent, callback, hangup) is visited and moved
+on until it rests on step states or ends; that takes at most `zero_step_depth`
+rounds because zero-step states form no cycle (`to_arrays` refuses one). Then
+each step state is visited: at level T (patience) the caller hangs up instead,
+otherwise the mass moves to level k + 1.
+
+Seconds are tracked only until a human answers (seconds-to-human is all that
+needs them), and duplicate entries are merged after every move, so the work
+grows with the number of distinct (state, seconds) pairs, not with paths.
+Every figure is an exact sum of products of the tree's probabilities: no
+iteration to a tolerance, no sampling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, ChainArrays
+from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.tally import Tally
+
+_ABANDONED = OUTCOMES.index("abandoned")
+_ENDING_SLOT = np.array([OUTCOMES.index(name) for name in ENDINGS])
+
+
+class TooDeepForExact(Exception):
+    """The 10,000-visit cap could bind, which this engine does not model."""
+
+
+class _Mass:
+    """Columns of entries: state, repeat flag, human flag, seconds, probability."""
+
+    __slots__ = ("state", "rep", "hum", "sec", "p")
+
+    def __init__(self, state: np.ndarray, rep: np.ndarray, hum: np.ndarray, sec: np.ndarray,
+                 p: np.ndarray) -> None:
+        self.state, self.rep, self.hum, self.sec, self.p = state, rep, hum, sec, p
+
+    @classmethod
+    def empty(cls) -> _Mass:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z.astype(bool), z.astype(bool), z, np.zeros(0))
+
+    def __len__(self) -> int:
+        return self.p.size
+
+    def take(self, mask: np.ndarray) -> _Mass:
+        return _Mass(self.state[mask], self.rep[mask], self.hum[mask], self.sec[mask],
+                     self.p[mask])
+
+    @classmethod
+    def concat(cls, parts: list[_Mass]) -> _Mass:
+        parts = [m for m in parts if len(m)]
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(m, f) for m in parts]) for f in cls.__slots__))
+
+    def merged(self) -> _Mass:
+        """One entry per distinct (state, rep, hum, sec), probabilities summed."""
+        if len(self) <= 1:
+            return self
+        span = int(self.sec.max()) + 1
+        key = ((self.state * 2 + self.rep) * 2 + self.hum) * span + self.sec
+        unique, inverse = np.unique(key, return_inverse=True)
+        p = np.bincount(inverse, weights=self.p)
+        sec = unique % span
+        rest = unique // span
+        return _Mass((rest // 4), ((rest // 2) % 2).astype(bool), (rest % 2).astype(bool),
+                     sec, p)
+
+
+def analyse(a: ChainArrays, patience: int) -> Tally:
+    """The exact tally of one persona's calls (total mass 1)."""
+    if (patience + 1) * (a.zero_step_depth + 1) > MAX_VISITS:
+        raise TooDeepForExact(
+            f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
+            "model that cap: use --method montecarlo")
+    tally = Tally(weight=1.0)
+    one = np.ones(1)
+    level = _Mass(np.zeros(1, dtype=np.int64), np.zeros(1, bool), np.zeros(1, bool),
+                  np.zeros(1, dtype=np.int64), one)
+    for k in range(patience + 1):
+        resting: list[_Mass] = []
+        moving = level
+        for _ in range(a.zero_step_depth + 1):
+            if not len(moving):
+                break
+            at_step = a.step[moving.state]
+            resting.append(moving.take(at_step))
+            moving = _visit(a, moving.take(~at_step), k, tally)
+        if len(moving):  # pragma: no cover - to_arrays guarantees an acyclic zero-step graph
+            raise AssertionError("zero-step mass did not settle")
+        steps = _Mass.concat(resting).merged()
+        if k == patience:
+            tally.outcomes[_ABANDONED] += steps.p.sum()
+            tally.with_repeat += steps.p[steps.rep].sum()
+            break
+        level = _visit(a, steps, k + 1, tally)
+    return tally
+
+
+def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
+    """Visit every entry's state: apply its effects, then move the mass on (merged)."""
+    if not len(m):
+        return m
+    s = m.state
+    sec = np.where(m.hum, 0, m.sec + a.seconds[s])
+    tally.prompts += float(m.p @ a.prompts[s])
+    tally.repeats += float(m.p @ a.repeats[s])
+    tally.transfers += float(m.p @ a.transfers[s])
+    rep = m.rep | (a.repeats[s] > 0)
+    first = a.human[s] & ~m.hum
+    if first.any():
+        tally.add_hist("steps", np.full(int(first.sum()), steps_after), m.p[first])
+        tally.add_hist("seconds", sec[first] + a.wait[s[first]], m.p[first])
+    hum = m.hum | a.human[s]
+    sec = np.where(hum, 0, sec)
+    # Expand each entry over its state's moves (CSR rows).
+    starts, counts = a.indptr[s], a.indptr[s + 1] - a.indptr[s]
+    owner = np.repeat(np.arange(len(m)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    edge = starts[owner] + offsets
+    target, p = a.target[edge], m.p[owner] * a.prob[edge]
+    ends = target >= a.n_states
+    if ends.any():
+        np.add.at(tally.outcomes, _ENDING_SLOT[target[ends] - a.n_states], p[ends])
+        tally.with_repeat += float(p[ends & rep[owner]].sum())
+    keep = ~ends
+    return _Mass(target[keep], rep[owner][keep], hum[owner][keep], sec[owner][keep],
+                 p[keep]).merged()

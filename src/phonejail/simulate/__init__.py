@@ -1,0 +1,117 @@
+"""Walk a tree's personas through it: exactly (Markov chain) or by Monte-Carlo sampling.
+
+`run()` returns a `Simulation` record; it never prints. Both methods share the
+compiled chain (`phonejail.analysis.chain`) and the figures (`analysis.tally`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
+from phonejail.analysis.chain import compile_chain
+from phonejail.analysis.exact import TooDeepForExact, analyse
+from phonejail.analysis.tally import Figures, Tally, figures
+from phonejail.model.build import did_you_mean
+from phonejail.model.tree import Persona, Tree
+from phonejail.simulate.montecarlo import simulate
+
+DEFAULT_SEED = 1
+DEFAULT_CALLERS = 10_000
+METHODS = ("montecarlo", "exact")
+
+
+class UnknownPersona(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PersonaResult:
+    name: str
+    share: float
+    """Normalised share of the population simulated (1.0 for `overall`)."""
+    figures: Figures
+    callers: int | None = None
+    """Calls simulated for this persona (Monte-Carlo only)."""
+
+
+@dataclass(frozen=True)
+class Simulation:
+    tree: str
+    name: str
+    method: str
+    callers: int | None
+    seed: int | None
+    personas: tuple[PersonaResult, ...]
+    overall: PersonaResult
+
+
+def select_personas(tree: Tree, name: str | None) -> tuple[Persona, ...]:
+    personas = tree.personas
+    if name is None:
+        return personas
+    chosen = tuple(p for p in personas if p.name == name)
+    if not chosen:
+        names = [p.name for p in personas]
+        raise UnknownPersona(f"no persona '{name}'{did_you_mean(name, names)}; "
+                             f"personas: {', '.join(names)}")
+    return chosen
+
+
+def compile_personas(tree: Tree, personas: tuple[Persona, ...]) -> list[ChainArrays]:
+    """Each persona's chain as arrays. Raises ZeroStepCycle (naming it) for a free cycle."""
+    return [to_arrays(compile_chain(tree, p)) for p in personas]
+
+
+def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
+        seed: int = DEFAULT_SEED, persona: str | None = None,
+        progress: Callable[[int], None] | None = None) -> Simulation:
+    """Simulate or analyse `tree`. Raises UnknownPersona, ZeroStepCycle or TooDeepForExact.
+
+    `progress` is called with the number of calls (Monte-Carlo) or personas (exact)
+    finished since the last call.
+    """
+    personas = select_personas(tree, persona)
+    arrays = compile_personas(tree, personas)
+    total = sum(p.share for p in personas)
+    shares = [p.share / total for p in personas]
+    tallies: list[Tally] = []
+    counts: list[int | None] = []
+    if method == "exact":
+        for persona_, a in zip(personas, arrays, strict=True):
+            tallies.append(analyse(a, persona_.patience))
+            counts.append(None)
+            if progress:
+                progress(1)
+        overall = sum((t.scaled(w) for t, w in zip(tallies, shares, strict=True)), Tally())
+    elif method == "montecarlo":
+        # One stream decides how many callers each persona gets (a multinomial draw, so
+        # the pooled calls are a sample of the whole population), one stream per persona.
+        streams = np.random.SeedSequence(seed).spawn(len(personas) + 1)
+        drawn = np.random.default_rng(streams[0]).multinomial(callers, shares)
+        for persona_, a, n, stream in zip(personas, arrays, drawn, streams[1:], strict=True):
+            tallies.append(simulate(a, persona_.patience, int(n), np.random.default_rng(stream),
+                                    progress))
+            counts.append(int(n))
+        overall = sum(tallies, Tally(prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0))
+    else:
+        raise ValueError(f"method must be one of {METHODS}")
+    sampled = method == "montecarlo"
+    results = tuple(
+        PersonaResult(p.name, w, figures(t, sampled), n)
+        for p, w, t, n in zip(personas, shares, tallies, counts, strict=True)
+    )
+    return Simulation(
+        tree=tree.path, name=tree.name, method=method,
+        callers=callers if sampled else None, seed=seed if sampled else None,
+        personas=results,
+        overall=PersonaResult("overall", 1.0, figures(overall, sampled),
+                              callers if sampled else None),
+    )
+
+
+__all__ = ["DEFAULT_CALLERS", "DEFAULT_SEED", "METHODS", "PersonaResult", "Simulation",
+           "TooDeepForExact", "UnknownPersona", "ZeroStepCycle", "run"]

@@ -1,0 +1,139 @@
+"""Simulation results as text tables, JSON (the DESIGN.md contract) and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.tally import Figures, Summary
+from phonejail.simulate import PersonaResult, Simulation
+
+
+def _summary(s: Summary) -> dict[str, Any]:
+    return {"mean": s.mean, "p50": s.p50, "p90": s.p90, "max": s.max}
+
+
+def _seconds(s: Summary) -> dict[str, Any]:
+    # DESIGN.md shows seconds as floats (0.0); percentiles of whole seconds are whole.
+    return {k: (None if v is None else float(v)) for k, v in _summary(s).items()}
+
+
+def persona_dict(p: PersonaResult) -> dict[str, Any]:
+    f: Figures = p.figures
+    data: dict[str, Any] = {
+        "name": p.name,
+        "share": p.share,
+        "outcomes": dict(f.outcomes),
+        "reached_human": f.reached_human,
+        "jail_rate": f.jail_rate,
+        "steps_to_human": _summary(f.steps_to_human),
+        "seconds_to_human": _seconds(f.seconds_to_human),
+        "identity_prompts": f.identity_prompts,
+        "repeated_identity_prompts": f.repeated_identity_prompts,
+        "calls_with_repeats": f.calls_with_repeats,
+        "transfers": f.transfers,
+    }
+    if p.callers is not None:
+        data["callers"] = p.callers
+    data["stderr"] = f.stderr
+    return data
+
+
+def to_dict(sim: Simulation) -> dict[str, Any]:
+    return {
+        "tree": sim.tree,
+        "name": sim.name,
+        "method": sim.method,
+        "callers": sim.callers,
+        "seed": sim.seed,
+        "personas": [persona_dict(p) for p in sim.personas],
+        "overall": persona_dict(sim.overall),
+    }
+
+
+def render_json(sim: Simulation) -> str:
+    return json.dumps(to_dict(sim), indent=2, ensure_ascii=False, allow_nan=False,
+                      default=_nan_to_null) + "\n"
+
+
+def _nan_to_null(value: object) -> object:  # pragma: no cover - figures hold no NaN
+    raise TypeError(f"cannot serialise {value!r}")
+
+
+CSV_COLUMNS = (
+    "persona", "share", *OUTCOMES, "reached_human", "jail_rate",
+    "steps_to_human_mean", "steps_to_human_p50", "steps_to_human_p90", "steps_to_human_max",
+    "seconds_to_human_mean", "seconds_to_human_p50", "seconds_to_human_p90",
+    "seconds_to_human_max", "identity_prompts", "repeated_identity_prompts",
+    "calls_with_repeats", "transfers",
+)
+
+
+def render_csv(sim: Simulation) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for p in (*sim.personas, sim.overall):
+        f = p.figures
+        row = [p.name, p.share, *(f.outcomes[o] for o in OUTCOMES), f.reached_human,
+               f.jail_rate]
+        for s in (f.steps_to_human, f.seconds_to_human):
+            row += ["" if v is None else v for v in (s.mean, s.p50, s.p90, s.max)]
+        row += [f.identity_prompts, f.repeated_identity_prompts, f.calls_with_repeats,
+                f.transfers]
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for k, row in enumerate([header, *rows]):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
+                                                                           strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def render_text(sim: Simulation) -> str:
+    how = ("exact analysis (Markov chain)" if sim.method == "exact"
+           else f"Monte-Carlo, {sim.callers:,} callers, seed {sim.seed}")
+    everyone = [*sim.personas, sim.overall]
+    outcome_rows = [[p.name, _pct(p.share), *(_pct(p.figures.outcomes[o]) for o in OUTCOMES),
+                     _pct(p.figures.jail_rate)] for p in everyone]
+    journey_rows = []
+    for p in everyone:
+        f = p.figures
+        journey_rows.append([
+            p.name, _pct(f.reached_human),
+            _num(f.steps_to_human.mean), _num(f.steps_to_human.p90, 0),
+            _num(f.seconds_to_human.mean, 0), _num(f.seconds_to_human.p90, 0),
+            _num(f.identity_prompts, 2), _num(f.repeated_identity_prompts, 2),
+            _pct(f.calls_with_repeats), _num(f.transfers, 2),
+        ])
+    lines = [f"{sim.name} ({sim.tree}): {how}", "", "Outcomes"]
+    lines += _table(["persona", "share", "resolved", "unresolved", "callback", "dead end",
+                     "abandoned", "jail rate"], outcome_rows)
+    lines += ["", "Reaching a human"]
+    lines += _table(["persona", "reached", "steps mean", "steps p90", "seconds mean",
+                     "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers"],
+                    journey_rows)
+    lines += ["", "Jail rate = dead end + abandoned + unresolved. Steps and seconds count calls "
+                  "that reached a human ('-': none did); prompts and transfers are per call."]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "csv": render_csv}
