@@ -72,7 +72,7 @@ def test_fail_on_decides_the_exit_code(run, in_repo, args, expected) -> None:
     (["check", "--select", "PJ9", "trees"], "'PJ9' matches no rule"),
     (["check", "--config", "nope.toml", "trees"], "nope.toml: no such configuration file"),
     (["explain", "PJ999"], "no rule 'PJ999'"),
-    (["simulate"], "No such command 'simulate'"),
+    (["frobnicate"], "No such command 'frobnicate'"),
 ])
 def test_usage_errors_exit_2_with_a_message(run, in_repo, args, message) -> None:
     code, out, err = run(*args)

@@ -32,25 +32,30 @@ class TooDeepForExact(Exception):
 
 
 class _Mass:
-    """Columns of entries: state, repeat flag, human flag, seconds, probability."""
+    """Columns of entries: state, repeat flag, human flag, seconds, probability, moments.
 
-    __slots__ = ("state", "rep", "hum", "sec", "p")
+    `mom` holds, per entry, the partial moments sum(p * x) and sum(p * x^2) of the
+    per-call counts x = identity prompts, repeats, transfers so far (6 columns), so
+    their exact means and variances come out at the end.
+    """
+
+    __slots__ = ("state", "rep", "hum", "sec", "p", "mom")
 
     def __init__(self, state: np.ndarray, rep: np.ndarray, hum: np.ndarray, sec: np.ndarray,
-                 p: np.ndarray) -> None:
-        self.state, self.rep, self.hum, self.sec, self.p = state, rep, hum, sec, p
+                 p: np.ndarray, mom: np.ndarray) -> None:
+        self.state, self.rep, self.hum, self.sec, self.p, self.mom = state, rep, hum, sec, p, mom
 
     @classmethod
     def empty(cls) -> _Mass:
         z = np.zeros(0, dtype=np.int64)
-        return cls(z, z.astype(bool), z.astype(bool), z, np.zeros(0))
+        return cls(z, z.astype(bool), z.astype(bool), z, np.zeros(0), np.zeros((0, 6)))
 
     def __len__(self) -> int:
         return self.p.size
 
     def take(self, mask: np.ndarray) -> _Mass:
         return _Mass(self.state[mask], self.rep[mask], self.hum[mask], self.sec[mask],
-                     self.p[mask])
+                     self.p[mask], self.mom[mask])
 
     @classmethod
     def concat(cls, parts: list[_Mass]) -> _Mass:
@@ -67,10 +72,12 @@ class _Mass:
         key = ((self.state * 2 + self.rep) * 2 + self.hum) * span + self.sec
         unique, inverse = np.unique(key, return_inverse=True)
         p = np.bincount(inverse, weights=self.p)
+        mom = np.stack([np.bincount(inverse, weights=self.mom[:, j], minlength=unique.size)
+                        for j in range(6)], axis=1)
         sec = unique % span
         rest = unique // span
         return _Mass((rest // 4), ((rest // 2) % 2).astype(bool), (rest % 2).astype(bool),
-                     sec, p)
+                     sec, p, mom)
 
 
 def analyse(a: ChainArrays, patience: int) -> Tally:
@@ -79,10 +86,9 @@ def analyse(a: ChainArrays, patience: int) -> Tally:
         raise TooDeepForExact(
             f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
             "model that cap: use --method montecarlo")
-    tally = Tally(weight=1.0)
-    one = np.ones(1)
+    tally = Tally(weight=1.0, prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0)
     level = _Mass(np.zeros(1, dtype=np.int64), np.zeros(1, bool), np.zeros(1, bool),
-                  np.zeros(1, dtype=np.int64), one)
+                  np.zeros(1, dtype=np.int64), np.ones(1), np.zeros((1, 6)))
     for k in range(patience + 1):
         resting: list[_Mass] = []
         moving = level
@@ -97,7 +103,7 @@ def analyse(a: ChainArrays, patience: int) -> Tally:
         steps = _Mass.concat(resting).merged()
         if k == patience:
             tally.outcomes[_ABANDONED] += steps.p.sum()
-            tally.with_repeat += steps.p[steps.rep].sum()
+            _end(tally, steps.p, steps.rep, steps.mom)
             break
         level = _visit(a, steps, k + 1, tally)
     return tally
@@ -109,9 +115,12 @@ def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
         return m
     s = m.state
     sec = np.where(m.hum, 0, m.sec + a.seconds[s])
-    tally.prompts += float(m.p @ a.prompts[s])
-    tally.repeats += float(m.p @ a.repeats[s])
-    tally.transfers += float(m.p @ a.transfers[s])
+    # x -> x + c for each count: sum(p x) += c p; sum(p x^2) += 2 c sum(p x) + c^2 p
+    mom = m.mom.copy()
+    for j, counts in enumerate((a.prompts, a.repeats, a.transfers)):
+        c = counts[s]
+        mom[:, 2 * j + 1] += 2 * c * m.mom[:, 2 * j] + c * c * m.p
+        mom[:, 2 * j] += c * m.p
     rep = m.rep | (a.repeats[s] > 0)
     first = a.human[s] & ~m.hum
     if first.any():
@@ -125,10 +134,23 @@ def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     edge = starts[owner] + offsets
     target, p = a.target[edge], m.p[owner] * a.prob[edge]
+    moved = mom[owner] * a.prob[edge, None]
     ends = target >= a.n_states
     if ends.any():
         np.add.at(tally.outcomes, _ENDING_SLOT[target[ends] - a.n_states], p[ends])
-        tally.with_repeat += float(p[ends & rep[owner]].sum())
+        _end(tally, p[ends], rep[owner][ends], moved[ends])
     keep = ~ends
     return _Mass(target[keep], rep[owner][keep], hum[owner][keep], sec[owner][keep],
-                 p[keep]).merged()
+                 p[keep], moved[keep]).merged()
+
+
+def _end(tally: Tally, p: np.ndarray, rep: np.ndarray, mom: np.ndarray) -> None:
+    """Calls ending here: add their repeat flag and the moments of their counts."""
+    tally.with_repeat += float(p[rep].sum())
+    totals = [float(x) for x in mom.sum(axis=0)]
+    tally.prompts += totals[0]
+    tally.prompts_sq += totals[1]
+    tally.repeats += totals[2]
+    tally.repeats_sq += totals[3]
+    tally.transfers += totals[4]
+    tally.transfers_sq += totals[5]

@@ -32,7 +32,7 @@ class Tally:
     repeats: float = 0.0
     transfers: float = 0.0
     with_repeat: float = 0.0
-    # Sums of squares per call, for standard errors (Monte-Carlo only; NaN when exact).
+    # Sums of squares per call: exact second moments, or sample sums of squares.
     prompts_sq: float = math.nan
     repeats_sq: float = math.nan
     transfers_sq: float = math.nan
@@ -95,6 +95,8 @@ class Figures:
     transfers: float
     stderr: dict[str, object] | None = None
     """Standard errors of the Monte-Carlo estimates (None for exact figures)."""
+    sd: dict[str, float] | None = None
+    """Standard deviation of one call's identity prompts, repeats and transfers."""
     steps_hist: tuple[float, ...] = ()
     """P(steps-to-human = k) for k = 0, 1, ... (unconditional: sums to reached_human)."""
     seconds_hist: tuple[float, ...] = ()
@@ -155,13 +157,18 @@ def figures(tally: Tally, sampled: bool) -> Figures:
             "transfers": _mean_se(tally.transfers, tally.transfers_sq, w),
         }
     per_call = (lambda x: x / w) if w > 0 else (lambda x: 0.0)
+    sd = {name: math.sqrt(max(per_call(sq) - per_call(total) ** 2, 0.0))
+          for name, total, sq in (("identity_prompts", tally.prompts, tally.prompts_sq),
+                                  ("repeated_identity_prompts", tally.repeats,
+                                   tally.repeats_sq),
+                                  ("transfers", tally.transfers, tally.transfers_sq))}
     return Figures(
         outcomes=outcomes, reached_human=reached, jail_rate=jail,
         steps_to_human=steps, seconds_to_human=seconds,
         identity_prompts=per_call(tally.prompts),
         repeated_identity_prompts=per_call(tally.repeats),
         calls_with_repeats=per_call(tally.with_repeat),
-        transfers=per_call(tally.transfers), stderr=stderr,
+        transfers=per_call(tally.transfers), stderr=stderr, sd=sd,
         steps_hist=tuple(float(x) for x in (tally.steps_hist / w if w else tally.steps_hist)),
         seconds_hist=tuple(float(x) for x in (tally.seconds_hist / w if w
                                                else tally.seconds_hist)),

@@ -1,0 +1,98 @@
+"""`phonejail simulate` as users run it: exit codes and output together."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from phonejail.simulate.render import CSV_COLUMNS
+
+
+def test_text_report_of_the_isp_story(run, in_repo) -> None:
+    code, out, err = run("simulate", "--method", "exact", "trees/isp_billing.yaml")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "ISP billing line (trees/isp_billing.yaml): exact analysis (Markov chain)"
+    internet_only = next(line for line in lines if line.startswith("internet-only customer"))
+    assert internet_only.split() == ["internet-only", "customer", "25.0%", "0.0%", "0.0%",
+                                     "0.0%", "100.0%", "0.0%", "100.0%"]
+    assert "phone customer changing a card   100.0%" in out
+
+
+def test_json_follows_the_contract(run, in_repo) -> None:
+    code, out, _ = run("simulate", "--format", "json", "--callers", "2000", "--seed", "5",
+                       "trees/small_business.yaml")
+    data = json.loads(out)
+    assert code == 0
+    assert list(data) == ["tree", "name", "method", "callers", "seed", "personas", "overall"]
+    assert (data["tree"], data["method"], data["callers"], data["seed"]) == (
+        "trees/small_business.yaml", "montecarlo", 2000, 5)
+    persona = data["personas"][0]
+    for key in ("name", "share", "outcomes", "reached_human", "jail_rate", "steps_to_human",
+                "seconds_to_human", "identity_prompts", "repeated_identity_prompts",
+                "calls_with_repeats", "transfers", "stderr"):
+        assert key in persona
+    assert list(persona["steps_to_human"]) == ["mean", "p50", "p90", "max"]
+    assert persona["stderr"]["reached_human"] > 0
+    assert data["overall"]["share"] == 1.0
+
+
+def test_exact_json_has_null_callers_seed_and_figures_over_no_calls(run, in_repo) -> None:
+    code, out, _ = run("simulate", "--method", "exact", "--format", "json",
+                       "--persona", "internet-only customer", "trees/isp_billing.yaml")
+    data = json.loads(out)
+    assert code == 0 and data["callers"] is None and data["seed"] is None
+    (persona,) = data["personas"]
+    assert persona["steps_to_human"] == {"mean": None, "p50": None, "p90": None, "max": None}
+    assert persona["stderr"] is None
+
+
+def test_csv_has_a_row_per_persona_and_overall(run, in_repo) -> None:
+    code, out, _ = run("simulate", "--format", "csv", "--method", "exact",
+                       "trees/bank_800.yaml")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and tuple(rows[0]) == CSV_COLUMNS
+    assert [r[0] for r in rows[1:]] == ["balance check", "lost card", "charge dispute",
+                                         "mortgage question", "branch hours", "overall"]
+
+
+def test_same_seed_gives_byte_identical_output(run, in_repo) -> None:
+    args = ("simulate", "--format", "json", "--callers", "3000", "--seed", "11",
+            "trees/bank_800.yaml")
+    assert run(*args)[1] == run(*args)[1]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["simulate", "nope.yaml"], 2, "'nope.yaml' does not exist"),
+    (["simulate", "--persona", "bill payr", "trees/isp_billing.yaml"], 2,
+     "no persona 'bill payr' (did you mean 'bill payer'?)"),
+    (["simulate", "--callers", "0", "trees/isp_billing.yaml"], 2, "--callers"),
+    (["simulate", "--method", "guess", "trees/isp_billing.yaml"], 2, "'guess' is not one of"),
+])
+def test_usage_errors(run, in_repo, args, code, message) -> None:
+    status, out, err = run(*args)
+    assert (status, out) == (code, "") and message in err
+
+
+def test_a_tree_with_errors_is_refused_with_its_findings(run, tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("phonejail: 1\nname: x\nstart: a\nintents: [i]\nnodes:\n  a: {kind: say, "
+                   "nxet: a}\n")
+    code, out, err = run("simulate", bad)
+    assert code == 1 and out == ""
+    assert f"{bad}:6:18: error PJ002 schema: nodes.a: unknown key 'nxet'" in err
+    assert "has errors; fix them before simulating" in err
+
+
+def test_a_zero_step_cycle_is_refused_naming_it(run, tmp_path) -> None:
+    tree = tmp_path / "loop.yaml"
+    tree.write_text("phonejail: 1\nname: x\nstart: a\nintents: [i, j]\nnodes:\n"
+                    "  a: {kind: agent, resolves: [i], transfer: b}\n"
+                    "  b: {kind: agent, resolves: [i], transfer: a}\n")
+    code, out, err = run("simulate", "--method", "exact", tree)
+    assert code == 1 and out == ""
+    assert "a cycle of nodes that take no step: " in err and "a -> b -> a" in err.replace(
+        "b -> a -> b", "a -> b -> a")

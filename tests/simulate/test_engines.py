@@ -1,0 +1,220 @@
+"""The exact analysis equals figures worked out by hand; Monte-Carlo agrees with it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from phonejail.model import load_file
+from phonejail.simulate import ZeroStepCycle, run
+from phonejail.simulate.render import render_json
+from tests.conftest import TREES, load
+from tests.simulate.agreement import disagreements
+from tests.test_properties import valid_trees
+
+# hello (say, 3 s) -> menu (5 s): 0.9 picks 1 -> agent (60 s wait); 0.1 a wrong key:
+# within retries (1) back to the menu (second visit, 5 s more), then -> bye (hangup).
+MENU = """
+phonejail: 1
+name: menu by hand
+start: hello
+intents: [x]
+identity: {acct: {}}
+nodes:
+  hello: {kind: say, seconds: 3, next: menu}
+  menu:
+    kind: menu
+    seconds: 5
+    options: [{key: "1", serves: [x], to: agent}]
+    invalid: menu
+    retries: 1
+    fail: bye
+  agent: {kind: agent, wait_seconds: 60, asks: [acct]}
+  bye: {kind: hangup}
+callers: [{name: p, intent: x, mistakes: 0.1, patience: PATIENCE}]
+"""
+
+
+def exact(text: str):
+    return run(load(text).tree, method="exact").personas[0].figures
+
+
+def test_menu_retry_by_hand() -> None:
+    f = exact(MENU.replace("PATIENCE", "25"))
+    # resolved: 0.9 at the first visit + 0.1 * 0.9 at the second; dead end 0.1 * 0.1
+    assert f.outcomes == pytest.approx({"resolved": 0.99, "unresolved": 0, "callback": 0,
+                                        "dead_end": 0.01, "abandoned": 0})
+    assert f.reached_human == pytest.approx(0.99)
+    assert f.jail_rate == pytest.approx(0.01)
+    # steps: 2 with 0.9, 3 with 0.09 -> mean 2.07 / 0.99; p50 = p90 = 2 (0.9/0.99 >= 0.9)
+    assert f.steps_to_human.mean == pytest.approx(2.07 / 0.99)
+    assert (f.steps_to_human.p50, f.steps_to_human.p90, f.steps_to_human.max) == (2, 2, 3)
+    # seconds: 3 + 5 + 60 = 68 or 3 + 5 + 5 + 60 = 73
+    assert f.seconds_to_human.mean == pytest.approx((68 * 0.9 + 73 * 0.09) / 0.99)
+    assert (f.seconds_to_human.p50, f.seconds_to_human.max) == (68, 73)
+    # the agent asks for the account once, never given before
+    assert f.identity_prompts == pytest.approx(0.99)
+    assert (f.repeated_identity_prompts, f.calls_with_repeats, f.transfers) == (0, 0, 0)
+
+
+def test_patience_ends_the_call_at_the_step_it_would_exceed() -> None:
+    # patience 2: hello (1), menu (2); a second menu visit would be step 3 -> abandoned
+    f = exact(MENU.replace("PATIENCE", "2"))
+    assert f.outcomes["resolved"] == pytest.approx(0.9)
+    assert f.outcomes["abandoned"] == pytest.approx(0.1)
+    assert f.steps_to_human.max == 2
+
+
+REPEATS = """
+phonejail: 1
+name: repeats by hand
+start: ask
+intents: [x]
+identity: {acct: {}}
+nodes:
+  ask: {kind: ask, fact: acct, seconds: 4, retries: 0, ok: first, fail: first}
+  first: {kind: agent, wait_seconds: 30, asks: [acct], resolves: [], transfer: second}
+  second: {kind: agent, wait_seconds: 90, asks: [acct]}
+callers: [{name: p, intent: x, mistakes: 0.5}]
+"""
+
+
+def test_repeats_and_transfers_by_hand() -> None:
+    f = exact(REPEATS)
+    # ask ok (0.5): ask, first, second all ask -> 3 prompts, 2 repeats
+    # ask fails (0.5): first asks (new), second repeats -> 3 prompts, 1 repeat
+    assert f.identity_prompts == pytest.approx(3.0)
+    assert f.repeated_identity_prompts == pytest.approx(1.5)
+    assert f.calls_with_repeats == pytest.approx(1.0)
+    assert f.transfers == pytest.approx(1.0)
+    assert f.outcomes["resolved"] == pytest.approx(1.0)
+    # the human is reached at `first`, after one step: 4 s of prompt + 30 s of hold
+    assert (f.steps_to_human.mean, f.seconds_to_human.mean) == (1.0, 34.0)
+
+
+BRANCHES = """
+phonejail: 1
+name: branches by hand
+start: info
+intents: [x, y]
+nodes:
+  info: {kind: self_service, seconds: 10, resolves: [x], success: 0.3, next: open}
+  open:
+    kind: branch
+    cases: [{when: {chance: 0.5}, to: agent}]
+    else: voicemail
+  agent: {kind: agent, wait_seconds: 20}
+  voicemail: {kind: callback}
+"""
+
+
+def test_self_service_branch_and_overall_share_weighting_by_hand() -> None:
+    sim = run(load(BRANCHES).tree, method="exact")
+    x, y = (p.figures for p in sim.personas)
+    assert x.outcomes["resolved"] == pytest.approx(0.3 + 0.7 * 0.5)
+    assert x.outcomes["callback"] == pytest.approx(0.35)
+    assert y.outcomes["resolved"] == pytest.approx(0.5)
+    assert x.seconds_to_human.mean == 30.0
+    overall = sim.overall.figures  # no callers: one persona per intent, equal shares
+    assert overall.outcomes["resolved"] == pytest.approx((0.65 + 0.5) / 2)
+    assert overall.reached_human == pytest.approx((0.35 + 0.5) / 2)
+    assert overall.jail_rate == pytest.approx(0.0)
+
+
+HAND = {"menu": MENU.replace("PATIENCE", "25"), "menu-impatient": MENU.replace("PATIENCE", "2"),
+        "repeats": REPEATS, "branches": BRANCHES}
+CALLS = 40_000
+
+
+@pytest.mark.parametrize("tree", sorted(TREES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_monte_carlo_agrees_with_exact_on_every_example_tree(tree) -> None:
+    loaded = load_file(tree).tree
+    _agree(loaded)
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_monte_carlo_agrees_with_exact_on_hand_trees(name: str) -> None:
+    _agree(load(HAND[name]).tree)
+
+
+def _agree(tree, calls: int = CALLS) -> None:
+    ex = run(tree, method="exact")
+    mc = run(tree, method="montecarlo", callers=calls, seed=7)
+    problems = []
+    for e, m in zip((*ex.personas, ex.overall), (*mc.personas, mc.overall), strict=True):
+        if m.callers:
+            problems += [f"{e.name}: {d}" for d in disagreements(m.figures, e.figures,
+                                                                  m.callers)]
+    assert problems == []
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(valid_trees())
+def test_monte_carlo_agrees_with_exact_on_random_trees(text: str) -> None:
+    tree = load(text).tree
+    try:
+        run(tree, method="exact")
+    except ZeroStepCycle:
+        return  # refused by both, tested below
+    _agree(tree, calls=8_000)
+
+
+def test_isp_internet_only_customer_never_reaches_a_human() -> None:
+    tree = load_file(TREES / "isp_billing.yaml").tree
+    for method in ("exact", "montecarlo"):
+        (persona,) = run(tree, method=method, persona="internet-only customer").personas
+        f = persona.figures
+        assert f.outcomes["dead_end"] + f.outcomes["abandoned"] == pytest.approx(1.0)
+        assert f.reached_human == 0.0 and f.steps_to_human.mean is None
+        assert f.steps_hist == () or sum(f.steps_hist) == 0
+
+
+def test_isp_card_changer_is_transferred_and_re_asked() -> None:
+    tree = load_file(TREES / "isp_billing.yaml").tree
+    (persona,) = run(tree, method="exact", persona="phone customer changing a card").personas
+    f = persona.figures
+    # Manila -> Dublin -> Toronto: two transfers; the phone number asked by the IVR twice and
+    # by all three agents, the account number by Dublin and again by Toronto.
+    assert f.transfers == pytest.approx(2.0, abs=1e-3)
+    assert f.repeated_identity_prompts > 4.9
+    assert f.calls_with_repeats == pytest.approx(1.0, abs=1e-4)  # typos: a few hang-ups
+    assert f.seconds_to_human.p50 == 453  # 6 + 6 + 8 + 7 + 6 seconds of prompts + 420 hold
+
+
+def test_zero_step_cycle_is_refused_naming_the_cycle() -> None:
+    tree = load("""
+        phonejail: 1
+        name: ping pong
+        start: a
+        intents: [x, y]
+        nodes:
+          a: {kind: agent, resolves: [x], transfer: b}
+          b: {kind: agent, resolves: [x], transfer: a}
+    """).tree
+    for method in ("exact", "montecarlo"):
+        with pytest.raises(ZeroStepCycle) as refused:
+            run(tree, method=method)
+        assert str(refused.value) in ("a -> b -> a", "b -> a -> b")
+
+
+def test_same_seed_same_bytes_and_another_seed_differs() -> None:
+    tree = load_file(TREES / "bank_800.yaml").tree
+    first = render_json(run(tree, callers=5000, seed=3))
+    assert first == render_json(run(tree, callers=5000, seed=3))
+    assert first != render_json(run(tree, callers=5000, seed=4))
+    data = json.loads(first)
+    assert data["method"] == "montecarlo" and data["seed"] == 3 and data["callers"] == 5000
+    assert sum(p["callers"] for p in data["personas"]) == 5000
+
+
+def test_the_agreement_check_catches_a_real_difference() -> None:
+    # Sampling a menu with 10% mistakes, compared with the exact figures at 12%: must fail.
+    sampled = run(load(MENU.replace("PATIENCE", "25")).tree, callers=CALLS, seed=7)
+    other = run(load(MENU.replace("PATIENCE", "25").replace("mistakes: 0.1", "mistakes: 0.12"))
+                .tree, method="exact")
+    found = disagreements(sampled.personas[0].figures, other.personas[0].figures, CALLS)
+    assert any(d.startswith("outcome dead_end") for d in found)
+    assert any(d.startswith("steps to human mean") for d in found)
