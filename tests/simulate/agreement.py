@@ -2,10 +2,11 @@
 
 Tolerance: 4 standard errors, computed from the exact distribution (shares,
 means; the exact analysis also gives each per-call count's variance), so a
-rare event the sample happened to miss is judged by how rare it really is. Percentiles are checked through the exact CDF: the sampled pX must lie
-between the exact quantiles at X/100 -/+ 4 standard errors of a proportion.
-The sampled max must not exceed the exact max and must reach the exact
-quantile at 1 - 10/n (missed with probability about e^-10).
+rare event the sample happened to miss is judged by how rare it really is.
+Percentiles are checked through the exact CDF: the sampled pX must lie between
+the exact quantiles at X/100 -/+ 4 standard errors of a proportion. The
+sampled max must not exceed the exact max and must reach the exact quantile
+at 1 - 10/n (missed with probability about e^-10).
 """
 
 from __future__ import annotations
