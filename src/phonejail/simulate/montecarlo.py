@@ -52,54 +52,67 @@ def simulate(a: ChainArrays, patience: int, calls: int, rng: np.random.Generator
 
 def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
            rng: np.random.Generator, tally: Tally) -> None:
+    # Only calls still going are held, in compact arrays (one row per call), so every
+    # operation is a plain vectorised gather or filter, never a scatter through an index.
     state = np.zeros(n, dtype=np.int64)
-    steps = np.zeros(n, dtype=np.int64)
+    steps = np.zeros(n, dtype=np.int32)
     seconds = np.zeros(n, dtype=np.int64)
-    visits = np.zeros(n, dtype=np.int64)
+    visits = np.zeros(n, dtype=np.int32)
     prompts = np.zeros(n, dtype=np.int64)
     repeats = np.zeros(n, dtype=np.int64)
     transfers = np.zeros(n, dtype=np.int64)
     human = np.zeros(n, dtype=bool)
-    outcome = np.full(n, -1, dtype=np.int64)
-    steps_to_human = np.full(n, -1, dtype=np.int64)
-    seconds_to_human = np.full(n, -1, dtype=np.int64)
-    live = np.arange(n)
-    while live.size:
-        s = state[live]
-        visits[live] += 1
-        takes_step = a.step[s]
-        quits = (takes_step & (steps[live] >= patience)) | (visits[live] > MAX_VISITS)
+    ended: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    reached_steps: list[np.ndarray] = []
+    reached_seconds: list[np.ndarray] = []
+
+    def finish(mask: np.ndarray, outcome: np.ndarray) -> None:
+        """Calls in `mask` end with `outcome` (one slot per call): keep their counts."""
+        ended.append((prompts[mask], repeats[mask], transfers[mask]))
+        tally.outcomes += np.bincount(outcome, minlength=len(OUTCOMES))
+
+    while state.size:
+        takes_step = a.step[state]
+        quits = (takes_step & (steps >= patience)) | (visits >= MAX_VISITS)
         if quits.any():
-            outcome[live[quits]] = _ABANDONED
-            live, s, takes_step = live[~quits], s[~quits], takes_step[~quits]
-            if not live.size:
+            finish(quits, np.full(int(quits.sum()), _ABANDONED))
+            keep = ~quits
+            state, steps, seconds, visits, prompts, repeats, transfers, human, takes_step = (
+                x[keep] for x in (state, steps, seconds, visits, prompts, repeats, transfers,
+                                  human, takes_step))
+            if not state.size:
                 break
-        steps[live] += takes_step
-        seconds[live] += a.seconds[s]
-        prompts[live] += a.prompts[s]
-        repeats[live] += a.repeats[s]
-        transfers[live] += a.transfers[s]
-        first = a.human[s] & ~human[live]
+        visits += 1
+        steps += takes_step
+        seconds += a.seconds[state]
+        prompts += a.prompts[state]
+        repeats += a.repeats[state]
+        transfers += a.transfers[state]
+        answers = a.human[state]
+        first = answers & ~human
         if first.any():
-            who = live[first]
-            human[who] = True
-            steps_to_human[who] = steps[who]
-            seconds_to_human[who] = seconds[who] + a.wait[s[first]]
-        edge = np.searchsorted(table, s + rng.random(live.size), side="right")
-        target = a.target[np.minimum(edge, table.size - 1)]
+            reached_steps.append(steps[first])
+            reached_seconds.append(seconds[first] + a.wait[state[first]])
+            human |= answers
+        target = a.target[np.searchsorted(table, state + rng.random(state.size), side="right")]
         ends = target >= a.n_states
-        outcome[live[ends]] = _ENDING_SLOT[target[ends] - a.n_states]
-        state[live[~ends]] = target[~ends]
-        live = live[~ends]
-    reached = steps_to_human >= 0
+        if ends.any():
+            finish(ends, _ENDING_SLOT[target[ends] - a.n_states])
+            keep = ~ends
+            target, steps, seconds, visits, prompts, repeats, transfers, human = (
+                x[keep] for x in (target, steps, seconds, visits, prompts, repeats, transfers,
+                                  human))
+        state = target
     tally.weight += n
-    tally.outcomes += np.bincount(outcome, minlength=len(OUTCOMES))
-    tally.add_hist("steps", steps_to_human[reached], np.ones(int(reached.sum())))
-    tally.add_hist("seconds", seconds_to_human[reached], np.ones(int(reached.sum())))
-    tally.prompts += float(prompts.sum())
-    tally.repeats += float(repeats.sum())
-    tally.transfers += float(transfers.sum())
-    tally.prompts_sq += float((prompts * prompts).sum())
-    tally.repeats_sq += float((repeats * repeats).sum())
-    tally.transfers_sq += float((transfers * transfers).sum())
-    tally.with_repeat += float((repeats > 0).sum())
+    for name, parts in (("steps", reached_steps), ("seconds", reached_seconds)):
+        if parts:
+            values = np.concatenate(parts).astype(np.int64)
+            tally.add_hist(name, values, np.ones(values.size))
+    for p, r, t in ended:
+        tally.prompts += float(p.sum())
+        tally.repeats += float(r.sum())
+        tally.transfers += float(t.sum())
+        tally.prompts_sq += float((p * p).sum())
+        tally.repeats_sq += float((r * r).sum())
+        tally.transfers_sq += float((t * t).sum())
+        tally.with_repeat += float((r > 0).sum())
