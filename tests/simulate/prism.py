@@ -1,0 +1,183 @@
+"""Write one persona's call as a PRISM DTMC, straight from DESIGN.md section 2.
+
+This is a second, independent reading of the caller semantics: it shares no
+code with `phonejail.analysis.chain`, only the loaded tree. The Storm model
+checker solves it, and the test compares Storm's answers with phonejail's exact
+analysis.
+
+Variables: n (node), out (0 running, then 1 resolved, 2 unresolved, 3 callback,
+4 dead_end, 5 abandoned), steps, fails, one boolean per identity fact (given),
+h (a human answered), r (a fact was asked again), sth (steps when the human
+answered), and optionally sec / sts (seconds so far / seconds when answered).
+One state is one visit, so state rewards count per visit.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from phonejail.model.tree import (
+    Agent,
+    Ask,
+    Branch,
+    Callback,
+    Hangup,
+    Menu,
+    Persona,
+    Say,
+    SelfService,
+    Tree,
+)
+
+OUT = {"resolved": 1, "unresolved": 2, "callback": 3, "dead_end": 4, "abandoned": 5}
+
+
+def _p(x: float) -> str:
+    return repr(float(x))
+
+
+def _commands(here: str, alts: list[tuple[str, str, float, str]]) -> list[str]:
+    """One command per guard: alternatives without a fails guard hold under both."""
+    commands = []
+    for given in dict.fromkeys(a[0] for a in alts):
+        group = [a for a in alts if a[0] == given and a[2] > 0]
+        fails_guards = list(dict.fromkeys(a[1] for a in group if a[1])) or [""]
+        for fails in fails_guards:
+            chosen = [(p, u) for _, f, p, u in group if f in ("", fails)]
+            guard = here + given + (f" & {fails}" if fails else "")
+            commands.append(f"  [] {guard} -> " + " + ".join(f"{_p(p)}:{u}" for p, u in chosen)
+                            + ";")
+    return commands
+
+
+def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str:
+    ids = list(tree.nodes)
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    facts = list(tree.identity)
+    g = {f: f"g_{k}" for k, f in enumerate(facts)}
+    T = persona.patience
+    max_retries = max([n.retries for n in tree.nodes.values() if isinstance(n, Menu | Ask)],
+                      default=0)
+    smax = T * max([n.seconds for n in tree.nodes.values()], default=0)
+    wmax = max([n.wait_seconds for n in tree.nodes.values() if isinstance(n, Agent)], default=0)
+    e, z, intent = persona.mistakes, persona.zero_out, persona.intent
+    lines = ["dtmc", "module call",
+             f"  n : [0..{len(ids) - 1}] init {index[tree.start]};",
+             "  out : [0..5] init 0;",
+             f"  steps : [0..{T}] init 0;",
+             f"  fails : [0..{max_retries + 1}] init 0;",
+             *(f"  {g[f]} : bool init false;" for f in facts),
+             "  h : bool init false;", "  r : bool init false;",
+             f"  sth : [0..{T}] init 0;"]
+    if with_seconds:
+        lines += [f"  sec : [0..{smax}] init 0;", f"  sts : [0..{smax + wmax}] init 0;"]
+
+    def go(target: str | None, fails: str = "0", extra: str = "") -> str:
+        base = f"(out'=4){extra}" if target is None else \
+            f"(n'={index[target]})&(fails'={fails}){extra}"
+        return base
+
+    def failure(node: Menu | Ask, prob: float, step_upd: str) -> list[tuple]:
+        """A failure: within retries to `invalid` (or ask again), past them to `fail`."""
+        again = node.invalid if isinstance(node, Menu) else node.id
+        return [("", f"fails+1<={node.retries}", prob, go(again, "fails+1") + step_upd),
+                ("", f"fails+1>{node.retries}", prob, go(node.fail, "0") + step_upd)]
+
+    commands: list[str] = []
+    for node_id in ids:
+        node = tree.nodes[node_id]
+        here = f"out=0 & n={index[node_id]}"
+        step_upd = ""
+        if node.takes_step:
+            commands.append(f"  [] {here} & steps={T} -> (out'=5);")
+            here += f" & steps<{T}"
+            step_upd = "&(steps'=steps+1)"
+            if with_seconds and node.seconds:
+                step_upd += f"&(sec'=h ? sec : sec+{node.seconds})"
+        # Each alternative: (guard on facts given, guard on fails or "", probability, update).
+        alts: list[tuple[str, str, float, str]] = []
+        keep_fails = "fails"
+        if isinstance(node, Say):
+            alts.append(("", "", 1.0, go(node.next, keep_fails) + step_upd))
+        elif isinstance(node, Menu):
+            serving = [o for o in node.options if intent in o.serves]
+            if serving:
+                alts += [("", "", (1 - e) / len(serving), go(o.to) + step_upd)
+                         for o in serving]
+                alts += failure(node, e, step_upd)
+            else:
+                zero = node.option("0")
+                if zero:
+                    alts.append(("", "", z, go(zero.to) + step_upd))
+                else:
+                    alts += failure(node, z, step_upd)
+                alts += [("", "", (1 - z) / len(node.options), go(o.to) + step_upd)
+                         for o in node.options]
+        elif isinstance(node, Ask):
+            known = node.fact in persona.knows
+            rep = f"&(r'=r | {g[node.fact]})"
+            alts.append(("", "", (1 - e) if known else 0.0,
+                         go(node.ok, "0", f"&({g[node.fact]}'=true)") + step_upd + rep))
+            alts += [(given, fails, p, upd + rep)
+                     for given, fails, p, upd in failure(node, e if known else 1.0, step_upd)]
+        elif isinstance(node, Branch):
+            given = sorted({c.value for c in node.cases if c.test == "given"})
+            for values in product([False, True], repeat=len(given)):
+                assignment = dict(zip(given, values, strict=True))
+                guard = "".join(f" & {'' if v else '!'}{g[f]}" for f, v in assignment.items())
+                remaining = 1.0
+                for case in node.cases:
+                    if case.test == "chance":
+                        alts.append((guard, "", remaining * float(case.value),
+                                     go(case.to, keep_fails)))
+                        remaining *= 1 - float(case.value)
+                    elif ((case.test == "knows" and case.value in persona.knows)
+                          or (case.test == "given" and assignment[case.value])
+                          or (case.test == "intent" and case.value == intent)):
+                        alts.append((guard, "", remaining, go(case.to, keep_fails)))
+                        remaining = 0.0
+                        break
+                alts.append((guard, "", remaining, go(node.else_, keep_fails)))
+        elif isinstance(node, SelfService):
+            settles = intent in node.resolves
+            if settles:
+                alts.append(("", "", node.success, "(out'=1)" + step_upd))
+            rest = 1 - node.success if settles else 1.0
+            alts.append(("", "", rest, ("(out'=2)" if node.next is None
+                                        else go(node.next, keep_fails)) + step_upd))
+        elif isinstance(node, Agent):
+            answered = "&(h'=true)&(sth'=h ? sth : steps)"
+            if with_seconds:
+                answered += f"&(sts'=h ? sts : sec+{node.wait_seconds})"
+            asked = "".join(f"&({g[f]}'=true)" for f in node.asks)
+            repeat = "&(r'=r" + "".join(f" | {g[f]}" for f in node.asks) + ")"
+            end = ("(out'=1)" if node.resolves_intent(intent)
+                   else "(out'=2)" if node.transfer is None else go(node.transfer, "0"))
+            alts.append(("", "", 1.0, end + answered + repeat + asked))
+        elif isinstance(node, Callback):
+            alts.append(("", "", 1.0, "(out'=3)"))
+        elif isinstance(node, Hangup):
+            alts.append(("", "", 1.0, "(out'=4)"))
+        commands += _commands(here, alts)
+    lines += commands
+    lines += ["  [] out>0 -> (out'=out);", "endmodule"]
+    prompts, repeats, transfers = [], [], []
+    for node_id in ids:
+        node = tree.nodes[node_id]
+        at = f"out=0 & n={index[node_id]}"
+        if isinstance(node, Ask):
+            if node.takes_step:
+                at_step = f"{at} & steps<{T}"
+            prompts.append(f"  {at_step} : 1;")
+            repeats.append(f"  {at_step} & {g[node.fact]} : 1;")
+        elif isinstance(node, Agent):
+            if node.asks:
+                prompts.append(f"  {at} : {len(node.asks)};")
+                for f in node.asks:
+                    repeats.append(f"  {at} & {g[f]} : 1;")
+            if not node.resolves_intent(intent) and node.transfer is not None:
+                transfers.append(f"  {at} : 1;")
+    for name, rows in (("prompts", prompts), ("repeats", repeats), ("transfers", transfers)):
+        lines += [f'rewards "{name}"', *(rows or ["  true : 0;"]), "endrewards"]
+    lines.append('label "done" = out>0;')
+    return "\n".join(lines) + "\n"
