@@ -96,3 +96,19 @@ def test_a_zero_step_cycle_is_refused_naming_it(run, tmp_path) -> None:
     assert code == 1 and out == ""
     assert "a cycle of nodes that take no step: " in err and "a -> b -> a" in err.replace(
         "b -> a -> b", "a -> b -> a")
+
+
+def test_progress_bar_appears_only_on_a_terminal_after_a_second(monkeypatch, capsys) -> None:
+    from phonejail import cli
+
+    clock = iter([0.0, 0.0, 0.5, 2.0])  # two starts, then two updates
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    quiet = cli._Progress(100, "simulating", enabled=False)
+    shown = cli._Progress(100, "simulating", enabled=True)
+    quiet(10)
+    shown(10)  # 0.5 s in: nothing yet
+    assert shown.bar is None
+    shown(40)  # 2 s in: the bar appears, already at 50
+    assert shown.bar is not None and quiet.bar is None
+    shown.close()
+    assert "simulating" in capsys.readouterr().err
