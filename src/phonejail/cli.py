@@ -7,6 +7,8 @@ configuration or a path that does not exist.
 
 from __future__ import annotations
 
+import io
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -18,12 +20,19 @@ import click
 from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config
 from phonejail.fileio import atomic_write, same_file
-from phonejail.lint import CheckResult, MissingPath, check_paths, stamp
+from phonejail.lint import CheckResult, MissingPath, check_paths, collect, stamp
 from phonejail.model import load_file
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
 from phonejail.model.tree import Tree
 from phonejail.output import CHECK_FORMATS
+from phonejail.output.text import summary as text_summary
+from phonejail.report import WouldOverwriteInput, flowchart, write_reports
+from phonejail.report.build import build_report
+from phonejail.report.compare import compare as compare_reports
+from phonejail.report.compare import to_dict as comparison_dict
+from phonejail.report.compare import to_markdown as comparison_markdown
+from phonejail.report.compare import to_text as comparison_text
 from phonejail.rules import RULES, documentation
 from phonejail.simulate import (
     DEFAULT_CALLERS,
@@ -193,6 +202,120 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
         progress.close()
     click.echo(RENDERERS[fmt](result), nl=False)
     return EXIT_OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for the reports (created if missing; files phonejail did not write "
+              "are left alone).")
+@click.option("--callers", type=click.IntRange(min=1), default=DEFAULT_CALLERS,
+              show_default=True, help="Monte-Carlo calls per tree, shown beside exact figures.")
+@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True)
+@click.option("--baseline", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="An earlier version of the tree: each page gets a comparison with it.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Lowest severity that makes the exit code 1.  [default: error]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="A TOML file with [tool.phonejail] settings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
+           fail_on: str | None, config_file: str | None, quiet: bool) -> int:
+    """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
+
+    For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
+    summary.md (for a pull-request comment), summary.json and the figures as PNG;
+    OUT/index.html lists the trees, worst first. Exit codes as `phonejail check`.
+
+    \b
+    Example:
+      phonejail report trees/ -o reports/
+      phonejail report menus/main.yaml --baseline old/main.yaml -o reports/
+    """
+    config = _config(config_file).with_overrides(fail_on=fail_on)
+    try:
+        total = len(collect(paths))
+    except MissingPath as missing:
+        raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
+    progress = _Progress(total, "writing reports", enabled=sys.stderr.isatty() and not quiet)
+    try:
+        done = write_reports(paths, Path(out_dir), config, callers, seed, baseline, progress)
+    except WouldOverwriteInput as clash:
+        raise click.BadParameter(str(clash), param_hint="--output") from None
+    finally:
+        progress.close()
+    findings = tuple(f for r in done.reports for f in r.findings)
+    result = CheckResult(tuple(r.path for r in done.reports), tuple(sorted(findings)))
+    if not quiet:
+        index = Path(out_dir) / "index.html"
+        click.echo(f"Wrote {len(done.written)} files for {len(done.reports)} "
+                   f"tree{'s' * (len(done.reports) != 1)}: open {index}")
+        click.echo(text_summary(result))
+    return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
+
+
+@cli.command()
+@click.argument("tree", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "png", "svg"]),
+              default="mermaid", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (required for png and svg).")
+@click.option("--flow/--no-flow", default=True, show_default=True,
+              help="Edge widths by the exact share of calls taking each move.")
+def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
+    """Draw the call flow: dead ends, jail loops and identity gates in red.
+
+    mermaid renders in GitHub Markdown (put it in a ```mermaid block); dot is for
+    Graphviz; png and svg are drawn with matplotlib.
+    """
+    if fmt in ("png", "svg") and output is None:
+        raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
+    loaded = _load_tree_or_findings(tree)
+    r = build_report(tree, "graph", Config(), 0, DEFAULT_SEED) if flow else None
+    marks = r.marks if r else {}
+    widths = r.flow if r else {}
+    diagram = flowchart.describe(loaded, marks, widths)
+    if fmt in ("png", "svg"):
+        buffer = io.BytesIO()
+        flowchart.draw(diagram, loaded.name).savefig(buffer, format=fmt, bbox_inches="tight",
+                                                     metadata={"Date": None} if fmt == "svg"
+                                                     else {"Software": None})
+        data: str | bytes = buffer.getvalue()
+    else:
+        data = (flowchart.to_dot if fmt == "dot" else flowchart.to_mermaid)(diagram,
+                                                                           loaded.name)
+    if output:
+        if same_file(output, tree):
+            raise click.BadParameter("refusing to overwrite the tree", param_hint="--output")
+        atomic_write(Path(output), data)
+    else:
+        click.echo(data, nl=False)
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("old", type=click.Path(dir_okay=False, exists=True))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
+              help="Exit 1 if NEW adds findings at or above this severity.")
+def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
+    """Compare two versions of a tree: exact figures with deltas, findings added and removed.
+
+    \b
+    Example:
+      phonejail compare trees/isp_billing.yaml trees/isp_billing_fixed.yaml
+    """
+    before = build_report(old, "old", Config(), 0, DEFAULT_SEED)
+    after = build_report(new, "new", Config(), 0, DEFAULT_SEED)
+    c = compare_reports(before, after)
+    if fmt == "json":
+        click.echo(json.dumps(comparison_dict(c), indent=2, ensure_ascii=False))
+    else:
+        click.echo((comparison_markdown if fmt == "markdown" else comparison_text)(c), nl=False)
+    added = CheckResult((new,), c.added)
+    return EXIT_FINDINGS if added.fails(fail_on) else EXIT_OK
 
 
 @cli.command()

@@ -1,0 +1,111 @@
+"""Everything one tree's report shows, computed once: findings, figures, fix-first, flow.
+
+A `TreeReport` is a plain record. The renderers (HTML, Markdown, JSON, figures)
+only read it, so every page agrees with every other page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from phonejail.analysis.arrays import ZeroStepCycle
+from phonejail.analysis.chain import Chain, compile_chain
+from phonejail.analysis.exact import TooDeepForExact
+from phonejail.analysis.flow import edge_flow, pass_probability
+from phonejail.config import Config
+from phonejail.findings import Finding
+from phonejail.lint import check_loaded
+from phonejail.model import load_file
+from phonejail.model.tree import Tree
+from phonejail.simulate import Simulation, compile_personas, run
+
+DRAW_LIMIT = 150
+"""Trees with more nodes are not drawn in the report (use `phonejail graph --format dot`)."""
+TRAP_CODES = ("PJ101", "PJ102", "PJ103")
+"""Findings whose node is marked in red on the call-flow diagram."""
+
+
+@dataclass(frozen=True)
+class FixFirst:
+    """A finding, with the exact share of callers whose call passes through its node."""
+
+    finding: Finding
+    overall: float
+    personas: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class TreeReport:
+    path: str
+    slug: str
+    """Folder name of this tree's report (unique within one run)."""
+    name: str
+    tree: Tree | None
+    findings: tuple[Finding, ...]
+    exact: Simulation | None = None
+    sampled: Simulation | None = None
+    refused: str | None = None
+    """Why the tree was not simulated (it does not load, or a zero-step cycle)."""
+    fix_first: tuple[FixFirst, ...] = ()
+    flow: dict[tuple[str, str | None], float] = field(default_factory=dict)
+    """Expected times per call (share-weighted) each node-to-node move is taken; None: ends."""
+    marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Node id -> trap codes found at it (dead end, jail loop, identity gate)."""
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity.value == severity for f in self.findings)
+
+
+def build_report(path: str, slug: str, config: Config, callers: int, seed: int) -> TreeReport:
+    """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
+    loaded = load_file(path)
+    findings = tuple(check_loaded(loaded, config))
+    tree = loaded.tree
+    if tree is None:
+        return TreeReport(path, slug, path, None, findings,
+                          refused="the tree has format errors (PJ0xx); fix them to see figures")
+    marks: dict[str, list[str]] = defaultdict(list)
+    for f in findings:
+        if f.code in TRAP_CODES and f.node and f.code not in marks[f.node]:
+            marks[f.node].append(f.code)
+    base = TreeReport(path, slug, tree.name, tree, findings,
+                      marks={k: tuple(v) for k, v in marks.items()})
+    try:
+        exact = run(tree, method="exact")
+        sampled = run(tree, method="montecarlo", callers=callers, seed=seed) if callers else None
+    except (ZeroStepCycle, TooDeepForExact) as refused:
+        reason = (f"a cycle of nodes that take no step: {refused}"
+                  if isinstance(refused, ZeroStepCycle) else str(refused))
+        return replace(base, refused=reason)
+    fix_first, flow = _where_calls_go(tree, findings, [p.share for p in exact.personas])
+    return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow)
+
+
+def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], shares: list[float]
+                    ) -> tuple[tuple[FixFirst, ...], dict[tuple[str, str | None], float]]:
+    personas = tree.personas
+    chains: list[Chain] = [compile_chain(tree, p) for p in personas]
+    arrays = compile_personas(tree, personas)
+    nodes = sorted({f.node for f in findings if f.node and f.node in tree.nodes})
+    reach: dict[str, list[float]] = {node: [] for node in nodes}
+    flow: dict[tuple[str, str | None], float] = defaultdict(float)
+    for persona, chain, a, share in zip(personas, chains, arrays, shares, strict=True):
+        at_node = np.array([s.node for s in chain.states])
+        for node in nodes:
+            reach[node].append(pass_probability(a, persona.patience, at_node == node))
+        src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
+        for e, amount in enumerate(edge_flow(a, persona.patience)):
+            target = a.target[e]
+            dst = chain.states[target].node if target < a.n_states else None
+            flow[(chain.states[src[e]].node, dst)] += share * float(amount)
+    ranked = []
+    for f in findings:
+        if f.node in reach:
+            per = tuple((p.name, r) for p, r in zip(personas, reach[f.node], strict=True))
+            overall = sum(share * r for share, r in zip(shares, reach[f.node], strict=True))
+            ranked.append(FixFirst(f, overall, per))
+    ranked.sort(key=lambda x: (-x.overall, -x.finding.severity.rank, x.finding.line))
+    return tuple(ranked), dict(flow)

@@ -1,0 +1,155 @@
+"""The report's charts, each a `matplotlib.figure.Figure` (no pyplot, no global state).
+
+Exact values are drawn as the main marks; Monte-Carlo estimates are overlaid
+so a reader sees at a glance that the two agree.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from phonejail.analysis.chain import OUTCOMES
+from phonejail.simulate import PersonaResult, Simulation
+
+OUTCOME_COLOURS = {"resolved": "#2e7d32", "unresolved": "#ef6c00", "callback": "#1565c0",
+                   "dead_end": "#c62828", "abandoned": "#6a1b9a"}
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+           "#17becf", "#7f7f7f", "#bcbd22"]
+DPI = 100
+
+
+def png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
+                metadata={"Software": None})  # no version stamp: same input, same bytes
+    return buffer.getvalue()
+
+
+def share_text(x: float) -> str:
+    """A share for people: 25.0%, 0.04%, or '<0.01%' rather than a misleading 0.0%."""
+    if x == 0:
+        return "0%"
+    if x < 0.0001:
+        return "<0.01%"
+    return f"{100 * x:.2f}%" if x < 0.01 else f"{100 * x:.1f}%"
+
+
+def _everyone(sim: Simulation) -> list[PersonaResult]:
+    return [*sim.personas, sim.overall]
+
+
+def outcomes_figure(sim: Simulation) -> Figure:
+    rows = _everyone(sim)
+    fig = Figure(figsize=(9, 0.55 * len(rows) + 1.6))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1]
+    left = np.zeros(len(rows))
+    for outcome in OUTCOMES:
+        widths = np.array([100 * r.figures.outcomes[outcome] for r in rows])
+        ax.barh(y, widths, left=left, color=OUTCOME_COLOURS[outcome],
+                label=outcome.replace("_", " "), edgecolor="white", linewidth=0.5)
+        for yi, li, wi in zip(y, left, widths, strict=True):
+            if wi >= 7:
+                ax.text(li + wi / 2, yi, f"{wi:.0f}%", ha="center", va="center",
+                        color="white", fontsize=9)
+        left += widths
+    ax.set_yticks(y, [r.name for r in rows])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of calls (%)")
+    ax.set_title("How calls end, per persona (exact)")
+    ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * len(rows)),
+              frameon=False, fontsize=9)
+    return fig
+
+
+def _conditional(hist: tuple[float, ...]) -> np.ndarray:
+    values = np.array(hist, dtype=float)
+    total = values.sum()
+    return values / total if total > 0 else values
+
+
+def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
+    pairs = [(e, s) for e, s in zip(exact.personas, sampled.personas, strict=True)
+             if e.figures.reached_human > 0]
+    cols = min(3, max(len(pairs), 1))
+    rows = max(1, -(-len(pairs) // cols))
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows + 0.6), layout="constrained")
+    fig.suptitle("Steps to a human, over the calls that reach one: exact PMF (bars), "
+                 "Monte-Carlo (x), exact CDF (line)")
+    if not pairs:
+        ax = fig.add_subplot()
+        ax.text(0.5, 0.5, "No persona reaches a human.", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    for k, (e, s) in enumerate(pairs):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        pmf = _conditional(e.figures.steps_hist)
+        x = np.arange(pmf.size)
+        ax.bar(x, pmf, color=PALETTE[k % len(PALETTE)], alpha=0.75, label="exact")
+        mc = _conditional(s.figures.steps_hist)
+        if mc.size:
+            shown = mc > 0
+            ax.plot(np.arange(mc.size)[shown], mc[shown], "kx", label="Monte-Carlo")
+        twin = ax.twinx()
+        twin.step(x, np.cumsum(pmf), where="mid", color="black", linewidth=1)
+        twin.set_ylim(0, 1.05)
+        twin.set_ylabel("CDF", fontsize=8)
+        ax.set_title(f"{e.name}: {share_text(e.figures.reached_human)} reach a human",
+                     fontsize=10)
+        ax.set_xlabel("steps")
+        ax.set_ylabel("share of calls reaching a human")
+        ax.set_xlim(-0.5, max(pmf.size, mc.size) - 0.5)
+    return fig
+
+
+def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
+    fig = Figure(figsize=(9, 4.6), layout="constrained")
+    ax = fig.add_subplot()
+    drawn = 0
+    for k, (e, s) in enumerate(zip(exact.personas, sampled.personas, strict=True)):
+        pmf = _conditional(e.figures.seconds_hist)
+        if not pmf.size or pmf.sum() == 0:
+            continue
+        colour = PALETTE[k % len(PALETTE)]
+        ax.step(np.arange(pmf.size) / 60, np.cumsum(pmf), where="post", color=colour,
+                linewidth=2, label=f"{e.name} (exact)")
+        mc = _conditional(s.figures.seconds_hist)
+        if mc.size and mc.sum() > 0:
+            ax.step(np.arange(mc.size) / 60, np.cumsum(mc), where="post", color=colour,
+                    linewidth=1, linestyle="--")
+        drawn += 1
+    if not drawn:
+        ax.text(0.5, 0.5, "No persona reaches a human.", ha="center", va="center",
+                transform=ax.transAxes)
+    ax.set_xlabel("minutes until a human answers (prompts + hold)")
+    ax.set_ylabel("share of calls reaching a human")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Time to a human: exact CDF (solid), Monte-Carlo (dashed)")
+    if drawn:
+        ax.legend(fontsize=9, loc="lower right")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def identity_figure(exact: Simulation) -> Figure:
+    rows = _everyone(exact)
+    fig = Figure(figsize=(9, 0.5 * len(rows) + 1.8), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1]
+    height = 0.27
+    series = [("identity prompts", "identity_prompts", "#1565c0"),
+              ("repeated identity prompts", "repeated_identity_prompts", "#c62828"),
+              ("transfers", "transfers", "#6d4c41")]
+    for k, (label, attr, colour) in enumerate(series):
+        values = [getattr(r.figures, attr) for r in rows]
+        bars = ax.barh(y + (1 - k) * height, values, height, color=colour, label=label)
+        ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=2)
+    ax.set_yticks(y, [r.name for r in rows])
+    ax.set_xlabel("per call (exact)")
+    ax.set_title("Identity questions, repeats and transfers per call")
+    ax.legend(fontsize=9, loc="lower right")
+    ax.margins(x=0.15)
+    return fig

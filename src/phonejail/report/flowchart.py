@@ -1,0 +1,253 @@
+"""The call flow as a diagram: one description, drawn with matplotlib or written as DOT / Mermaid.
+
+Nodes are laid out in layers by their distance (in moves) from `start`, and
+ordered within a layer by the mean position of the nodes that lead to them, so
+most edges run downwards without crossing. Dead ends, jail loops and identity
+gates are drawn in red; an edge is as thick as the share of calls that take it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+
+from phonejail.model.tree import Agent, Branch, Menu, Tree
+
+DISCONNECT = "(disconnect)"
+"""Where left-out targets lead: one shared end node in the drawing."""
+
+STYLE = {  # kind: (box style for matplotlib, fill colour, DOT shape)
+    "say": ("round,pad=0.3", "#e3f2fd", "box"),
+    "menu": ("square,pad=0.3", "#fff3c4", "box"),
+    "ask": ("sawtooth,pad=0.3", "#ede7f6", "parallelogram"),
+    "branch": ("round4,pad=0.3", "#eeeeee", "diamond"),
+    "self_service": ("round,pad=0.3", "#e0f2f1", "component"),
+    "agent": ("round,pad=0.4", "#c8e6c9", "doubleoctagon"),
+    "callback": ("round,pad=0.3", "#b3e5fc", "note"),
+    "hangup": ("square,pad=0.3", "#cfd8dc", "octagon"),
+    "end": ("circle,pad=0.2", "#ffcdd2", "point"),
+}
+TRAP_RED = "#c62828"
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    dst: str
+    label: str
+    flow: float
+
+
+@dataclass(frozen=True)
+class Diagram:
+    nodes: tuple[str, ...]
+    kinds: dict[str, str]
+    captions: dict[str, str]
+    marks: dict[str, tuple[str, ...]]
+    edges: tuple[Edge, ...]
+    layers: dict[str, int]
+    order: dict[str, float]
+
+
+def _label(node_field: str, node: object, target: str | None) -> str:
+    if node_field.startswith("key "):
+        return node_field[4:]
+    if node_field.startswith("when ") and isinstance(node, Branch):
+        case = next((c for c in node.cases if f"when {c.test}" == node_field and c.to == target),
+                    None)
+        if case is not None and case.test == "chance":
+            return f"{float(case.value):.0%}"
+        return f"{case.test} {case.value}" if case is not None else node_field[5:]
+    return "" if node_field == "next" else node_field
+
+
+def describe(tree: Tree, marks: dict[str, tuple[str, ...]] | None = None,
+             flow: dict[tuple[str, str | None], float] | None = None) -> Diagram:
+    """The diagram of `tree`; `flow` gives edge widths, `marks` the nodes drawn in red."""
+    marks = marks or {}
+    flow = flow or {}
+    edges: dict[tuple[str, str], list[str]] = {}
+    for node in tree.nodes.values():
+        for node_field, target in node.targets():
+            dst = target if target is not None else DISCONNECT
+            if isinstance(node, Agent) and target is None:
+                continue  # an agent without a transfer ends the call; it does not drop it
+            edges.setdefault((node.id, dst), []).append(_label(node_field, node, target))
+    ids = list(tree.nodes)
+    uses_disconnect = any(dst == DISCONNECT for _, dst in edges)
+    if uses_disconnect:
+        ids.append(DISCONNECT)
+    kinds = {n.id: n.kind for n in tree.nodes.values()}
+    kinds[DISCONNECT] = "end"
+    captions = {}
+    for node in tree.nodes.values():
+        extra = f"\n{node.queue}" if isinstance(node, Agent) and node.queue else ""
+        if isinstance(node, Menu):
+            extra = f"\n{len(node.options)} options"
+        captions[node.id] = f"{node.id}\n[{node.kind}]{extra}"
+    captions[DISCONNECT] = "disconnect"
+    layers = _layers(ids, edges, tree.start)
+    order = _order(ids, edges, layers)
+    built = tuple(
+        Edge(src, dst, ", ".join(sorted(set(filter(None, labels)), key=str)),
+             flow.get((src, None if dst == DISCONNECT else dst), 0.0))
+        for (src, dst), labels in edges.items()
+    )
+    return Diagram(tuple(ids), kinds, captions, marks, built, layers, order)
+
+
+def _layers(ids: list[str], edges: dict[tuple[str, str], list[str]], start: str
+            ) -> dict[str, int]:
+    succ: dict[str, list[str]] = {n: [] for n in ids}
+    for src, dst in edges:
+        succ[src].append(dst)
+    layer = {start: 0}
+    queue = deque([start])
+    while queue:
+        here = queue.popleft()
+        for nxt in succ[here]:
+            if nxt not in layer and nxt != DISCONNECT:
+                layer[nxt] = layer[here] + 1
+                queue.append(nxt)
+    deepest = max(layer.values(), default=0)
+    for n in ids:  # unreachable nodes below everything, the disconnect end at the bottom
+        if n not in layer and n != DISCONNECT:
+            layer[n] = deepest + 1
+    if DISCONNECT in ids:
+        layer[DISCONNECT] = max(layer.values()) + 1
+    return layer
+
+
+def _order(ids: list[str], edges: dict[tuple[str, str], list[str]], layers: dict[str, int]
+           ) -> dict[str, float]:
+    """Positions within each layer by the barycentre of predecessors (two sweeps)."""
+    by_layer: dict[int, list[str]] = {}
+    for n in ids:
+        by_layer.setdefault(layers[n], []).append(n)
+    position = {n: float(i) for members in by_layer.values() for i, n in enumerate(members)}
+    preds: dict[str, list[str]] = {n: [] for n in ids}
+    for src, dst in edges:
+        if src != dst:
+            preds[dst].append(src)
+    for _ in range(2):
+        for depth in sorted(by_layer)[1:]:
+            members = by_layer[depth]
+
+            def centre(n: str) -> float:
+                above = [position[p] for p in preds[n] if layers[p] < layers[n]]
+                return sum(above) / len(above) if above else position[n]
+
+            members.sort(key=lambda n: (centre(n), position[n]))
+            for i, n in enumerate(members):
+                position[n] = i - (len(members) - 1) / 2
+    return position
+
+
+def draw(d: Diagram, title: str) -> Figure:
+    """The diagram as a matplotlib figure."""
+    width = max((sum(1 for n in d.nodes if d.layers[n] == k) for k in set(d.layers.values())),
+                default=1)
+    depth = max(d.layers.values(), default=0) + 1
+    fig = Figure(figsize=(min(4 + 2.3 * width, 60), min(1.6 + 1.45 * depth, 80)))
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.94))
+    ax.set_axis_off()
+    xy = {n: (d.order[n] * 2.6, -d.layers[n] * 1.7) for n in d.nodes}
+    boxes = {}
+    for n in d.nodes:
+        style, fill, _ = STYLE[d.kinds[n]]
+        trapped = n in d.marks
+        text = d.captions[n] + (f"\n{' '.join(d.marks[n])}" if trapped else "")
+        boxes[n] = ax.text(*xy[n], text, ha="center", va="center", fontsize=8, zorder=3,
+                           color=TRAP_RED if trapped else "black",
+                           fontweight="bold" if trapped else "normal",
+                           bbox={"boxstyle": style, "facecolor": fill,
+                                 "edgecolor": TRAP_RED if trapped else "#455a64",
+                                 "linewidth": 2.5 if trapped else 1.0})
+    for e in d.edges:
+        width_pt = 0.7 + 6.0 * min(e.flow, 1.0)
+        if e.src == e.dst:  # retry or replay: a note beside the node, no arrow
+            x, y = xy[e.src]
+            ax.annotate(f"↻ {e.label}", (x, y), xytext=(0, -30), textcoords="offset points",
+                        ha="center", fontsize=7, color="#37474f", zorder=4)
+            continue
+        colour = TRAP_RED if e.dst == DISCONNECT else "#546e7a"
+        arrow = FancyArrowPatch(xy[e.src], xy[e.dst], patchA=boxes[e.src].get_bbox_patch(),
+                                patchB=boxes[e.dst].get_bbox_patch(), arrowstyle="-|>",
+                                mutation_scale=12, linewidth=width_pt, color=colour,
+                                alpha=0.8, connectionstyle="arc3,rad=0.08", zorder=2)
+        ax.add_patch(arrow)
+        if e.label:
+            (x1, y1), (x2, y2) = xy[e.src], xy[e.dst]
+            ax.text(x1 + (x2 - x1) * 0.45, y1 + (y2 - y1) * 0.45, e.label, fontsize=7,
+                    ha="center", va="center", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                          "edgecolor": "none", "alpha": 0.85})
+    xs = [p[0] for p in xy.values()]
+    ys = [p[1] for p in xy.values()]
+    ax.set_xlim(min(xs) - 1.6, max(xs) + 1.6)
+    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.7)
+    ax.set_title(f"{title}: call flow (red: dead end, jail loop or identity gate; "
+                 "edge width: share of calls)", fontsize=10)
+    return fig
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(d: Diagram, title: str) -> str:
+    lines = [f"digraph {_dot_quote(title)} {{", "  rankdir=TB;",
+             '  node [style="filled,rounded", fontname="Helvetica", fontsize=10];',
+             '  edge [fontname="Helvetica", fontsize=9];']
+    for n in d.nodes:
+        _, fill, shape = STYLE[d.kinds[n]]
+        caption = d.captions[n] + (f"\n{' '.join(d.marks[n])}" if n in d.marks else "")
+        red = f', color="{TRAP_RED}", penwidth=3, fontcolor="{TRAP_RED}"' if n in d.marks else ""
+        lines.append(f"  {_dot_quote(n)} [label={_dot_quote(caption)}, shape={shape}, "
+                     f'fillcolor="{fill}"{red}];')
+    for e in d.edges:
+        attrs = [f"penwidth={0.7 + 6.0 * min(e.flow, 1.0):.2f}"]
+        if e.label:
+            attrs.append(f"label={_dot_quote(e.label)}")
+        if e.dst == DISCONNECT:
+            attrs.append(f'color="{TRAP_RED}"')
+        lines.append(f"  {_dot_quote(e.src)} -> {_dot_quote(e.dst)} [{', '.join(attrs)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+_MERMAID_SHAPES = {"say": ("(", ")"), "menu": ("[", "]"), "ask": ("[/", "/]"),
+                   "branch": ("{", "}"), "self_service": ("[[", "]]"), "agent": ("([", "])"),
+                   "callback": (">", "]"), "hangup": ("[(", ")]"), "end": ("((", "))")}
+
+
+def _mermaid_text(text: str) -> str:
+    # Inside a quoted Mermaid label, " and markup must be entity codes; newlines are <br/>.
+    escaped = (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
+               .replace(">", "#gt;"))
+    return '"' + escaped.replace("\n", "<br/>") + '"'
+
+
+def to_mermaid(d: Diagram, title: str) -> str:
+    ids = {n: f"n{i}" for i, n in enumerate(d.nodes)}
+    lines = ["---", f"title: {json.dumps(title)}", "---", "flowchart TD"]
+    for n in d.nodes:
+        left, right = _MERMAID_SHAPES[d.kinds[n]]
+        caption = d.captions[n] + (f"\n{' '.join(d.marks[n])}" if n in d.marks else "")
+        lines.append(f"  {ids[n]}{left}{_mermaid_text(caption)}{right}")
+    for k, e in enumerate(d.edges):
+        label = f"|{_mermaid_text(e.label)}|" if e.label else ""
+        lines.append(f"  {ids[e.src]} -->{label} {ids[e.dst]}")
+        lines.append(f"  linkStyle {k} stroke-width:{0.7 + 6.0 * min(e.flow, 1.0):.1f}px"
+                     + (f",stroke:{TRAP_RED}" if e.dst == DISCONNECT else ""))
+    for kind, (_, fill, _) in STYLE.items():
+        lines.append(f"  classDef {kind.replace('_', '')} fill:{fill},stroke:#455a64")
+    lines.append(f"  classDef trap fill:#ffebee,stroke:{TRAP_RED},stroke-width:3px,"
+                 f"color:{TRAP_RED}")
+    for n in d.nodes:
+        lines.append(f"  class {ids[n]} {'trap' if n in d.marks else d.kinds[n].replace('_', '')}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,186 @@
+"""Self-contained HTML pages: inline CSS, figures as base64 PNG, every YAML string escaped.
+
+Nothing on a page refers to anything outside it except the PNG files and pages
+phonejail writes beside it, so it works from a file:// link and offline.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from phonejail import __version__
+from phonejail.analysis.chain import OUTCOMES
+from phonejail.report.build import TreeReport
+from phonejail.report.compare import Comparison
+from phonejail.report.figures import share_text
+from phonejail.report.text import (
+    estimate_text,
+    fix_first_text,
+    headlines,
+    persona_breakdown,
+    value_text,
+)
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+max-width:1100px;padding:1.5rem;color:#1c2330;line-height:1.45}
+h1{margin-bottom:.2rem}h2{border-bottom:2px solid #e0e4ea;padding-bottom:.2rem;margin-top:2rem}
+.path{color:#5b6473;font-family:ui-monospace,monospace;margin-top:0}
+table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.93rem}
+th,td{border-bottom:1px solid #e0e4ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f6f9}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.error{color:#b71c1c;font-weight:600}.warning{color:#8a5a00;font-weight:600}
+.bad{background:#ffebee}.ok{background:#e8f5e9}
+ol.fix li{margin:.35rem 0}.small{color:#5b6473;font-size:.85rem}
+figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #e0e4ea}
+figcaption{color:#5b6473;font-size:.9rem}code{font-family:ui-monospace,monospace}
+.refused{background:#fff8e1;border-left:4px solid #f9a825;padding:.6rem 1rem}
+.delta-worse{color:#b71c1c}.delta-better{color:#2e7d32}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
+            f'<p class="small">Written by phonejail {escape(__version__)}.</p>\n'
+            f"</body>\n</html>\n")
+
+
+def _findings_table(r: TreeReport) -> str:
+    if not r.findings:
+        return "<p>No findings: every rule passes.</p>"
+    rows = "".join(
+        f'<tr><td><code>{escape(f.path)}:{f.line}:{f.column}</code></td>'
+        f'<td class="{f.severity.value}">{f.severity.value}</td>'
+        f"<td>{escape(f.code)} {escape(f.name)}</td><td>{escape(f.message)}</td></tr>"
+        for f in r.findings)
+    return ("<table><thead><tr><th>where</th><th>severity</th><th>rule</th><th>finding</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+            '<p class="small"><code>phonejail explain CODE</code> says why each rule matters '
+            "and how to fix it.</p>")
+
+
+def _headline_table(r: TreeReport) -> str:
+    calls = r.sampled.callers if r.sampled else 0
+    rows = "".join(
+        f"<tr><td>{escape(h.label)}</td><td class=\"num\">{escape(value_text(h.exact, h.unit))}"
+        f'</td><td class="num">{escape(estimate_text(h))}</td></tr>'
+        for h in headlines(r))
+    return ('<table><thead><tr><th>overall, all personas by share</th><th class="num">exact'
+            f'</th><th class="num">Monte-Carlo ({calls:,} calls, ± 1 s.e.)</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _fix_first(r: TreeReport) -> str:
+    if not r.fix_first:
+        return "<p>Nothing to fix.</p>"
+    items = "".join(
+        f"<li><span class=\"{x.finding.severity.value}\">{escape(x.finding.severity.value)}"
+        f"</span> {escape(fix_first_text(x, r))} "
+        f'<span class="small">(line {x.finding.line}; per persona: '
+        f"{escape(persona_breakdown(x))})</span></li>"
+        for x in r.fix_first)
+    return ('<p class="small">Ranked by the exact share of calls that pass through the node '
+            f'the finding is about.</p><ol class="fix">{items}</ol>')
+
+
+def _persona_table(r: TreeReport) -> str:
+    assert r.exact is not None
+    head = "".join(f'<th class="num">{escape(o.replace("_", " "))}</th>' for o in OUTCOMES)
+    rows = []
+    for p in (*r.exact.personas, r.exact.overall):
+        f = p.figures
+        cells = "".join(f'<td class="num">{share_text(f.outcomes[o])}</td>' for o in OUTCOMES)
+        jail = "bad" if f.jail_rate >= 0.5 else ""
+        rows.append(
+            f"<tr><td>{escape(p.name)}</td><td class=\"num\">{share_text(p.share)}</td>{cells}"
+            f'<td class="num {jail}">{share_text(f.jail_rate)}</td>'
+            f'<td class="num">{share_text(f.reached_human)}</td>'
+            f'<td class="num">{escape(value_text(f.steps_to_human.mean, "steps"))}</td>'
+            f'<td class="num">{escape(value_text(f.seconds_to_human.mean, "seconds"))}</td>'
+            f'<td class="num">{f.identity_prompts:.2f}</td>'
+            f'<td class="num">{f.repeated_identity_prompts:.2f}</td>'
+            f'<td class="num">{f.transfers:.2f}</td></tr>')
+    return ('<table><thead><tr><th>persona</th><th class="num">share</th>'
+            f'{head}<th class="num">jail rate</th><th class="num">reached human</th>'
+            '<th class="num">steps to human</th><th class="num">time to human</th>'
+            '<th class="num">identity prompts</th><th class="num">repeated</th>'
+            f'<th class="num">transfers</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            '<p class="small">Exact figures. Steps and time to a human are means over the calls '
+            "that reach one; prompts and transfers are per call.</p>")
+
+
+def figure_html(name: str, png: bytes, alt: str, caption: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure id="{escape(name)}"><img src="data:image/png;base64,{data}" '
+            f'alt="{escape(alt)}"><figcaption>{escape(caption)} '
+            f'(<a href="{escape(name)}.png">PNG</a>)</figcaption></figure>')
+
+
+def comparison_html(c: Comparison) -> str:
+    rows = []
+    for row in c.rows:
+        css = {1: "delta-worse", -1: "delta-better"}.get(row.direction, "")
+        rows.append(f"<tr><td>{escape(row.label)}</td><td class=\"num\">{escape(row.old_text)}"
+                    f'</td><td class="num">{escape(row.new_text)}</td>'
+                    f'<td class="num {css}">{escape(row.delta_text)}</td></tr>')
+    added = "".join(f"<li>{escape(f.code)} {escape(f.name)} at '{escape(f.node or '')}': "
+                    f"{escape(f.message)}</li>" for f in c.added) or "<li>none</li>"
+    removed = "".join(f"<li>{escape(f.code)} {escape(f.name)} at '{escape(f.node or '')}': "
+                      f"{escape(f.message)}</li>" for f in c.removed) or "<li>none</li>"
+    return (f"<p>Baseline <code>{escape(c.old_path)}</code> ({escape(c.old_name)}) against "
+            f"<code>{escape(c.new_path)}</code> ({escape(c.new_name)}), exact figures.</p>"
+            '<table><thead><tr><th>overall</th><th class="num">baseline</th>'
+            '<th class="num">this tree</th><th class="num">change</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<h3>Findings added</h3><ul>{added}</ul><h3>Findings removed</h3><ul>{removed}</ul>")
+
+
+def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
+              comparison: Comparison | None = None) -> str:
+    """The page of one tree; `figures` are (file stem, PNG, alt text, caption)."""
+    parts = [f"<p><a href=\"../index.html\">All trees</a></p><h1>{escape(r.name)}</h1>",
+             f'<p class="path">{escape(r.path)}</p>']
+    if r.tree is not None and r.tree.description:
+        parts.append(f"<p>{escape(r.tree.description)}</p>")
+    if r.refused:
+        parts.append(f'<p class="refused">Not simulated: {escape(r.refused)}.</p>')
+    if r.exact is not None:
+        parts += ["<h2>Headline</h2>", _headline_table(r)]
+    parts += ["<h2>What to fix first</h2>", _fix_first(r)] if r.exact is not None else []
+    parts += ["<h2>Findings</h2>", _findings_table(r)]
+    if r.exact is not None:
+        parts += ["<h2>Per persona</h2>", _persona_table(r)]
+    if comparison is not None:
+        parts += ["<h2>Compared with the baseline</h2>", comparison_html(comparison)]
+    if figures:
+        parts.append("<h2>Figures</h2>")
+        parts += [figure_html(*f) for f in figures]
+    return _page(f"phonejail: {r.name}", "\n".join(parts))
+
+
+def index_page(reports: list[TreeReport]) -> str:
+    rows = []
+    for r in reports:
+        f = r.exact.overall.figures if r.exact else None
+        jail = share_text(f.jail_rate) if f else "-"
+        css = "bad" if (f is None or f.jail_rate >= 0.1 or r.count("error")) else "ok"
+        rows.append(
+            f'<tr><td><a href="{escape(r.slug)}/index.html">{escape(r.name)}</a><br>'
+            f'<span class="small"><code>{escape(r.path)}</code></span></td>'
+            f'<td class="num {css}">{jail}</td>'
+            f'<td class="num">{share_text(f.reached_human) if f else "-"}</td>'
+            f'<td class="num">{escape(value_text(f.steps_to_human.mean if f else None, "steps"))}'
+            f'</td><td class="num">{escape(value_text(f.steps_to_human.p90 if f else None, "steps"))}'
+            f'</td><td class="num error">{r.count("error") or ""}</td>'
+            f'<td class="num warning">{r.count("warning") or ""}</td></tr>')
+    body = ("<h1>phonejail report</h1>"
+            f"<p>{len(reports)} tree{'s' if len(reports) != 1 else ''}, worst first: trees that "
+            "do not load, then by jail rate (dead end + abandoned + unresolved, exact).</p>"
+            '<table><thead><tr><th>tree</th><th class="num">jail rate</th>'
+            '<th class="num">reached human</th><th class="num">steps to human, mean</th>'
+            '<th class="num">steps, p90</th><th class="num">errors</th>'
+            f'<th class="num">warnings</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    return _page("phonejail report", body)

@@ -1,0 +1,39 @@
+"""summary.json: the simulate JSON (exact, with the Monte-Carlo run beside it), findings, fix-first."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from phonejail.report.build import TreeReport
+from phonejail.report.compare import Comparison
+from phonejail.report.compare import to_dict as comparison_dict
+from phonejail.simulate.render import to_dict as simulation_dict
+
+DIGITS = 9
+"""Floats are rounded to 9 decimals: stable across platforms, far below any real difference."""
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, DIGITS)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
+    data: dict[str, Any] = {"tree": r.path, "name": r.name, "refused": r.refused}
+    if r.exact is not None:
+        data.update(simulation_dict(r.exact))
+        data["montecarlo"] = simulation_dict(r.sampled) if r.sampled else None
+    data["findings"] = [f.to_dict() for f in r.findings]
+    data["fix_first"] = [{"code": x.finding.code, "node": x.finding.node,
+                          "line": x.finding.line, "severity": x.finding.severity.value,
+                          "message": x.finding.message, "share_of_calls": x.overall,
+                          "per_persona": dict(x.personas)} for x in r.fix_first]
+    if comparison is not None:
+        data["comparison"] = comparison_dict(comparison)
+    return json.dumps(_rounded(data), indent=2, ensure_ascii=False) + "\n"
