@@ -166,15 +166,16 @@ def index_page(reports: list[TreeReport]) -> str:
     for r in reports:
         f = r.exact.overall.figures if r.exact else None
         jail = share_text(f.jail_rate) if f else "-"
+        mean = value_text(f.steps_to_human.mean if f else None, "steps")
+        p90 = value_text(f.steps_to_human.p90 if f else None, "steps")
         css = "bad" if (f is None or f.jail_rate >= 0.1 or r.count("error")) else "ok"
         rows.append(
             f'<tr><td><a href="{escape(r.slug)}/index.html">{escape(r.name)}</a><br>'
             f'<span class="small"><code>{escape(r.path)}</code></span></td>'
             f'<td class="num {css}">{jail}</td>'
             f'<td class="num">{share_text(f.reached_human) if f else "-"}</td>'
-            f'<td class="num">{escape(value_text(f.steps_to_human.mean if f else None, "steps"))}'
-            f'</td><td class="num">{escape(value_text(f.steps_to_human.p90 if f else None, "steps"))}'
-            f'</td><td class="num error">{r.count("error") or ""}</td>'
+            f'<td class="num">{escape(mean)}</td><td class="num">{escape(p90)}</td>'
+            f'<td class="num error">{r.count("error") or ""}</td>'
             f'<td class="num warning">{r.count("warning") or ""}</td></tr>')
     body = ("<h1>phonejail report</h1>"
             f"<p>{len(reports)} tree{'s' if len(reports) != 1 else ''}, worst first: trees that "

@@ -1,4 +1,4 @@
-"""summary.json: the simulate JSON (exact, with the Monte-Carlo run beside it), findings, fix-first."""
+"""summary.json: the exact simulate JSON, the Monte-Carlo run beside it, findings, fix-first."""
 
 from __future__ import annotations
 
