@@ -20,6 +20,8 @@ from phonejail.findings import Finding
 from phonejail.lint import check_loaded
 from phonejail.model import load_file
 from phonejail.model.tree import Tree
+from phonejail.rules import Context
+from phonejail.rules.pj103_identity_gate import gated_personas
 from phonejail.simulate import Simulation, compile_personas, run
 
 DRAW_LIMIT = 150
@@ -35,6 +37,8 @@ class FixFirst:
     finding: Finding
     overall: float
     personas: tuple[tuple[str, float], ...]
+    shut_out: tuple[str, ...] = ()
+    """For an identity gate (PJ103): the personas it keeps from every human."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,13 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], shares: list[floa
             dst = chain.states[target].node if target < a.n_states else None
             flow[(chain.states[src[e]].node, dst)] += share * float(amount)
     ranked = []
+    ctx = Context(tree)
     for f in findings:
         if f.node in reach:
             per = tuple((p.name, r) for p, r in zip(personas, reach[f.node], strict=True))
             overall = sum(share * r for share, r in zip(shares, reach[f.node], strict=True))
-            ranked.append(FixFirst(f, overall, per))
+            shut = tuple(p.name for p in gated_personas(ctx, f.node)) if f.code == "PJ103" \
+                else ()
+            ranked.append(FixFirst(f, overall, per, shut))
     ranked.sort(key=lambda x: (-x.overall, -x.finding.severity.rank, x.finding.line))
     return tuple(ranked), dict(flow)

@@ -89,9 +89,8 @@ def fix_first_text(x: FixFirst, r: TreeReport) -> str:
     head = f"{f.code} {f.name} at '{f.node}'"
     reach = ("every call passes here" if x.overall >= 0.999995
              else f"{share_text(x.overall)} of calls pass here")
-    if f.code == "PJ103" and r.exact is not None:
-        shut = [(p.name, p.share) for p in r.exact.personas
-                if p.figures.reached_human == 0 and dict(x.personas).get(p.name, 0) > 0]
+    if x.shut_out and r.exact is not None:
+        shut = [(p.name, p.share) for p in r.exact.personas if p.name in x.shut_out]
         if shut:
             names = ", ".join(name for name, _ in shut)
             reach += (f"; it shuts out {share_text(sum(s for _, s in shut))} of callers "

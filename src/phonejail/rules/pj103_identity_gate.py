@@ -72,6 +72,11 @@ def _gate(ctx: Context, persona: Persona) -> str | None:
     return None  # pragma: no cover - knowing every fact changes only what asks do
 
 
+def gated_personas(ctx: Context, ask: str) -> list[Persona]:
+    """The tree's personas that the ask node `ask` shuts out from every human."""
+    return [p for p in ctx.tree.personas if _gate(ctx, p) == ask]
+
+
 def check(ctx: Context) -> Iterator[Problem]:
     tree = ctx.tree
     personas: dict[str, list[str]] = {}

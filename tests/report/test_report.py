@@ -1,0 +1,200 @@
+"""`phonejail report`, `graph` and `compare`: what users open, and what CI relies on."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+from tests.conftest import ROOT, TREES
+from tests.report.browser import Browser, chromium
+from tests.test_cli import golden
+
+MARKUP = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> Path:
+    """One report run over trees/, shared by the tests that only read it."""
+    from phonejail.cli import main
+
+    out = tmp_path_factory.mktemp("reports")
+    (out / "notes.txt").write_text("mine")  # a file phonejail did not write
+    code = main(["report", "-q", str(TREES), "-o", str(out), "--callers", "4000"])
+    assert code == 1  # trees/ holds the bad examples on purpose
+    return out
+
+
+def test_every_tree_gets_a_folder_with_every_output(reports: Path) -> None:
+    for tree in TREES.glob("*.yaml"):
+        folder = reports / tree.stem
+        names = {p.name for p in folder.iterdir()}
+        assert {"index.html", "summary.md", "summary.json", "outcomes.png", "steps.png",
+                "seconds.png", "identity.png", "flow.png"} <= names
+    assert (reports / "notes.txt").read_text() == "mine"
+
+
+def test_summaries_of_the_isp_story_match_the_golden_files(run, in_repo, tmp_path) -> None:
+    code, _, _ = run("report", "-q", "trees/isp_billing.yaml", "-o", tmp_path)
+    assert code == 1
+    for name in ("summary.md", "summary.json"):
+        text = (tmp_path / "isp_billing" / name).read_text()
+        assert text == golden(f"report_isp_billing.{name}", text)
+
+
+def test_fix_first_ranks_the_identity_gate_first_with_who_it_shuts_out(reports: Path) -> None:
+    data = json.loads((reports / "isp_billing" / "summary.json").read_text())
+    first = data["fix_first"][0]
+    assert (first["code"], first["node"], first["share_of_calls"]) == ("PJ103", "ask_phone", 1.0)
+    markdown = (reports / "isp_billing" / "summary.md").read_text()
+    assert ("1. PJ103 identity-gate at 'ask_phone': every call passes here; it shuts out 25.0% "
+            "of callers (internet-only customer), who never reach a human") in markdown
+
+
+def test_index_lists_every_tree_worst_first(reports: Path) -> None:
+    page = (reports / "index.html").read_text()
+    links = re.findall(r'href="([^"]+)/index.html"', page)
+    assert links == ["isp_billing", "bank_800", "isp_billing_fixed", "small_business"]
+
+
+def _png_ok(data: bytes, path: Path) -> None:
+    path.write_bytes(data)
+    image = matplotlib.image.imread(path)
+    assert image.shape[0] > 50 and image.shape[1] > 50
+
+
+def test_every_png_decodes_and_pages_refer_to_nothing_outside(reports: Path, tmp_path) -> None:
+    for png in reports.rglob("*.png"):
+        _png_ok(png.read_bytes(), tmp_path / "x.png")
+    for page in reports.rglob("*.html"):
+        text = page.read_text()
+        for ref in re.findall(r'(?:src|href)="([^"]*)"', text):
+            assert not re.match(r"^[a-z]+://|^//", ref), (page, ref)
+            if ref.startswith("data:image/png;base64,"):
+                _png_ok(base64.b64decode(ref.split(",", 1)[1]), tmp_path / "y.png")
+            else:
+                assert (page.parent / ref).exists(), (page, ref)
+        assert "url(" not in text and "@import" not in text and "<script" not in text
+
+
+def test_every_string_from_yaml_is_escaped(run, tmp_path) -> None:
+    m = MARKUP
+    tree = tmp_path / "hostile.yaml"
+    tree.write_text(f"""
+phonejail: 1
+name: "{m} line"
+description: "{m} description"
+start: "{m}start"
+intents: ["{m}intent"]
+identity: {{"{m}fact": {{label: "{m} label"}}}}
+nodes:
+  "{m}start": {{kind: ask, say: "{m} say", fact: "{m}fact", ok: "{m}agent", fail: "{m}agent"}}
+  "{m}agent": {{kind: agent, queue: "{m} queue", asks: ["{m}fact"]}}
+callers:
+  - {{name: "{m} persona", intent: "{m}intent"}}
+""")
+    code, _, err = run("report", "-q", tree, "-o", tmp_path / "out", "--callers", "500")
+    assert code == 0, err
+    for page in (tmp_path / "out").rglob("*.html"):
+        text = page.read_text()
+        assert "<script" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    markdown = (tmp_path / "out" / "hostile" / "summary.md").read_text()
+    assert "<script" not in markdown
+    data = json.loads((tmp_path / "out" / "hostile" / "summary.json").read_text())
+    assert data["name"] == f"{m} line"  # JSON keeps the text; it is not markup there
+
+
+def test_a_tree_that_does_not_load_still_gets_a_page_and_exit_1(run, tmp_path) -> None:
+    shutil.copy(TREES / "small_business.yaml", tmp_path / "good.yaml")
+    (tmp_path / "broken.yaml").write_text("phonejail: 1\nname: [unclosed\n")
+    code, out, _ = run("report", tmp_path, "-o", tmp_path / "out", "--callers", "500")
+    assert code == 1
+    page = (tmp_path / "out" / "broken" / "index.html").read_text()
+    assert "PJ001" in page and "Not simulated" in page
+    assert (tmp_path / "out" / "good" / "flow.png").exists()
+    assert "Wrote" in out and "open " in out
+
+
+def test_report_never_overwrites_an_input(run, tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    tree = out / "index.html"  # a tree file where the index would go
+    tree.write_text((TREES / "small_business.yaml").read_text())
+    code, _, err = run("report", tree, "-o", out)
+    assert code == 2 and "is an input" in err
+    assert tree.read_text() == (TREES / "small_business.yaml").read_text()
+
+
+def test_report_with_a_baseline_adds_the_comparison(run, in_repo, tmp_path) -> None:
+    code, _, _ = run("report", "-q", "trees/isp_billing_fixed.yaml", "--baseline",
+                     "trees/isp_billing.yaml", "-o", tmp_path)
+    assert code == 0
+    page = (tmp_path / "isp_billing_fixed" / "index.html").read_text()
+    assert "Compared with the baseline" in page and "Findings removed" in page
+    data = json.loads((tmp_path / "isp_billing_fixed" / "summary.json").read_text())
+    assert data["comparison"]["figures"]["jail_rate"]["delta"] < -0.24
+
+
+def test_compare_reports_deltas_and_fails_when_errors_are_added(run, in_repo) -> None:
+    code, out, _ = run("compare", "trees/isp_billing.yaml", "trees/isp_billing_fixed.yaml")
+    assert code == 0
+    jail = next(line for line in out.splitlines() if line.startswith("jail rate"))
+    assert jail.split() == ["jail", "rate", "25.1%", "0.08%", "-25.0", "pts", "better"]
+    assert "Findings added: 0" in out and "Findings removed: 13" in out
+    code, out, _ = run("compare", "--format", "json", "trees/isp_billing_fixed.yaml",
+                       "trees/isp_billing.yaml")
+    data = json.loads(out)
+    assert code == 1  # going back adds the identity gate, an error
+    assert [f["code"] for f in data["findings_added"]].count("PJ103") == 1
+    assert data["figures"]["jail_rate"]["worse"] is True
+    code, out, _ = run("compare", "--format", "markdown", "trees/isp_billing.yaml",
+                       "trees/isp_billing_fixed.yaml")
+    assert "| jail rate | 25.1% | 0.08% | -25.0 pts (better) |" in out
+
+
+def test_graph_formats(run, in_repo, tmp_path) -> None:
+    code, out, _ = run("graph", "trees/isp_billing.yaml")
+    assert code == 0 and out.startswith('---\ntitle: "ISP billing line"\n---\nflowchart TD\n')
+    assert '  n1[/"ask_phone<br/>[ask]<br/>PJ103"/]' in out and "class n1 trap" in out
+    code, out, _ = run("graph", "--format", "dot", "trees/isp_billing.yaml")
+    assert code == 0 and out.startswith('digraph "ISP billing line" {')
+    assert '"ask_phone" [label="ask_phone\\n[ask]\\nPJ103", shape=parallelogram' in out
+    for fmt in ("png", "svg"):
+        target = tmp_path / f"flow.{fmt}"
+        assert run("graph", "--format", fmt, "-o", target, "trees/bank_800.yaml")[0] == 0
+        assert target.stat().st_size > 1000
+    _png_ok((tmp_path / "flow.png").read_bytes(), tmp_path / "check.png")
+    assert (tmp_path / "flow.svg").read_text().lstrip().startswith("<?xml")
+    code, _, err = run("graph", "--format", "png", "trees/bank_800.yaml")
+    assert code == 2 and "give -o FILE" in err
+
+
+def test_mermaid_escapes_quotes_and_markup() -> None:
+    from phonejail.report.flowchart import _mermaid_text
+
+    assert _mermaid_text('say "hi" <b>') == '"say #quot;hi#quot; #lt;b#gt;"'
+
+
+BROWSER = chromium()
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Chromium (.ci/run installs it)")
+def test_pages_render_in_a_real_browser_with_every_image_and_no_errors(reports: Path) -> None:
+    browser = Browser(BROWSER)
+    try:
+        for page in (reports / "index.html", reports / "isp_billing" / "index.html",
+                     reports / "bank_800" / "index.html"):
+            session, errors = browser.open(page.resolve().as_uri())
+            assert errors == [], page
+            images = browser.evaluate(session, "Array.from(document.images).map("
+                                      "i => i.complete && i.naturalWidth > 0)")
+            assert all(images), page
+            if page.parent != reports:
+                assert len(images) == 5
+    finally:
+        browser.close()
