@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
-from tests.conftest import ROOT, TREES
+from tests.conftest import TREES
 from tests.report.browser import Browser, chromium
 from tests.test_cli import golden
 
