@@ -14,26 +14,17 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate_tree  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from phonejail.config import Config  # noqa: E402
 from phonejail.lint import check_loaded  # noqa: E402
 from phonejail.model import load_bytes  # noqa: E402
-
-
-def best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,20 +23,12 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from baseline_walker import walk  # noqa: E402
 from generate import generate_tree  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from phonejail.model import load_bytes, load_file  # noqa: E402
 from phonejail.simulate import run  # noqa: E402
 
 ISP = HERE.parent / "trees" / "isp_billing.yaml"
-
-
-def best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def peak_memory_mb(calls: int) -> float:

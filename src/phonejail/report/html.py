@@ -48,6 +48,12 @@ def _page(title: str, body: str) -> str:
             f"</body>\n</html>\n")
 
 
+def _table(head: str, rows: list[str] | str) -> str:
+    """A table from its header cells and its rows (both HTML, already escaped)."""
+    body = rows if isinstance(rows, str) else "".join(rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def _findings_table(r: TreeReport) -> str:
     if not r.findings:
         return "<p>No findings: every rule passes.</p>"
@@ -56,9 +62,8 @@ def _findings_table(r: TreeReport) -> str:
         f'<td class="{f.severity.value}">{f.severity.value}</td>'
         f"<td>{escape(f.code)} {escape(f.name)}</td><td>{escape(f.message)}</td></tr>"
         for f in r.findings)
-    return ("<table><thead><tr><th>where</th><th>severity</th><th>rule</th><th>finding</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>"
-            '<p class="small"><code>phonejail explain CODE</code> says why each rule matters '
+    return (_table("<th>where</th><th>severity</th><th>rule</th><th>finding</th>", rows)
+            + '<p class="small"><code>phonejail explain CODE</code> says why each rule matters '
             "and how to fix it.</p>")
 
 
@@ -68,9 +73,8 @@ def _headline_table(r: TreeReport) -> str:
         f"<tr><td>{escape(h.label)}</td><td class=\"num\">{escape(value_text(h.exact, h.unit))}"
         f'</td><td class="num">{escape(estimate_text(h))}</td></tr>'
         for h in headlines(r))
-    return ('<table><thead><tr><th>overall, all personas by share</th><th class="num">exact'
-            f'</th><th class="num">Monte-Carlo ({calls:,} calls, ± 1 s.e.)</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+    return _table('<th>overall, all personas by share</th><th class="num">exact</th>'
+                  f'<th class="num">Monte-Carlo ({calls:,} calls, ± 1 s.e.)</th>', rows)
 
 
 def _fix_first(r: TreeReport) -> str:
@@ -103,12 +107,12 @@ def _persona_table(r: TreeReport) -> str:
             f'<td class="num">{f.identity_prompts:.2f}</td>'
             f'<td class="num">{f.repeated_identity_prompts:.2f}</td>'
             f'<td class="num">{f.transfers:.2f}</td></tr>')
-    return ('<table><thead><tr><th>persona</th><th class="num">share</th>'
-            f'{head}<th class="num">jail rate</th><th class="num">reached human</th>'
-            '<th class="num">steps to human</th><th class="num">time to human</th>'
-            '<th class="num">identity prompts</th><th class="num">repeated</th>'
-            f'<th class="num">transfers</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            '<p class="small">Exact figures. Steps and time to a human are means over the calls '
+    return (_table('<th>persona</th><th class="num">share</th>'
+                   f'{head}<th class="num">jail rate</th><th class="num">reached human</th>'
+                   '<th class="num">steps to human</th><th class="num">time to human</th>'
+                   '<th class="num">identity prompts</th><th class="num">repeated</th>'
+                   '<th class="num">transfers</th>', rows)
+            + '<p class="small">Exact figures. Steps and time to a human are means over the calls '
             "that reach one; prompts and transfers are per call.</p>")
 
 
@@ -132,10 +136,9 @@ def comparison_html(c: Comparison) -> str:
                       f"{escape(f.message)}</li>" for f in c.removed) or "<li>none</li>"
     return (f"<p>Baseline <code>{escape(c.old_path)}</code> ({escape(c.old_name)}) against "
             f"<code>{escape(c.new_path)}</code> ({escape(c.new_name)}), exact figures.</p>"
-            '<table><thead><tr><th>overall</th><th class="num">baseline</th>'
-            '<th class="num">this tree</th><th class="num">change</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            f"<h3>Findings added</h3><ul>{added}</ul><h3>Findings removed</h3><ul>{removed}</ul>")
+            + _table('<th>overall</th><th class="num">baseline</th>'
+                     '<th class="num">this tree</th><th class="num">change</th>', rows)
+            + f"<h3>Findings added</h3><ul>{added}</ul><h3>Findings removed</h3><ul>{removed}</ul>")
 
 
 def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
@@ -180,8 +183,8 @@ def index_page(reports: list[TreeReport]) -> str:
     body = ("<h1>phonejail report</h1>"
             f"<p>{len(reports)} tree{'s' if len(reports) != 1 else ''}, worst first: trees that "
             "do not load, then by jail rate (dead end + abandoned + unresolved, exact).</p>"
-            '<table><thead><tr><th>tree</th><th class="num">jail rate</th>'
-            '<th class="num">reached human</th><th class="num">steps to human, mean</th>'
-            '<th class="num">steps, p90</th><th class="num">errors</th>'
-            f'<th class="num">warnings</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+            + _table('<th>tree</th><th class="num">jail rate</th>'
+                     '<th class="num">reached human</th><th class="num">steps to human, mean</th>'
+                     '<th class="num">steps, p90</th><th class="num">errors</th>'
+                     '<th class="num">warnings</th>', rows))
     return _page("phonejail report", body)
