@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
-from tests.conftest import TREES
+from tests.conftest import ROOT, TREES
 from tests.report.browser import Browser, chromium
 from tests.test_cli import golden
 
@@ -196,5 +196,41 @@ def test_pages_render_in_a_real_browser_with_every_image_and_no_errors(reports: 
             assert all(images), page
             if page.parent != reports:
                 assert len(images) == 5
+    finally:
+        browser.close()
+
+
+MERMAID_JS = ROOT / ".cache" / "mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+
+
+@pytest.mark.skipif(BROWSER is None or not MERMAID_JS.exists(),
+                    reason="needs Chromium and mermaid (.ci/run installs both)")
+def test_mermaid_output_renders_with_mermaid_itself(run, in_repo, tmp_path) -> None:
+    hostile = tmp_path / "odd.yaml"
+    hostile.write_text('phonejail: 1\nname: "a \\"quoted\\" <b>line</b> & co"\nstart: m\n'
+                       "intents: [x]\nnodes:\n  m: {kind: menu, options: [{key: \"1\"}, "
+                       '{key: "#", to: end}], invalid: m}\n  end: {kind: agent, queue: '
+                       '"q <i>1</i> | [x]"}\n')
+    page = tmp_path / "render.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><script src="'
+                    f'{MERMAID_JS.as_uri()}"></script></head><body></body></html>')
+    browser = Browser(BROWSER)
+    try:
+        session, errors = browser.open(page.as_uri())
+        assert errors == []
+        for k, tree in enumerate([*sorted(TREES.glob("*.yaml")), hostile]):
+            code, text, _ = run("graph", tree)
+            assert code == 0
+            result = browser.call("Runtime.evaluate", {"awaitPromise": True,
+                                                       "returnByValue": True,
+                                                       "expression": f"""(async () => {{
+                mermaid.initialize({{startOnLoad: false, securityLevel: 'strict'}});
+                try {{
+                    const out = await mermaid.render('g{k}', {json.dumps(text)});
+                    return (out.svg.match(/class="node /g) || []).length;
+                }} catch (e) {{ return 'error: ' + e.message; }}
+            }})()"""}, session=session)["result"]["value"]
+            nodes = len(re.findall(r"^  n\d+[\[({>]", text, re.M))  # definitions, not edges
+            assert result == nodes, (tree.name, result)
     finally:
         browser.close()

@@ -244,10 +244,11 @@ def to_mermaid(d: Diagram, title: str) -> str:
         lines.append(f"  {ids[e.src]} -->{label} {ids[e.dst]}")
         lines.append(f"  linkStyle {k} stroke-width:{0.7 + 6.0 * min(e.flow, 1.0):.1f}px"
                      + (f",stroke:{TRAP_RED}" if e.dst == DISCONNECT else ""))
+    # Class names get a prefix: `end` and other Mermaid keywords cannot name a class.
     for kind, (_, fill, _) in STYLE.items():
-        lines.append(f"  classDef {kind.replace('_', '')} fill:{fill},stroke:#455a64")
+        lines.append(f"  classDef kind_{kind} fill:{fill},stroke:#455a64")
     lines.append(f"  classDef trap fill:#ffebee,stroke:{TRAP_RED},stroke-width:3px,"
                  f"color:{TRAP_RED}")
     for n in d.nodes:
-        lines.append(f"  class {ids[n]} {'trap' if n in d.marks else d.kinds[n].replace('_', '')}")
+        lines.append(f"  class {ids[n]} {'trap' if n in d.marks else 'kind_' + d.kinds[n]}")
     return "\n".join(lines) + "\n"
