@@ -7,6 +7,7 @@ so a reader sees at a glance that the two agree.
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -109,10 +110,12 @@ def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
     fig = Figure(figsize=(9, 4.6), layout="constrained")
     ax = fig.add_subplot()
     drawn = 0
+    earliest = math.inf
     for k, (e, s) in enumerate(zip(exact.personas, sampled.personas, strict=True)):
         pmf = _conditional(e.figures.seconds_hist)
         if not pmf.size or pmf.sum() == 0:
             continue
+        earliest = min(earliest, float(np.flatnonzero(pmf)[0]) / 60)
         colour = PALETTE[k % len(PALETTE)]
         ax.step(np.arange(pmf.size) / 60, np.cumsum(pmf), where="post", color=colour,
                 linewidth=2, label=f"{e.name} (exact)")
@@ -124,6 +127,8 @@ def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
     if not drawn:
         ax.text(0.5, 0.5, "No persona reaches a human.", ha="center", va="center",
                 transform=ax.transAxes)
+    else:  # start just before the first answer: the flat stretch before it says nothing
+        ax.set_xlim(left=max(0.0, earliest - 0.5))
     ax.set_xlabel("minutes until a human answers (prompts + hold)")
     ax.set_ylabel("share of calls reaching a human")
     ax.set_ylim(0, 1.02)
