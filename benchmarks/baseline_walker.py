@@ -17,6 +17,7 @@ from phonejail.model.tree import (
     Ask,
     Branch,
     Callback,
+    Handoff,
     Hangup,
     Menu,
     Persona,
@@ -126,6 +127,8 @@ def one_call(tree: Tree, p: Persona, rng: random.Random, totals: Totals) -> None
             outcome = "callback"
         elif isinstance(node, Hangup):
             outcome = "dead_end"
+        elif isinstance(node, Handoff):
+            outcome = "handed_off"
     totals.calls += 1
     totals.outcomes[outcome] += 1
     totals.prompts += prompts

@@ -144,3 +144,20 @@ def test_zero_out_through_say_and_branch_counts_as_reaching_a_human() -> None:
           voicemail: {kind: callback}
     """)
     assert findings == []
+
+
+def test_a_handoff_is_neither_a_dead_end_nor_an_identity_gate() -> None:
+    # The call leaves this tree for another flow: phonejail cannot see whether it helps.
+    findings = check("""
+        phonejail: 1
+        name: handoff
+        start: ask
+        intents: [x]
+        identity: {acct: {}}
+        nodes:
+          ask: {kind: ask, fact: acct, ok: agent, fail: other_flow}
+          agent: {kind: agent}
+          other_flow: {kind: handoff, destination: "flow: identity recovery"}
+        callers: [{name: no account number, intent: x, knows: []}]
+    """)
+    assert codes(findings) == []

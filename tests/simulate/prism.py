@@ -21,6 +21,7 @@ from phonejail.model.tree import (
     Ask,
     Branch,
     Callback,
+    Handoff,
     Hangup,
     Menu,
     Persona,
@@ -29,7 +30,8 @@ from phonejail.model.tree import (
     Tree,
 )
 
-OUT = {"resolved": 1, "unresolved": 2, "callback": 3, "dead_end": 4, "abandoned": 5}
+OUT = {"resolved": 1, "unresolved": 2, "callback": 3, "dead_end": 4, "abandoned": 5,
+       "handed_off": 6}
 
 
 def _p(x: float) -> str:
@@ -63,7 +65,7 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
     e, z, intent = persona.mistakes, persona.zero_out, persona.intent
     lines = ["dtmc", "module call",
              f"  n : [0..{len(ids) - 1}] init {index[tree.start]};",
-             "  out : [0..5] init 0;",
+             "  out : [0..6] init 0;",
              f"  steps : [0..{T}] init 0;",
              f"  fails : [0..{max_retries + 1}] init 0;",
              *(f"  {g[f]} : bool init false;" for f in facts),
@@ -158,6 +160,8 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             alts.append(("", "", 1.0, "(out'=3)"))
         elif isinstance(node, Hangup):
             alts.append(("", "", 1.0, "(out'=4)"))
+        elif isinstance(node, Handoff):
+            alts.append(("", "", 1.0, "(out'=6)"))
         commands += _commands(here, alts)
     lines += commands
     lines += ["  [] out>0 -> (out'=out);", "endmodule"]

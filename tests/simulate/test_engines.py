@@ -45,7 +45,7 @@ def test_menu_retry_by_hand() -> None:
     f = exact(MENU.replace("PATIENCE", "25"))
     # resolved: 0.9 at the first visit + 0.1 * 0.9 at the second; dead end 0.1 * 0.1
     assert f.outcomes == pytest.approx({"resolved": 0.99, "unresolved": 0, "callback": 0,
-                                        "dead_end": 0.01, "abandoned": 0})
+                                        "handed_off": 0, "dead_end": 0.01, "abandoned": 0})
     assert f.reached_human == pytest.approx(0.99)
     assert f.jail_rate == pytest.approx(0.01)
     # steps: 2 with 0.9, 3 with 0.09 -> mean 2.07 / 0.99; p50 = p90 = 2 (0.9/0.99 >= 0.9)
@@ -218,3 +218,24 @@ def test_the_agreement_check_catches_a_real_difference() -> None:
     found = disagreements(sampled.personas[0].figures, other.personas[0].figures, CALLS)
     assert any(d.startswith("outcome dead_end") for d in found)
     assert any(d.startswith("steps to human mean") for d in found)
+
+
+def test_a_handoff_ends_the_call_handed_off_outside_the_jail_rate() -> None:
+    f = exact("""
+phonejail: 1
+name: handoff
+start: menu
+intents: [x]
+nodes:
+  menu:
+    kind: menu
+    options: [{key: "1", serves: [x], to: agent}, {key: "2", serves: [x], to: away}]
+    invalid: menu
+    fail: menu
+  agent: {kind: agent}
+  away: {kind: handoff, destination: another flow}
+callers: [{name: p, intent: x, mistakes: 0.0}]
+""")
+    assert f.outcomes["handed_off"] == pytest.approx(0.5)
+    assert f.outcomes["resolved"] == pytest.approx(0.5)
+    assert f.jail_rate == 0.0

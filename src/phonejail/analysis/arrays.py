@@ -13,7 +13,7 @@ import numpy as np
 
 from phonejail.analysis.chain import Chain, State
 
-ENDINGS = ("resolved", "unresolved", "callback", "dead_end")
+ENDINGS = ("resolved", "unresolved", "callback", "handed_off", "dead_end")
 """Outcomes a move can lead to; `abandoned` comes from patience and the visit cap."""
 MAX_VISITS = 10_000
 """DESIGN.md: a hard cap of node visits ends a call `abandoned`."""

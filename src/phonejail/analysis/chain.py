@@ -24,6 +24,7 @@ from phonejail.model.tree import (
     Ask,
     Branch,
     Callback,
+    Handoff,
     Hangup,
     Menu,
     Node,
@@ -33,8 +34,9 @@ from phonejail.model.tree import (
     Tree,
 )
 
-OUTCOMES = ("resolved", "unresolved", "callback", "dead_end", "abandoned")
-"""Every way a call ends. `abandoned` comes from patience, which the engines apply."""
+OUTCOMES = ("resolved", "unresolved", "callback", "handed_off", "dead_end", "abandoned")
+"""Every way a call ends. `abandoned` comes from patience, which the engines apply;
+`handed_off` means the call left this tree (a handoff node), where phonejail cannot follow."""
 
 
 class State(NamedTuple):
@@ -87,6 +89,11 @@ class Chain:
 
     def reaches_human(self) -> bool:
         return any(v.human for v in self.visits)
+
+    def may_reach_help(self) -> bool:
+        """A human answers on some path, or some path leaves the tree (help may lie beyond)."""
+        return self.reaches_human() or any(
+            t == "handed_off" for moves in self.moves for _, t in moves)
 
 
 def _visit(node: Node, state: State) -> Visit:
@@ -166,6 +173,8 @@ def moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, T
         yield 1.0, "callback"
     elif isinstance(node, Hangup):
         yield 1.0, "dead_end"
+    elif isinstance(node, Handoff):
+        yield 1.0, "handed_off"
     else:  # pragma: no cover - the loader only builds the kinds above
         raise TypeError(f"unknown node kind {node.kind!r}")
 

@@ -13,7 +13,7 @@ from enum import Enum
 
 import networkx as nx
 
-from phonejail.model.tree import Agent, Ask, Callback, Hangup, Node, SelfService, Tree
+from phonejail.model.tree import Agent, Ask, Callback, Handoff, Hangup, Node, SelfService, Tree
 
 
 class Sink(str, Enum):
@@ -21,6 +21,7 @@ class Sink(str, Enum):
     RESOLVED = "(resolved)"
     UNRESOLVED = "(unresolved)"
     CALLBACK = "(callback)"
+    HANDOFF = "(handoff)"
     DISCONNECT = "(disconnect)"
 
 
@@ -47,6 +48,8 @@ def _edges(node: Node) -> list[tuple[str, object]]:
         edges.append(("callback", Sink.CALLBACK))
     elif isinstance(node, Hangup):
         edges.append(("hangup", Sink.DISCONNECT))
+    elif isinstance(node, Handoff):
+        edges.append(("handoff", Sink.HANDOFF))
     return edges
 
 

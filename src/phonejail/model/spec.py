@@ -45,8 +45,8 @@ FACT = _fields(
 )
 
 COMMON = _fields(
-    Field("kind", "kind", "say, menu, ask, branch, self_service, agent, callback or hangup",
-          required=True),
+    Field("kind", "kind", "say, menu, ask, branch, self_service, agent, callback, hangup or "
+          "handoff", required=True),
     Field("say", "text", "what the caller hears"),
     Field("seconds", "whole", "length of the prompt in whole seconds; counted towards "
           "seconds-to-human on nodes that take a step", default=0),
@@ -90,6 +90,10 @@ KIND_FIELDS = MappingProxyType({
               "ends unresolved"),
     ),
     "callback": _fields(),
+    "handoff": _fields(
+        Field("destination", "text", "where the call leaves this tree for: another flow, an "
+              "outside number (free text; phonejail cannot follow it)"),
+    ),
     "hangup": _fields(),
 })
 

@@ -19,7 +19,8 @@ def _no_locs() -> Mapping[str, Loc]:
 
 STEP_KINDS = frozenset({"say", "menu", "ask", "self_service"})
 """Kinds whose visit is one step of the caller's patience (DESIGN.md section 2)."""
-KINDS = ("say", "menu", "ask", "branch", "self_service", "agent", "callback", "hangup")
+KINDS = ("say", "menu", "ask", "branch", "self_service", "agent", "callback", "hangup",
+         "handoff")
 DTMF_KEYS = frozenset("0123456789*#")
 
 
@@ -159,8 +160,17 @@ class Hangup(Node):
     kind = "hangup"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Handoff(Node):
+    """The call leaves this tree (another flow, an outside number): neither help nor a trap."""
+
+    destination: str | None = None
+    kind = "handoff"
+
+
 NODE_CLASSES: Mapping[str, type[Node]] = MappingProxyType({
-    cls.kind: cls for cls in (Say, Menu, Ask, Branch, SelfService, Agent, Callback, Hangup)
+    cls.kind: cls for cls in (Say, Menu, Ask, Branch, SelfService, Agent, Callback, Hangup,
+                              Handoff)
 })
 
 

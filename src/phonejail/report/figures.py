@@ -16,6 +16,7 @@ from phonejail.analysis.chain import OUTCOMES
 from phonejail.simulate import PersonaResult, Simulation
 
 OUTCOME_COLOURS = {"resolved": "#2e7d32", "unresolved": "#ef6c00", "callback": "#1565c0",
+                   "handed_off": "#78909c",
                    "dead_end": "#c62828", "abandoned": "#6a1b9a"}
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#17becf", "#7f7f7f", "#bcbd22"]
@@ -61,7 +62,7 @@ def outcomes_figure(sim: Simulation) -> Figure:
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of calls (%)")
     ax.set_title("How calls end, per persona (exact)")
-    ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * len(rows)),
+    ax.legend(ncols=len(OUTCOMES), loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * len(rows)),
               frameon=False, fontsize=9)
     return fig
 

@@ -29,6 +29,7 @@ STYLE = {  # kind: (box style for matplotlib, fill colour, DOT shape)
     "agent": ("round,pad=0.4", "#c8e6c9", "doubleoctagon"),
     "callback": ("round,pad=0.3", "#b3e5fc", "note"),
     "hangup": ("square,pad=0.3", "#cfd8dc", "octagon"),
+    "handoff": ("rarrow,pad=0.3", "#fce4ec", "cds"),
     "end": ("circle,pad=0.2", "#ffcdd2", "point"),
 }
 TRAP_RED = "#c62828"
@@ -222,7 +223,8 @@ def to_dot(d: Diagram, title: str) -> str:
 
 _MERMAID_SHAPES = {"say": ("(", ")"), "menu": ("[", "]"), "ask": ("[/", "/]"),
                    "branch": ("{", "}"), "self_service": ("[[", "]]"), "agent": ("([", "])"),
-                   "callback": (">", "]"), "hangup": ("[(", ")]"), "end": ("((", "))")}
+                   "callback": (">", "]"), "hangup": ("[(", ")]"), "end": ("((", "))"),
+                   "handoff": ("[\\", "\\]")}
 
 
 def _mermaid_text(text: str) -> str:

@@ -41,9 +41,13 @@ class Context:
 
     @cached_property
     def reaches_help(self) -> set[str]:
-        """Tree nodes from which a human or a callback can be reached."""
+        """Tree nodes from which a human, a callback or a handoff can be reached.
+
+        A handoff leaves the tree; what lies beyond may help, so it is not a trap here.
+        """
         graph = self.graph
-        return {n for n in nx.ancestors(graph, Sink.HUMAN) | nx.ancestors(graph, Sink.CALLBACK)
+        helpful = (Sink.HUMAN, Sink.CALLBACK, Sink.HANDOFF)
+        return {n for sink in helpful for n in nx.ancestors(graph, sink)
                 if not isinstance(n, Sink)}
 
     @cached_property

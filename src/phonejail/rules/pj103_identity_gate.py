@@ -61,9 +61,9 @@ OPTIONS = ()
 def _gate(ctx: Context, persona: Persona) -> str | None:
     """The first ask that shuts `persona` out from every human, or None if it is not gated."""
     chain = ctx.chain(persona)
-    if chain.reaches_human():
+    if chain.may_reach_help():
         return None
-    if not ctx.chain(replace(persona, knows=frozenset(ctx.tree.identity))).reaches_human():
+    if not ctx.chain(replace(persona, knows=frozenset(ctx.tree.identity))).may_reach_help():
         return None  # no fact would help: not an identity gate (PJ101/PJ102/PJ201 say why)
     for state in chain.states:
         node = ctx.tree.nodes[state.node]

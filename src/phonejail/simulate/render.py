@@ -125,8 +125,8 @@ def render_text(sim: Simulation) -> str:
             _pct(f.calls_with_repeats), _num(f.transfers, 2),
         ])
     lines = [f"{sim.name} ({sim.tree}): {how}", "", "Outcomes"]
-    lines += _table(["persona", "share", "resolved", "unresolved", "callback", "dead end",
-                     "abandoned", "jail rate"], outcome_rows)
+    lines += _table(["persona", "share", *(o.replace("_", " ") for o in OUTCOMES),
+                     "jail rate"], outcome_rows)
     lines += ["", "Reaching a human"]
     lines += _table(["persona", "reached", "steps mean", "steps p90", "seconds mean",
                      "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers"],
