@@ -220,8 +220,7 @@ def test_the_agreement_check_catches_a_real_difference() -> None:
     assert any(d.startswith("steps to human mean") for d in found)
 
 
-def test_a_handoff_ends_the_call_handed_off_outside_the_jail_rate() -> None:
-    f = exact("""
+HANDOFF = """
 phonejail: 1
 name: handoff
 start: menu
@@ -235,7 +234,12 @@ nodes:
   agent: {kind: agent}
   away: {kind: handoff, destination: another flow}
 callers: [{name: p, intent: x, mistakes: 0.0}]
-""")
+"""
+HAND["handoff"] = HANDOFF
+
+
+def test_a_handoff_ends_the_call_handed_off_outside_the_jail_rate() -> None:
+    f = exact(HANDOFF)
     assert f.outcomes["handed_off"] == pytest.approx(0.5)
     assert f.outcomes["resolved"] == pytest.approx(0.5)
     assert f.jail_rate == 0.0

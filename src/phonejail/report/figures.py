@@ -62,8 +62,8 @@ def outcomes_figure(sim: Simulation) -> Figure:
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of calls (%)")
     ax.set_title("How calls end, per persona (exact)")
-    ax.legend(ncols=len(OUTCOMES), loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * len(rows)),
-              frameon=False, fontsize=9)
+    ax.legend(ncols=len(OUTCOMES), loc="upper center", frameon=False, fontsize=9,
+              bbox_to_anchor=(0.5, -0.18 - 0.02 * len(rows)))
     return fig
 
 
