@@ -123,8 +123,25 @@ def test_self_service_branch_and_overall_share_weighting_by_hand() -> None:
     assert overall.jail_rate == pytest.approx(0.0)
 
 
+HANDOFF = """
+phonejail: 1
+name: handoff
+start: menu
+intents: [x]
+nodes:
+  menu:
+    kind: menu
+    options: [{key: "1", serves: [x], to: agent}, {key: "2", serves: [x], to: away}]
+    invalid: menu
+    fail: menu
+  agent: {kind: agent}
+  away: {kind: handoff, destination: another flow}
+callers: [{name: p, intent: x, mistakes: 0.0}]
+"""
+
+
 HAND = {"menu": MENU.replace("PATIENCE", "25"), "menu-impatient": MENU.replace("PATIENCE", "2"),
-        "repeats": REPEATS, "branches": BRANCHES}
+        "repeats": REPEATS, "branches": BRANCHES, "handoff": HANDOFF}
 CALLS = 40_000
 
 
@@ -220,22 +237,6 @@ def test_the_agreement_check_catches_a_real_difference() -> None:
     assert any(d.startswith("steps to human mean") for d in found)
 
 
-HANDOFF = """
-phonejail: 1
-name: handoff
-start: menu
-intents: [x]
-nodes:
-  menu:
-    kind: menu
-    options: [{key: "1", serves: [x], to: agent}, {key: "2", serves: [x], to: away}]
-    invalid: menu
-    fail: menu
-  agent: {kind: agent}
-  away: {kind: handoff, destination: another flow}
-callers: [{name: p, intent: x, mistakes: 0.0}]
-"""
-HAND["handoff"] = HANDOFF
 
 
 def test_a_handoff_ends_the_call_handed_off_outside_the_jail_rate() -> None:
