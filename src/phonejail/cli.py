@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config
 from phonejail.fileio import atomic_write, same_file
+from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
+from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
 from phonejail.lint import CheckResult, MissingPath, check_paths, collect, stamp
-from phonejail.model import load_file
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
 from phonejail.model.tree import Tree
+from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.report import WouldOverwriteInput, flowchart, write_reports
@@ -44,6 +47,7 @@ from phonejail.simulate import (
     run,
 )
 from phonejail.simulate.render import RENDERERS
+from phonejail.sources import load_source
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -140,9 +144,10 @@ def _load_tree_or_findings(path: str) -> Tree:
     """Load a tree for simulation; a tree with format errors is refused with its findings."""
     if not Path(path).exists():
         raise click.BadParameter(f"'{path}' does not exist", param_hint="TREE")
-    loaded = load_file(path)
+    source = load_source(path)
+    loaded = source.loaded
     if loaded.tree is None:
-        findings = stamp(path, loaded.problems, Config())
+        findings = stamp(path, [source.remap(p) for p in loaded.problems], Config())
         result = CheckResult((path,), tuple(sorted(findings)))
         click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
                    err=True, nl=False)
@@ -316,6 +321,80 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
         click.echo((comparison_markdown if fmt == "markdown" else comparison_text)(c), nl=False)
     added = CheckResult((new,), c.added)
     return EXIT_FINDINGS if added.fails(fail_on) else EXIT_OK
+
+
+@cli.command("import")
+@click.argument("flow", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The phonejail tree to write (YAML).")
+@click.option("--from", "fmt", type=click.Choice(FORMATS), default=None,
+              help="The export's format.  [default: detected from the content]")
+@click.option("--callers", "callers_file", type=click.Path(dir_okay=False, exists=True),
+              default=None, help="A YAML list of personas to add to the tree (intents are "
+              "those the import derives from the menus: see the written file).")
+@click.option("--success-chance", type=click.FloatRange(0, 1), default=DEFAULT_SUCCESS,
+              show_default=True, help="Chance that functions, Lambdas, HTTP requests and "
+              "subflows take their success branch.")
+@click.option("--open-chance", type=click.FloatRange(0, 1), default=DEFAULT_OPEN,
+              show_default=True, help="Chance that an hours-of-operation check finds the "
+              "centre open (Connect).")
+@click.option("--info-chance", type=click.FloatRange(0, 1), default=DEFAULT_INFO,
+              show_default=True, help="Chance that recorded information a menu option leads "
+              "to settles the caller's need.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
+            success_chance: float, open_chance: float, info_chance: float, force: bool) -> int:
+    """Turn a Twilio Studio or Amazon Connect flow export into a phonejail tree.
+
+    Reads the Studio flow definition (also wrapped as the Flows API resource or a
+    JavaScript module) or the Connect flow language (also DescribeContactFlow
+    output), and writes a commented YAML tree: each node names the widget or
+    action it came from. `check`, `simulate` and `report` also read the JSON
+    exports directly. docs/importers.md has the whole mapping.
+
+    \b
+    Example:
+      phonejail import flows/main_ivr.json -o trees/main_ivr.yaml
+    """
+    out = Path(output)
+    if same_file(out, flow):
+        raise click.BadParameter("refusing to overwrite the flow", param_hint="--output")
+    if out.exists() and not force:
+        raise click.BadParameter(f"'{output}' exists; add --force to replace it",
+                                 param_hint="--output")
+    callers = _callers(callers_file) if callers_file else None
+    data = Path(flow).read_bytes()
+    imported, problems = read_flow(data, flow, fmt,
+                                   Settings(success_chance, open_chance, info_chance))
+    findings = sorted(stamp(flow, problems, Config()))
+    if findings:
+        result = CheckResult((flow,), tuple(findings))
+        click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
+                   err=True, nl=False)
+    if imported is None:
+        raise _Refused(f"{flow} cannot be imported")
+    atomic_write(out, to_yaml(imported, callers))
+    click.echo(f"Wrote {output}: {len(imported.nodes)} nodes from "
+               f"{'a Twilio Studio' if imported.format == 'twilio' else 'an Amazon Connect'} flow"
+               f"{f', {len(findings)} warnings' if findings else ''}. Next: phonejail check "
+               f"{output}")
+    return EXIT_OK
+
+
+def _callers(path: str) -> list[dict[str, Any]]:
+    """Personas to merge into an imported tree; shape errors are usage errors (exit 2)."""
+    root, problems = read_yaml(Path(path).read_bytes())
+    if problems or root is None:
+        where = f"{problems[0].line}:{problems[0].column}: {problems[0].message}" if problems \
+            else "empty"
+        raise click.BadParameter(f"{path}: {where}", param_hint="--callers")
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "callers" in data:
+        data = data["callers"]
+    if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
+        raise click.BadParameter(f"{path}: expected a list of personas (mappings)",
+                                 param_hint="--callers")
+    return data
 
 
 @cli.command()

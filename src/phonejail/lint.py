@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from phonejail.config import Config
 from phonejail.findings import Finding, Problem, Severity
 from phonejail.gcpause import gc_paused
-from phonejail.model import Loaded, load_file
+from phonejail.importers import is_flow_candidate
+from phonejail.model import Loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
+from phonejail.sources import load_source
 
 TREE_SUFFIXES = (".yaml", ".yml")
+"""Files searched for in folders; `.json` files too when they are flow exports."""
 
 
 class MissingPath(Exception):
@@ -42,8 +45,8 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(str(p) for p in sorted(path.rglob("*"))
-                         if p.suffix in TREE_SUFFIXES and p.is_file())
+            files.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and (
+                p.suffix in TREE_SUFFIXES or (p.suffix == ".json" and is_flow_candidate(p))))
         elif path.exists():
             files.append(str(path))
         else:
@@ -72,10 +75,14 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
     return problems
 
 
-def check_loaded(loaded: Loaded, config: Config) -> list[Finding]:
+def check_loaded(loaded: Loaded, config: Config,
+                 remap: Callable[[Problem], Problem] | None = None) -> list[Finding]:
+    """Findings of a loaded tree; `remap` moves them (e.g. to an imported flow's JSON lines)."""
     problems = list(loaded.problems)
     if loaded.tree is not None:
         problems.extend(lint_tree(loaded.tree, config))
+    if remap is not None:
+        problems = [remap(p) for p in problems]
     return sorted(stamp(loaded.path, problems, config))
 
 
@@ -84,5 +91,6 @@ def check_paths(paths: Sequence[str | Path], config: Config) -> CheckResult:
     files = collect(paths)
     findings: list[Finding] = []
     for path in files:
-        findings.extend(check_loaded(load_file(path), config))
+        source = load_source(path)
+        findings.extend(check_loaded(source.loaded, config, source.remap))
     return CheckResult(tuple(files), tuple(sorted(findings)))

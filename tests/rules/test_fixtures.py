@@ -1,6 +1,8 @@
 """Every bad fixture gives exactly the findings its header expects; every good tree gives none.
 
-A bad fixture starts with `# expect: CODE LINE:COL` lines, one per finding.
+A bad fixture starts with `# expect: CODE LINE:COL` lines, one per finding; a JSON
+fixture (an imported flow) has them, without `# expect: `, in `NAME.json.expect`.
+A JSON fixture lists only the findings of the rule it is named for.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import pytest
 
 from phonejail.config import Config
 from phonejail.lint import check_loaded
-from phonejail.model import load_file
 from phonejail.rules import RULES
+from phonejail.sources import load_source
 
 HERE = Path(__file__).parent
-BAD = sorted((HERE / "bad").glob("*.yaml"))
+BAD = sorted([*(HERE / "bad").glob("*.yaml"), *(HERE / "bad").glob("*.json")])
 GOOD = [*sorted((HERE / "good").glob("*.yaml")),
         HERE.parents[1] / "trees" / "small_business.yaml",
         HERE.parents[1] / "trees" / "isp_billing_fixed.yaml"]
@@ -24,14 +26,28 @@ EXPECT = re.compile(r"^# expect: (PJ\d{3}) (\d+):(\d+)$", re.M)
 
 
 def _found(path: Path) -> list[tuple[str, int, int]]:
-    return [(f.code, f.line, f.column) for f in check_loaded(load_file(path), Config())]
+    source = load_source(path)
+    return [(f.code, f.line, f.column)
+            for f in check_loaded(source.loaded, Config(), source.remap)]
+
+
+def _expected(path: Path) -> list[tuple[str, int, int]]:
+    if path.suffix == ".json":
+        text = "".join(f"# expect: {line}\n" for line in
+                       Path(f"{path}.expect").read_text().splitlines())
+    else:
+        text = path.read_text()
+    return [(c, int(line), int(col)) for c, line, col in EXPECT.findall(text)]
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
 def test_bad_fixture_gives_exactly_the_expected_findings(path: Path) -> None:
-    expected = [(c, int(line), int(col)) for c, line, col in EXPECT.findall(path.read_text())]
+    expected = _expected(path)
     assert expected, f"{path.name} declares no expected finding"
-    assert sorted(_found(path)) == sorted(expected)
+    found = _found(path)
+    if path.suffix == ".json":
+        found = [f for f in found if f[0] == path.name[:5].upper()]
+    assert sorted(found) == sorted(expected)
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)

@@ -18,11 +18,11 @@ from phonejail.analysis.flow import edge_flow, pass_probability
 from phonejail.config import Config
 from phonejail.findings import Finding
 from phonejail.lint import check_loaded
-from phonejail.model import load_file
 from phonejail.model.tree import Tree
 from phonejail.rules import Context
 from phonejail.rules.pj103_identity_gate import gated_personas
 from phonejail.simulate import Simulation, compile_personas, run
+from phonejail.sources import load_source
 
 DRAW_LIMIT = 150
 """Trees with more nodes are not drawn in the report (use `phonejail graph --format dot`)."""
@@ -65,8 +65,9 @@ class TreeReport:
 
 def build_report(path: str, slug: str, config: Config, callers: int, seed: int) -> TreeReport:
     """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
-    loaded = load_file(path)
-    findings = tuple(check_loaded(loaded, config))
+    source = load_source(path)
+    loaded = source.loaded
+    findings = tuple(check_loaded(loaded, config, source.remap))
     tree = loaded.tree
     if tree is None:
         return TreeReport(path, slug, path, None, findings,

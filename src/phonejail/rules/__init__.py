@@ -15,6 +15,7 @@ from phonejail.rules import (
     pj002_schema,
     pj003_duplicate_key,
     pj004_undefined_target,
+    pj005_import,
     pj101_dead_end,
     pj102_jail_loop,
     pj103_identity_gate,
@@ -31,7 +32,7 @@ from phonejail.rules.base import Context, Option
 RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
     module.CODE: module
     for module in (
-        pj001_syntax, pj002_schema, pj003_duplicate_key, pj004_undefined_target,
+        pj001_syntax, pj002_schema, pj003_duplicate_key, pj004_undefined_target, pj005_import,
         pj101_dead_end, pj102_jail_loop, pj103_identity_gate, pj104_unreachable,
         pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,
         pj204_human_too_far, pj205_no_retry_handler, pj206_long_prompt,

@@ -1,0 +1,147 @@
+"""Import Twilio Studio and Amazon Connect exports as phonejail trees.
+
+`read_flow` detects the format by content (or takes it from `--from`), unwraps
+the usual envelopes (the Studio Flows API resource and a JavaScript module;
+Connect's DescribeContactFlow output) and returns the imported flow, or
+problems (PJ001/PJ002) with the JSON's own line and column. Nothing raises on
+bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phonejail.findings import Problem
+from phonejail.importers.common import (
+    DEFAULT_INFO,
+    DEFAULT_OPEN,
+    DEFAULT_SUCCESS,
+    ImportedFlow,
+    drop_unmodelled_only,
+    to_yaml,
+)
+from phonejail.importers.connect import import_connect
+from phonejail.importers.twilio import import_twilio
+from phonejail.model.yamlread import MAX_BYTES
+
+FORMATS = ("twilio", "connect")
+_MODULE = re.compile(r"^\s*(?:module\.exports|exports\.\w+)\s*=\s*", re.S)
+
+
+@dataclass(frozen=True)
+class Settings:
+    success: float = DEFAULT_SUCCESS
+    open_chance: float = DEFAULT_OPEN
+    info: float = DEFAULT_INFO
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+def _json(text: str) -> tuple[Any, Problem | None]:
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, Problem("PJ001", exc.lineno, exc.colno, f"JSON syntax: {exc.msg}")
+    except RecursionError:
+        return None, Problem("PJ001", 1, 1, "JSON nested too deeply to be a flow export")
+
+
+def detect(data: Any) -> str | None:
+    """'twilio' or 'connect' if `data` (parsed JSON, unwrapped or not) looks like a flow."""
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("definition"), dict):
+        data = data["definition"]
+    if isinstance(data.get("ContactFlow"), dict):
+        return "connect"
+    if "states" in data and ("initial_state" in data or "flags" in data):
+        return "twilio"
+    if "Actions" in data and "StartAction" in data:
+        return "connect"
+    return None
+
+
+def is_flow_candidate(path: Path) -> bool:
+    """Used when searching folders: a flow export, or JSON too broken to tell (to report it).
+
+    Valid JSON that is not a flow (package.json, say) is left alone.
+    """
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return True
+        text = _MODULE.sub("", path.read_text(encoding="utf-8-sig"), count=1).rstrip().rstrip(";")
+    except UnicodeDecodeError:
+        return True
+    except OSError:
+        return False
+    data, problem = _json(text)
+    return problem is not None or detect(data) is not None
+
+
+def read_flow(data: bytes, source: str, fmt: str | None = None,
+              settings: Settings = DEFAULT_SETTINGS
+              ) -> tuple[ImportedFlow | None, list[Problem]]:
+    """Parse and import an export. Returns (flow, problems); flow is None if it cannot be read."""
+    if len(data) > MAX_BYTES:
+        return None, [Problem("PJ001", 1, 1, f"file is larger than {MAX_BYTES:,} bytes")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [Problem("PJ001", line, 1, "not UTF-8: save the export as UTF-8 JSON")]
+    body = text
+    module = _MODULE.match(text)
+    if module:  # a JavaScript module exporting the definition: keep line numbers intact
+        body = " " * module.end() + text[module.end():].rstrip().rstrip(";")
+    parsed, problem = _json(body)
+    if problem:
+        hint = (" (a JavaScript module must export plain JSON: quoted keys, no comments)"
+                if module else "")
+        return None, [Problem(problem.code, problem.line, problem.column, problem.message + hint)]
+    found = detect(parsed)
+    if isinstance(parsed, dict) and "modules" in parsed and "start" in parsed and not found:
+        return None, [Problem("PJ002", 1, 1, "this is the legacy Amazon Connect flow format "
+                              "(modules); export the flow in the flow language (Actions) "
+                              "instead")]
+    kind = fmt or found
+    if kind is None:
+        return None, [Problem("PJ002", 1, 1, "not a Twilio Studio or Amazon Connect flow "
+                              "export: expected `states` and `initial_state` (Studio) or "
+                              "`Actions` and `StartAction` (Connect)")]
+    if not isinstance(parsed, dict):
+        return None, [Problem("PJ002", 1, 1, "a flow export is a JSON object")]
+    if kind == "twilio":
+        definition = parsed.get("definition", parsed)
+        if not isinstance(definition, dict) or not isinstance(definition.get("states"), list):
+            return None, [Problem("PJ002", 1, 1, "a Studio flow needs a `states` list")]
+        flow = import_twilio(definition, text, source, settings.success)
+        if isinstance(parsed.get("friendly_name"), str):
+            flow.name = parsed["friendly_name"]
+        flow.info_success = settings.info
+        drop_unmodelled_only(flow)
+        return flow, list(flow.problems)
+    wrapper = parsed.get("ContactFlow")
+    content: Any = parsed
+    if isinstance(wrapper, dict):
+        content, problem = _json(str(wrapper.get("Content", "")))
+        if problem:
+            return None, [Problem("PJ001", 1, 1, f"ContactFlow.Content is not valid JSON: "
+                                  f"{problem.message} (inside the string, line "
+                                  f"{problem.line})")]
+    if not isinstance(content, dict) or not isinstance(content.get("Actions"), list):
+        return None, [Problem("PJ002", 1, 1, "a Connect flow needs an `Actions` list")]
+    flow = import_connect(content, text, source, settings.success, settings.open_chance)
+    if isinstance(wrapper, dict) and isinstance(wrapper.get("Name"), str):
+        flow.name = wrapper["Name"]
+    flow.info_success = settings.info
+    drop_unmodelled_only(flow)
+    return flow, list(flow.problems)
+
+
+__all__ = ["FORMATS", "ImportedFlow", "Settings", "detect", "is_flow_candidate", "read_flow",
+           "to_yaml"]

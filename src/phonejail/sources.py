@@ -1,0 +1,56 @@
+"""Where trees come from: phonejail YAML, or Twilio Studio / Amazon Connect JSON imported in memory.
+
+For an imported flow, every finding is moved to the widget or action its node
+came from (its line in the JSON) and says which one, so a designer can find it
+in the flow editor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from phonejail.findings import Problem
+from phonejail.importers import DEFAULT_SETTINGS, Settings, read_flow, to_yaml
+from phonejail.model import Loaded, load_bytes, load_file
+from phonejail.model.yamlread import MAX_BYTES
+
+FLOW_SUFFIXES = (".json", ".js")
+
+
+@dataclass(frozen=True)
+class Source:
+    loaded: Loaded
+    remap: Callable[[Problem], Problem] = field(default=lambda p: p)
+
+
+def load_source(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> Source:
+    """Load a tree file, or import a flow export (by suffix), never raising on bad input."""
+    shown = str(path)
+    if Path(path).suffix.lower() not in FLOW_SUFFIXES:
+        return Source(load_file(path))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return Source(Loaded(shown, None, (Problem("PJ001", 1, 1,
+                                                   f"cannot read: {exc.strerror}"),)))
+    flow, problems = read_flow(data, shown, settings=settings)
+    if flow is None:
+        return Source(Loaded(shown, None, tuple(problems)))
+    loaded = load_bytes(to_yaml(flow).encode(), shown)
+    origins = flow.origins
+
+    def remap(problem: Problem) -> Problem:
+        if problem.code == "PJ005":
+            return problem  # already in JSON terms
+        found = origins.get(problem.node or "")
+        if not found:
+            return replace(problem, line=1, column=1,
+                           message=f"{problem.message} (in the imported tree)")
+        first = found[0]
+        return replace(problem, line=first.line, column=first.column,
+                       message=f"{first.describe()}: {problem.message}")
+
+    return Source(replace(loaded, problems=tuple(problems) + loaded.problems), remap)

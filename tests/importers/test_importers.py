@@ -1,0 +1,167 @@
+"""Importing Twilio Studio and Amazon Connect exports: golden YAML, round trips, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from phonejail.importers import read_flow, to_yaml
+from phonejail.model import load_bytes
+from tests.test_cli import golden
+
+FIXTURES = Path(__file__).parent / "fixtures"
+IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
+              "connect_inbound.json", "connect_describe.json"]
+
+
+def imported_yaml(name: str) -> str:
+    flow, _ = read_flow((FIXTURES / name).read_bytes(), f"fixtures/{name}")
+    assert flow is not None
+    return to_yaml(flow)
+
+
+@pytest.mark.parametrize("name", IMPORTABLE)
+def test_import_matches_the_golden_yaml_and_loads(name: str) -> None:
+    text = imported_yaml(name)
+    assert text == golden(f"import_{Path(name).stem}.yaml", text)
+    loaded = load_bytes(text.encode(), name)
+    assert loaded.problems == () and loaded.tree is not None
+
+
+def test_every_mapped_kind_appears() -> None:
+    kinds = set()
+    for name in IMPORTABLE:
+        kinds |= {n["kind"] for n in yaml.safe_load(imported_yaml(name))["nodes"].values()}
+    assert kinds == {"say", "menu", "ask", "branch", "self_service", "agent", "callback",
+                     "hangup", "handoff"}
+
+
+# What `phonejail check` finds on each export, at the widget's or action's line.
+ROUND_TRIP = {
+    "twilio_ivr.json": [("PJ103", 27), ("PJ205", 27), ("PJ203", 62), ("PJ005", 85),
+                        ("PJ201", 85), ("PJ205", 85), ("PJ005", 116), ("PJ101", 126)],
+    "twilio_api_resource.json": [("PJ201", 10)],
+    "twilio_module.js": [("PJ101", 5), ("PJ205", 5)],
+    "connect_inbound.json": [("PJ101", 32), ("PJ005", 38), ("PJ205", 38), ("PJ103", 81),
+                             ("PJ205", 81), ("PJ005", 119), ("PJ101", 125), ("PJ104", 143)],
+    "connect_describe.json": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUND_TRIP))
+def test_checking_an_export_gives_the_expected_findings(run, name: str) -> None:
+    code, out, _ = run("check", "-q", FIXTURES / name)
+    found = [(line.split(": ")[1].split()[1], int(line.split(":")[1]))
+             for line in out.splitlines()]
+    assert sorted(found) == sorted(ROUND_TRIP[name])
+    expected = 1 if any(c in ("PJ101", "PJ102", "PJ103") for c, _ in ROUND_TRIP[name]) else 0
+    assert code == expected
+
+
+def test_findings_name_the_widget() -> None:
+    from phonejail.config import Config
+    from phonejail.lint import check_loaded
+    from phonejail.sources import load_source
+
+    source = load_source(FIXTURES / "twilio_ivr.json")
+    gate = next(f for f in check_loaded(source.loaded, Config(), source.remap)
+                if f.code == "PJ103")
+    assert gate.message.startswith("Twilio gather-input-on-call 'ask_account': ")
+
+
+@pytest.mark.parametrize(("name", "code", "line", "column", "words"), [
+    ("twilio_malformed.json", "PJ001", 3, 43, "JSON syntax"),
+    ("connect_malformed.json", "PJ001", 6, 3, "JSON syntax"),
+    ("connect_legacy.json", "PJ002", 1, 1, "legacy Amazon Connect flow format"),
+])
+def test_broken_exports_are_a_clear_error(run, tmp_path, name, code, line, column,
+                                          words) -> None:
+    status, out, err = run("import", FIXTURES / name, "-o", tmp_path / "out.yaml")
+    assert status == 1 and out == "" and not (tmp_path / "out.yaml").exists()
+    assert f"{name}:{line}:{column}: error {code}" in err and words in err
+    assert run("check", FIXTURES / name)[0] == 1
+
+
+@pytest.mark.parametrize("text", [b"[]", b"{}", b'{"states": []}', b"\xff\xfe", b"42"])
+def test_json_that_is_no_flow_is_refused(text: bytes) -> None:
+    flow, problems = read_flow(text, "x.json")
+    assert flow is None and problems and problems[0].code in ("PJ001", "PJ002")
+
+
+def test_import_writes_once_and_never_over_a_file_without_force(run, tmp_path) -> None:
+    out = tmp_path / "tree.yaml"
+    code, stdout, _ = run("import", FIXTURES / "twilio_api_resource.json", "-o", out)
+    assert code == 0 and stdout.startswith(f"Wrote {out}: 3 nodes from a Twilio Studio flow")
+    out.write_text("mine")
+    code, _, err = run("import", FIXTURES / "twilio_api_resource.json", "-o", out)
+    assert code == 2 and "exists; add --force" in err and out.read_text() == "mine"
+    assert run("import", "--force", FIXTURES / "twilio_api_resource.json", "-o", out)[0] == 0
+    assert out.read_text().startswith("# Imported by phonejail")
+
+
+def test_import_merges_personas_from_a_callers_file(run, tmp_path) -> None:
+    callers = tmp_path / "callers.yaml"
+    callers.write_text("- {name: wants hours, intent: hours, share: 3}\n"
+                       "- {name: anything else, intent: hours, zero_out: 0.9}\n")
+    out = tmp_path / "tree.yaml"
+    assert run("import", FIXTURES / "twilio_api_resource.json", "-o", out, "--callers",
+               callers)[0] == 0
+    code, text, _ = run("simulate", "--method", "exact", out)
+    assert code == 0 and "wants hours" in text and "anything else" in text
+    callers.write_text("not: [a, list]\n")
+    code, _, err = run("import", "--force", FIXTURES / "twilio_api_resource.json", "-o", out,
+                       "--callers", callers)
+    assert code == 2 and "expected a list of personas" in err
+
+
+def test_forcing_the_wrong_format_is_an_error(run, tmp_path) -> None:
+    code, _, err = run("import", "--from", "connect", FIXTURES / "twilio_ivr.json", "-o",
+                       tmp_path / "x.yaml")
+    assert code == 1 and "needs an `Actions` list" in err
+
+
+def test_simulate_and_report_read_exports_directly(run, tmp_path) -> None:
+    code, out, _ = run("simulate", "--method", "exact", "--format", "json",
+                       FIXTURES / "connect_inbound.json")
+    data = json.loads(out)
+    assert code == 0 and data["overall"]["outcomes"]["handed_off"] > 0
+    code, _, _ = run("report", "-q", FIXTURES, "-o", tmp_path / "reports", "--callers", "300")
+    assert code == 1
+    assert (tmp_path / "reports" / "connect_inbound" / "index.html").exists()
+    assert (tmp_path / "reports" / "twilio_malformed" / "index.html").exists()
+
+
+def test_folders_pick_up_flow_exports_and_broken_json_but_not_other_json(run,
+                                                                         tmp_path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "not a flow"}')
+    (tmp_path / "flow.json").write_text((FIXTURES / "connect_describe.json").read_text())
+    assert run("check", tmp_path) == (0, "No findings in 1 file.\n", "")
+    (tmp_path / "broken.json").write_text('{"Actions": [}')
+    code, out, _ = run("check", "-q", tmp_path)
+    assert code == 1 and out.startswith(f"{tmp_path / 'broken.json'}:1:14: error PJ001")
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=6),
+              st.sampled_from(["states", "Actions", "trigger", "gather-input-on-call",
+                               "GetParticipantInput", "keypress", "NextAction"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(
+        ["states", "initial_state", "name", "type", "transitions", "event", "next",
+         "properties", "Actions", "StartAction", "Identifier", "Type", "Transitions",
+         "Parameters", "Conditions", "Errors", "definition", "ContactFlow", "Content"]),
+        inner, max_size=5)),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_json_imports_or_is_refused_never_raises(value: object) -> None:
+    for fmt in (None, "twilio", "connect"):
+        flow, problems = read_flow(json.dumps(value).encode(), "fuzz.json", fmt)
+        if flow is not None:
+            load_bytes(to_yaml(flow).encode(), "fuzz.yaml")
