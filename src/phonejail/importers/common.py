@@ -114,8 +114,14 @@ class ImportedFlow:
 
 
 def locate(text: str, key: str, value: str) -> tuple[int, int]:
-    """Line and column of `"key": "value"` in the JSON text (1, 1 if not found)."""
-    match = re.search(rf'"{re.escape(key)}"\s*:\s*"{re.escape(value)}"', text)
+    """Line and column of `"key": "value"` in the JSON text (1, 1 if not found).
+
+    Inside a JSON string (Connect's DescribeContactFlow wraps the flow in one) the
+    quotes are escaped; the line is then that of the string.
+    """
+    k, v = re.escape(key), re.escape(value)
+    match = (re.search(rf'"{k}"\s*:\s*"{v}"', text)
+             or re.search(rf'\\"{k}\\"\s*:\s*\\"{v}\\"', text))
     if not match:
         return 1, 1
     line = text.count("\n", 0, match.start()) + 1
