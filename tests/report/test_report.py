@@ -234,3 +234,16 @@ def test_mermaid_output_renders_with_mermaid_itself(run, in_repo, tmp_path) -> N
             assert result == nodes, (tree.name, result)
     finally:
         browser.close()
+
+
+def test_an_export_with_control_characters_reports_quietly(run, tmp_path) -> None:
+    flow = {"description": "odd\u0001line", "initial_state": "Trigger", "flags": {},
+            "states": [
+                {"name": "Trigger", "type": "trigger", "properties": {},
+                 "transitions": [{"event": "incomingCall", "next": "hello"}]},
+                {"name": "hello", "type": "say-play", "properties": {"say": "hi \u0007 there"},
+                 "transitions": [{"event": "audioComplete"}]}]}
+    (tmp_path / "odd.json").write_text(json.dumps(flow))
+    code, out, err = run("report", "-q", tmp_path / "odd.json", "-o", tmp_path / "out")
+    assert (code, out, err) == (1, "", "")  # a dead end; and no warning on the terminal
+    assert (tmp_path / "out" / "odd" / "flow.png").exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -25,8 +26,12 @@ DPI = 100
 
 def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
-                metadata={"Software": None})  # no version stamp: same input, same bytes
+    with warnings.catch_warnings():
+        # Text from a tree may hold characters the font lacks (control characters in an
+        # export): they render as a box, and the report user has nothing to act on.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
+                    metadata={"Software": None})  # no version stamp: same input, same bytes
     return buffer.getvalue()
 
 
