@@ -165,3 +165,24 @@ def test_any_json_imports_or_is_refused_never_raises(value: object) -> None:
         flow, problems = read_flow(json.dumps(value).encode(), "fuzz.json", fmt)
         if flow is not None:
             load_bytes(to_yaml(flow).encode(), "fuzz.yaml")
+
+
+def test_distribute_by_percentage_keeps_its_percentages() -> None:
+    # 20% to A, 40% to B, the remaining 40% to the default (Connect's own example).
+    flow = {"Version": "2019-10-30", "StartAction": "split", "Actions": [
+        {"Identifier": "split", "Type": "DistributeByPercentage", "Parameters": {},
+         "Transitions": {"NextAction": "c", "Conditions": [
+             {"NextAction": "b", "Condition": {"Operator": "NumberLessThan", "Operands": ["61"]}},
+             {"NextAction": "a", "Condition": {"Operator": "NumberLessThan", "Operands": ["21"]}}],
+             "Errors": [{"NextAction": "c", "ErrorType": "NoMatchingCondition"}]}},
+        *({"Identifier": x, "Type": "TransferToFlow", "Parameters": {"ContactFlowId": x},
+           "Transitions": {}} for x in "abc")]}
+    imported, _ = read_flow(json.dumps(flow).encode(), "split.json")
+    from phonejail.simulate import run
+
+    tree = load_bytes(to_yaml(imported).encode(), "split.yaml").tree
+    # every call ends handed off; which flow it goes to follows the percentages
+    split = tree.nodes["split"]
+    assert [(c.to, c.value) for c in split.cases] == [("a", 0.2), ("b", 0.5)]
+    assert split.else_ == "c"
+    assert run(tree, method="exact").overall.figures.outcomes["handed_off"] == 1.0

@@ -140,6 +140,9 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                     "cases": [{"when": {"chance": round(count / (count + 1), 6)},
                                "to": by_name.get("ContinueLooping")}],
                     "else": by_name.get("DoneLooping")}
+        elif kind == "DistributeByPercentage" and _percent_cases(conditions) is not None:
+            node = {"kind": "branch", "cases": _percent_cases(conditions),
+                    "else": errors.get("NoMatchingCondition", nxt)}
         elif kind in ("Compare", "CheckMetricData", "DistributeByPercentage"):
             used["compare"] = True
             cases = [{"when": {"chance": round(1.0 / (len(conditions) + 1 - k), 6)}, "to": t}
@@ -170,6 +173,28 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                           "taken with equal chances.")
     resolve_pass_throughs(flow, through)
     return flow
+
+
+def _percent_cases(conditions: list[tuple[dict, str | None]]) -> list[dict[str, Any]] | None:
+    """Connect draws r from 1..100; `r < x` conditions, first that holds wins (exact chances).
+
+    None if the conditions are not such a chain of thresholds.
+    """
+    try:
+        chain = sorted((float((c.get("Operands") or [""])[0]), t) for c, t in conditions
+                       if str(c.get("Operator", "")).startswith("Num"))
+    except ValueError:
+        return None
+    if not chain or len(chain) != len(conditions):
+        return None
+    cases, below, left = [], 1.0, 1.0  # `below`: lowest r not yet taken
+    for threshold, target in chain:
+        share = max(min(threshold, 101.0) - below, 0.0) / 100.0
+        cases.append({"when": {"chance": round(share / left, 6) if left > 0 else 0.0},
+                      "to": target})
+        left -= share
+        below = max(below, min(threshold, 101.0))
+    return cases
 
 
 def _clean(node: dict[str, Any]) -> dict[str, Any]:
