@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from phonejail.cli import main
 from phonejail.config import Config
 from phonejail.findings import Finding
 from phonejail.lint import check_loaded
 from phonejail.model import Loaded, load_bytes
+
+# In CI (CI=true) property tests replay the same examples every run, so a landing never
+# depends on luck; locally they explore new examples each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 ROOT = Path(__file__).resolve().parent.parent
 TREES = ROOT / "trees"

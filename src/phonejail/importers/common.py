@@ -69,6 +69,22 @@ def strip_ssml(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """An export's field as a mapping: anything else (a list, a number) counts as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_name(value: Any) -> str | None:
+    """A name, an identifier or a target: text or a number, never a list or a mapping."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value) or None
+
+
 def slug(text: str) -> str:
     """A readable id: lower case, words joined by underscores."""
     out = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()

@@ -19,6 +19,9 @@ from phonejail.importers.common import (
     RECORDING,
     ImportedFlow,
     Origin,
+    as_dict,
+    as_list,
+    as_name,
     identity_fact,
     locate,
     resolve_pass_throughs,
@@ -39,7 +42,7 @@ def _node_ids(actions: list[dict[str, Any]]) -> dict[str, str]:
     used: set[str] = set()
     counts: dict[str, int] = {}
     for action in actions:
-        ident = str(action["Identifier"])
+        ident = str(as_name(action["Identifier"]))
         if _UUID.match(ident) or not ident.strip():
             base = slug(re.sub(r"(?<!^)(?=[A-Z])", "_", str(action.get("Type", "action"))))
             counts[base] = counts.get(base, 0) + 1
@@ -66,18 +69,20 @@ def _prompt(params: dict[str, Any]) -> str | None:
 def import_connect(content: dict[str, Any], text: str, source: str,
                    success: float = DEFAULT_SUCCESS, open_chance: float = DEFAULT_OPEN
                    ) -> ImportedFlow:
-    actions = [a for a in content.get("Actions") or []
-               if isinstance(a, dict) and "Identifier" in a and "Type" in a]
-    name = (content.get("Metadata") or {}).get("name") if isinstance(content.get("Metadata"),
-                                                                        dict) else None
-    flow = ImportedFlow("connect", str(name or source), source)
+    actions = [a for a in as_list(content.get("Actions")) if isinstance(a, dict)
+               and as_name(a.get("Identifier")) and isinstance(a.get("Type"), str)]
+    name = as_name(as_dict(content.get("Metadata")).get("name"))
+    flow = ImportedFlow("connect", name or source, source)
+    if len(actions) < len(as_list(content.get("Actions"))):
+        flow.warn(None, "actions without an Identifier or a Type are left out")
     ids = _node_ids(actions)
     through: dict[str, str | None] = {}
     queue: str | None = None
     used = {"lambda": False, "hours": False, "loop": False, "compare": False}
 
     def target(ident: Any) -> str | None:
-        return ids.get(str(ident)) if ident else None
+        name = as_name(ident)
+        return ids.get(name) if name else None
 
     flow.start = target(content.get("StartAction"))
     if flow.start is None:
@@ -85,15 +90,15 @@ def import_connect(content: dict[str, Any], text: str, source: str,
         flow.start = "no_start"
         flow.nodes["no_start"] = {"kind": "hangup"}
     for action in actions:
-        ident, kind = str(action["Identifier"]), str(action["Type"])
+        ident, kind = str(as_name(action["Identifier"])), action["Type"]
         node_id = ids[ident]
-        params = action.get("Parameters") or {}
-        moves = action.get("Transitions") or {}
+        params = as_dict(action.get("Parameters"))
+        moves = as_dict(action.get("Transitions"))
         nxt = target(moves.get("NextAction"))
         errors = {str(e.get("ErrorType")): target(e.get("NextAction"))
-                  for e in moves.get("Errors") or [] if isinstance(e, dict)}
-        conditions = [(c.get("Condition") or {}, target(c.get("NextAction")))
-                      for c in moves.get("Conditions") or [] if isinstance(c, dict)]
+                  for e in map(as_dict, as_list(moves.get("Errors"))) if e}
+        conditions = [(as_dict(c.get("Condition")), target(c.get("NextAction")))
+                      for c in map(as_dict, as_list(moves.get("Conditions"))) if c]
         origin = Origin(f"Connect {kind}", ident, *locate(text, "Identifier", ident))
         if node_id != ident:
             flow.generated.add(node_id)
@@ -128,14 +133,17 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                     "else": failed}
         elif kind == "CheckHoursOfOperation":
             used["hours"] = True
-            branch = {str((c.get("Operands") or [""])[0]).lower(): t for c, t in conditions}
+            branch = {_operand(c).lower(): t for c, t in conditions}
             node = {"kind": "branch",
                     "cases": [{"when": {"chance": open_chance}, "to": branch.get("true")}],
                     "else": branch.get("false", next(iter(errors.values()), None))}
         elif kind == "Loop":
             used["loop"] = True
-            count = int(params.get("LoopCount") or 1)
-            by_name = {str((c.get("Operands") or [""])[0]): t for c, t in conditions}
+            try:
+                count = max(int(float(str(params.get("LoopCount") or 1))), 0)
+            except ValueError:
+                count = 1
+            by_name = {_operand(c): t for c, t in conditions}
             node = {"kind": "branch",
                     "cases": [{"when": {"chance": round(count / (count + 1), 6)},
                                "to": by_name.get("ContinueLooping")}],
@@ -175,13 +183,19 @@ def import_connect(content: dict[str, Any], text: str, source: str,
     return flow
 
 
+def _operand(condition: dict[str, Any]) -> str:
+    """The first operand of a condition, as text ('' if there is none)."""
+    operands = as_list(condition.get("Operands"))
+    return str(as_name(operands[0]) or "") if operands else ""
+
+
 def _percent_cases(conditions: list[tuple[dict, str | None]]) -> list[dict[str, Any]] | None:
     """Connect draws r from 1..100; `r < x` conditions, first that holds wins (exact chances).
 
     None if the conditions are not such a chain of thresholds.
     """
     try:
-        chain = sorted((float((c.get("Operands") or [""])[0]), t) for c, t in conditions
+        chain = sorted((float(_operand(c)), t) for c, t in conditions
                        if str(c.get("Operator", "")).startswith("Num"))
     except ValueError:
         return None
@@ -211,8 +225,8 @@ def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str 
     if not stores:
         options, seen = [], set()
         for condition, to in conditions:
-            for operand in condition.get("Operands") or []:
-                key = str(operand).strip()
+            for operand in as_list(condition.get("Operands")):
+                key = str(as_name(operand) or "").strip()
                 if key in DTMF_KEYS and key not in seen:
                     seen.add(key)
                     options.append({"key": key, "to": to})

@@ -17,6 +17,9 @@ from phonejail.importers.common import (
     RECORDING,
     ImportedFlow,
     Origin,
+    as_dict,
+    as_list,
+    as_name,
     identity_fact,
     locate,
     resolve_pass_throughs,
@@ -32,15 +35,15 @@ PASS_THROUGH = {"set-variables": "next"}
 
 def _transitions(state: dict[str, Any]) -> dict[str, str | None]:
     result: dict[str, str | None] = {}
-    for t in state.get("transitions") or []:
-        if isinstance(t, dict) and "event" in t:
-            result.setdefault(str(t["event"]), t.get("next") or None)
+    for t in as_list(state.get("transitions")):
+        if isinstance(t, dict) and as_name(t.get("event")):
+            result.setdefault(str(t["event"]), as_name(t.get("next")))
     return result
 
 
 def _digits_of(split: dict[str, Any], gather: str) -> bool:
     """True if a split's input is the digits a gather collected."""
-    source = str((split.get("properties") or {}).get("input", ""))
+    source = str(as_dict(split.get("properties")).get("input", ""))
     return re.search(rf"widgets\.{re.escape(gather)}\.Digits", source) is not None
 
 
@@ -54,9 +57,14 @@ def _prompt(props: dict[str, Any]) -> str | None:
 
 def import_twilio(definition: dict[str, Any], text: str, source: str,
                   success: float = DEFAULT_SUCCESS) -> ImportedFlow:
-    flow = ImportedFlow("twilio", str(definition.get("description") or source), source)
-    states = {str(s["name"]): s for s in definition.get("states") or []
-              if isinstance(s, dict) and "name" in s and "type" in s}
+    flow = ImportedFlow("twilio", as_name(definition.get("description")) or source, source)
+    states: dict[str, dict[str, Any]] = {}
+    for k, state in enumerate(as_list(definition.get("states"))):
+        name = as_name(as_dict(state).get("name"))
+        if name is None or not isinstance(state.get("type"), str):
+            flow.warn(None, f"states[{k}] has no name or no type; left out")
+            continue
+        states[name] = state
 
     def origin(name: str) -> Origin:
         return Origin(f"Twilio {states[name]['type']}", name, *locate(text, "name", name))
@@ -75,7 +83,7 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
         flow.nodes["no_incoming_call"] = {"kind": "hangup",
                                           "say": "(the trigger does not handle incoming calls)"}
     for name, state in states.items():
-        kind, props, go = state["type"], state.get("properties") or {}, _transitions(state)
+        kind, props, go = state["type"], as_dict(state.get("properties")), _transitions(state)
         if name == initial or name in absorbed:
             continue
         node: dict[str, Any]
@@ -128,14 +136,14 @@ def _gather(flow: ImportedFlow, name: str, props: dict[str, Any], go: dict[str, 
         flow.origins.setdefault(name, []).append(origin(pressed))
         options, seen = [], set()
         split_go = _transitions(split)
-        for t in split.get("transitions") or []:
+        for t in map(as_dict, as_list(split.get("transitions"))):
             if t.get("event") != "match":
                 continue
-            for condition in t.get("conditions") or []:
+            for condition in map(as_dict, as_list(t.get("conditions"))):
                 for key in _keys(condition):
                     if key in DTMF_KEYS and key not in seen:
                         seen.add(key)
-                        options.append({"key": key, "to": t.get("next") or None})
+                        options.append({"key": key, "to": as_name(t.get("next"))})
                     elif key not in seen:
                         flow.warn(origin(name), f"split '{pressed}' matches '{key}', which is "
                                   "not one key; that branch is left out")
@@ -170,11 +178,12 @@ def _keys(condition: dict[str, Any]) -> list[str]:
 def _branch(flow: ImportedFlow, name: str, state: dict[str, Any], go: dict[str, str | None]
             ) -> dict[str, Any]:
     """A split on anything but a gather's digits: each branch equally likely."""
-    matches = [t for t in state.get("transitions") or [] if t.get("event") == "match"]
+    matches = [t for t in map(as_dict, as_list(state.get("transitions")))
+               if t.get("event") == "match"]
     cases = []
     for k, t in enumerate(matches):
         chance = 1.0 / (len(matches) + 1 - k)  # each of the n + 1 branches: 1/(n + 1)
-        cases.append({"when": {"chance": round(chance, 6)}, "to": t.get("next") or None})
+        cases.append({"when": {"chance": round(chance, 6)}, "to": as_name(t.get("next"))})
     if not cases:
         return {"kind": "branch", "cases": [{"when": {"chance": 0.0}, "to": go.get("noMatch")}],
                 "else": go.get("noMatch")}
