@@ -4,6 +4,8 @@ Both are exact, by the same level-by-level propagation as `exact.py`, keeping
 only a probability per chain state (no seconds, no flags). For "passes
 through", the states of the node are made absorbing: mass that visits them is
 counted once and taken out, so what is counted is the chance of a first visit.
+Many nodes are done in one propagation: one column of mass per node, each
+column absorbed at its own node's states.
 """
 
 from __future__ import annotations
@@ -13,51 +15,76 @@ import numpy as np
 from phonejail.analysis.arrays import ChainArrays
 
 
-def _spread(a: ChainArrays, mass: np.ndarray, edge_flow: np.ndarray | None) -> np.ndarray:
-    """Move `mass` (per state) along every move; return the mass arriving at states."""
-    src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
-    moved = mass[src] * a.prob
-    if edge_flow is not None:
-        edge_flow += moved
-    inside = a.target < a.n_states
-    return np.bincount(a.target[inside], weights=moved[inside], minlength=a.n_states)
+class _Mover:
+    """Moves mass (one column per quantity) along every move of a chain, in bulk."""
+
+    def __init__(self, a: ChainArrays) -> None:
+        self.n = a.n_states
+        self.src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
+        inside = a.target < a.n_states
+        order = np.argsort(a.target[inside], kind="stable")
+        self.edges = np.flatnonzero(inside)[order]  # moves into states, grouped by target
+        targets = a.target[self.edges]
+        self.starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]]) \
+            if targets.size else np.zeros(0, dtype=np.int64)
+        self.heads = targets[self.starts]
+        self.prob = a.prob
+
+    def spread(self, mass: np.ndarray, edge_flow: np.ndarray | None = None) -> np.ndarray:
+        """The mass arriving at each state when every state's mass takes its moves."""
+        moved = mass[self.src] * (self.prob if mass.ndim == 1 else self.prob[:, None])
+        if edge_flow is not None:
+            edge_flow += moved
+        arrived = np.zeros_like(mass)
+        if self.starts.size:
+            arrived[self.heads] = np.add.reduceat(moved[self.edges], self.starts, axis=0)
+        return arrived
 
 
 def propagate(a: ChainArrays, patience: int, stop: np.ndarray | None = None,
-              edge_flow: np.ndarray | None = None) -> float:
-    """Push one call's mass through the chain; return the mass that visited a `stop` state.
+              edge_flow: np.ndarray | None = None) -> np.ndarray:
+    """Push one call's mass through the chain; return the mass that visited `stop` states.
 
-    If `edge_flow` (one float per CSR move) is given, the expected number of
-    times a call takes each move is added to it.
+    `stop` is a boolean (states x columns) array: column k's mass is absorbed, and
+    counted, at the states where `stop[:, k]` holds. Without it there is one column
+    and nothing is absorbed. If `edge_flow` (one float per CSR move) is given, the
+    expected number of times a call takes each move is added to it (one column only).
     """
-    hit = 0.0
-    level = np.zeros(a.n_states)
+    mover = _Mover(a)
+    columns = 1 if stop is None else stop.shape[1]
+    stop = np.zeros((a.n_states, columns), dtype=bool) if stop is None else stop
+    zero = ~a.step[:, None]
+    hit = np.zeros(columns)
+    level = np.zeros((a.n_states, columns))
     level[0] = 1.0
-    zero = ~a.step
+    flow = None if edge_flow is None else np.zeros((a.prob.size, columns))
     for k in range(patience + 1):
-        resting = np.zeros(a.n_states)
+        resting = np.zeros_like(level)
         moving = level
         for _ in range(a.zero_step_depth + 1):
-            if stop is not None:
-                hit += float(moving[stop & zero].sum())
-                moving = np.where(stop & zero, 0.0, moving)
+            absorbed = stop & zero
+            hit += (moving * absorbed).sum(axis=0)
+            moving = np.where(absorbed, 0.0, moving)
             resting += np.where(zero, 0.0, moving)
             moving = np.where(zero, moving, 0.0)
             if not moving.any():
                 break
-            moving = _spread(a, moving, edge_flow)
+            moving = mover.spread(moving, flow)
         if k == patience:  # a step here would be step patience + 1: the caller hangs up
             break
-        if stop is not None:
-            hit += float(resting[stop].sum())
-            resting = np.where(stop, 0.0, resting)
-        level = _spread(a, resting, edge_flow)
+        hit += (resting * stop).sum(axis=0)
+        resting = np.where(stop, 0.0, resting)
+        level = mover.spread(resting, flow)
+    if edge_flow is not None and flow is not None:
+        edge_flow += flow[:, 0]
     return hit
 
 
-def pass_probability(a: ChainArrays, patience: int, states: np.ndarray) -> float:
-    """The exact chance that a call visits any of `states` (a boolean mask) at least once."""
-    return propagate(a, patience, stop=states)
+def pass_probabilities(a: ChainArrays, patience: int, masks: np.ndarray) -> np.ndarray:
+    """Per column of `masks` (states x K): the exact chance a call visits those states."""
+    if masks.shape[1] == 0:
+        return np.zeros(0)
+    return propagate(a, patience, stop=masks)
 
 
 def edge_flow(a: ChainArrays, patience: int) -> np.ndarray:

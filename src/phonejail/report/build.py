@@ -14,7 +14,7 @@ import numpy as np
 from phonejail.analysis.arrays import ZeroStepCycle
 from phonejail.analysis.chain import Chain, compile_chain
 from phonejail.analysis.exact import TooDeepForExact
-from phonejail.analysis.flow import edge_flow, pass_probability
+from phonejail.analysis.flow import edge_flow, pass_probabilities
 from phonejail.config import Config
 from phonejail.findings import Finding
 from phonejail.lint import check_loaded
@@ -99,8 +99,12 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], shares: list[floa
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
     for persona, chain, a, share in zip(personas, chains, arrays, shares, strict=True):
         at_node = np.array([s.node for s in chain.states])
-        for node in nodes:
-            reach[node].append(pass_probability(a, persona.patience, at_node == node))
+        masks = at_node[:, None] == np.array(nodes, dtype=object)[None, :]
+        met = masks.any(axis=0)  # nodes this persona never meets: chance 0, no work
+        chances = np.zeros(len(nodes))
+        chances[met] = pass_probabilities(a, persona.patience, masks[:, met])
+        for node, chance in zip(nodes, chances, strict=True):
+            reach[node].append(float(chance))
         src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
         for e, amount in enumerate(edge_flow(a, persona.patience)):
             target = a.target[e]
