@@ -94,10 +94,3 @@ def steps_from(graph: nx.DiGraph, tree: Tree, start: str) -> tuple[dict[str, int
                 parent[nxt] = here
                 (queue.appendleft if cost == 0 else queue.append)(nxt)
     return dist, parent
-
-
-def path_to(parent: dict[str, str], end: str) -> list[str]:
-    path = [end]
-    while path[-1] in parent:
-        path.append(parent[path[-1]])
-    return path[::-1]
