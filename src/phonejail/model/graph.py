@@ -74,14 +74,13 @@ def reachable(graph: nx.DiGraph, start: str) -> set[str]:
     return {n for n in nx.descendants(graph, start) | {start} if not isinstance(n, Sink)}
 
 
-def steps_from(graph: nx.DiGraph, tree: Tree, start: str) -> tuple[dict[str, int], dict[str, str]]:
-    """Fewest steps (visits to say/menu/ask/self_service nodes) to each node, and BFS parents.
+def steps_from(graph: nx.DiGraph, tree: Tree, start: str) -> dict[str, int]:
+    """Fewest steps (visits to say/menu/ask/self_service nodes) to reach each node.
 
     0-1 breadth-first search: entering a node that takes a step costs 1, any other 0.
     """
     first = tree.nodes[start]
     dist = {start: int(first.takes_step)}
-    parent: dict[str, str] = {}
     queue: deque[str] = deque([start])
     while queue:
         here = queue.popleft()
@@ -91,6 +90,5 @@ def steps_from(graph: nx.DiGraph, tree: Tree, start: str) -> tuple[dict[str, int
             cost = int(tree.nodes[nxt].takes_step)
             if nxt not in dist or dist[here] + cost < dist[nxt]:
                 dist[nxt] = dist[here] + cost
-                parent[nxt] = here
                 (queue.appendleft if cost == 0 else queue.append)(nxt)
-    return dist, parent
+    return dist

@@ -20,7 +20,7 @@ def regions(ctx: Context, bad: Iterable[str]) -> list[tuple[str, list[str]]]:
     if not bad:
         return []
     order = {node_id: i for i, node_id in enumerate(ctx.tree.nodes)}
-    dist, _ = steps_from(ctx.graph, ctx.tree, ctx.tree.start)
+    dist = steps_from(ctx.graph, ctx.tree, ctx.tree.start)
     found = []
     for group in nx.weakly_connected_components(ctx.graph.subgraph(bad)):
         entries = [n for n in group if n == ctx.tree.start
