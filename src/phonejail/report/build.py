@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from phonejail.analysis.arrays import ZeroStepCycle
+from phonejail.analysis.arrays import ZeroStepCycle, to_arrays
 from phonejail.analysis.chain import Chain, compile_chain
 from phonejail.analysis.exact import TooDeepForExact
 from phonejail.analysis.flow import edge_flow, pass_probabilities
@@ -21,7 +21,7 @@ from phonejail.lint import check_loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import Context
 from phonejail.rules.pj103_identity_gate import gated_personas
-from phonejail.simulate import Simulation, compile_personas, run
+from phonejail.simulate import Simulation, run
 from phonejail.sources import load_source
 
 DRAW_LIMIT = 150
@@ -93,7 +93,7 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], shares: list[floa
                     ) -> tuple[tuple[FixFirst, ...], dict[tuple[str, str | None], float]]:
     personas = tree.personas
     chains: list[Chain] = [compile_chain(tree, p) for p in personas]
-    arrays = compile_personas(tree, personas)
+    arrays = [to_arrays(chain) for chain in chains]
     nodes = sorted({f.node for f in findings if f.node and f.node in tree.nodes})
     reach: dict[str, list[float]] = {node: [] for node in nodes}
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
