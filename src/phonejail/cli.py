@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
@@ -21,6 +21,7 @@ import yaml
 from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config
 from phonejail.fileio import atomic_write, same_file
+from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
 from phonejail.lint import CheckResult, MissingPath, check_paths, collect, stamp
@@ -147,13 +148,18 @@ def _load_tree_or_findings(path: str) -> Tree:
     source = load_source(path)
     loaded = source.loaded
     if loaded.tree is None:
-        findings = stamp(path, [source.remap(p) for p in loaded.problems], Config())
-        result = CheckResult((path,), tuple(sorted(findings)))
-        click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
-                   err=True, nl=False)
-        raise _Refused(f"{path} has errors; fix them before simulating "
-                       "(`phonejail check` lists them)")
+        _refuse(path, stamp(path, [source.remap(p) for p in loaded.problems], Config()),
+                "simulating")
     return loaded.tree
+
+
+def _refuse(path: str, findings: Sequence[Finding], doing: str) -> NoReturn:
+    """Print a broken tree's findings on standard error and stop with exit 1."""
+    result = CheckResult((path,), tuple(sorted(findings)))
+    click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
+               err=True, nl=False)
+    raise _Refused(f"{path} has errors; fix them before {doing} "
+                   "(`phonejail check` lists them)")
 
 
 class _Refused(click.ClickException):
@@ -266,7 +272,8 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (required for png and svg).")
 @click.option("--flow/--no-flow", default=True, show_default=True,
-              help="Edge widths by the exact share of calls taking each move.")
+              help="Edge widths by the exact share of calls taking each move (traps are "
+              "marked either way).")
 def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     """Draw the call flow: dead ends, jail loops and identity gates in red.
 
@@ -275,11 +282,13 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     """
     if fmt in ("png", "svg") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
-    loaded = _load_tree_or_findings(tree)
-    r = build_report(tree, "graph", Config(), 0, DEFAULT_SEED) if flow else None
-    marks = r.marks if r else {}
-    widths = r.flow if r else {}
-    diagram = flowchart.describe(loaded, marks, widths)
+    if not Path(tree).exists():
+        raise click.BadParameter(f"'{tree}' does not exist", param_hint="TREE")
+    r = build_report(tree, "graph", Config(), 0, DEFAULT_SEED)  # traps, and flows if wanted
+    if r.tree is None:
+        _refuse(tree, r.findings, "drawing it")
+    loaded = r.tree
+    diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
     if fmt in ("png", "svg"):
         buffer = io.BytesIO()
         flowchart.draw(diagram, loaded.name).savefig(buffer, format=fmt, bbox_inches="tight",

@@ -247,3 +247,14 @@ def test_an_export_with_control_characters_reports_quietly(run, tmp_path) -> Non
     code, out, err = run("report", "-q", tmp_path / "odd.json", "-o", tmp_path / "out")
     assert (code, out, err) == (1, "", "")  # a dead end; and no warning on the terminal
     assert (tmp_path / "out" / "odd" / "flow.png").exists()
+
+
+def test_graph_without_flow_still_marks_traps_and_broken_trees_are_refused(run, in_repo,
+                                                                           tmp_path) -> None:
+    code, out, _ = run("graph", "--no-flow", "trees/isp_billing.yaml")
+    assert code == 0 and "class n1 trap" in out
+    assert "stroke-width:0.7px" in out and "stroke-width:6" not in out  # every edge thin
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("phonejail: 1\nname: x\n")
+    code, out, err = run("graph", broken)
+    assert code == 1 and out == "" and "error PJ002" in err and "before drawing it" in err
