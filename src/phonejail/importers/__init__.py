@@ -115,32 +115,40 @@ def read_flow(data: bytes, source: str, fmt: str | None = None,
                               "`Actions` and `StartAction` (Connect)")]
     if not isinstance(parsed, dict):
         return None, [Problem("PJ002", 1, 1, "a flow export is a JSON object")]
-    if kind == "twilio":
-        definition = parsed.get("definition", parsed)
-        if not isinstance(definition, dict) or not isinstance(definition.get("states"), list):
-            return None, [Problem("PJ002", 1, 1, "a Studio flow needs a `states` list")]
-        flow = import_twilio(definition, text, source, settings.success)
-        if isinstance(parsed.get("friendly_name"), str):
-            flow.name = parsed["friendly_name"]
-        flow.info_success = settings.info
-        drop_unmodelled_only(flow)
-        return flow, list(flow.problems)
+    built = (_twilio if kind == "twilio" else _connect)(parsed, text, source, settings)
+    if isinstance(built, Problem):
+        return None, [built]
+    built.info_success = settings.info
+    drop_unmodelled_only(built)
+    return built, list(built.problems)
+
+
+def _twilio(parsed: dict[str, Any], text: str, source: str,
+            settings: Settings) -> ImportedFlow | Problem:
+    definition = parsed.get("definition", parsed)
+    if not isinstance(definition, dict) or not isinstance(definition.get("states"), list):
+        return Problem("PJ002", 1, 1, "a Studio flow needs a `states` list")
+    flow = import_twilio(definition, text, source, settings.success)
+    if isinstance(parsed.get("friendly_name"), str):  # the Flows API resource's name
+        flow.name = parsed["friendly_name"]
+    return flow
+
+
+def _connect(parsed: dict[str, Any], text: str, source: str,
+             settings: Settings) -> ImportedFlow | Problem:
     wrapper = parsed.get("ContactFlow")
     content: Any = parsed
-    if isinstance(wrapper, dict):
+    if isinstance(wrapper, dict):  # DescribeContactFlow: the flow is a JSON string
         content, problem = _json(str(wrapper.get("Content", "")))
         if problem:
-            return None, [Problem("PJ001", 1, 1, f"ContactFlow.Content is not valid JSON: "
-                                  f"{problem.message} (inside the string, line "
-                                  f"{problem.line})")]
+            return Problem("PJ001", 1, 1, f"ContactFlow.Content is not valid JSON: "
+                           f"{problem.message} (inside the string, line {problem.line})")
     if not isinstance(content, dict) or not isinstance(content.get("Actions"), list):
-        return None, [Problem("PJ002", 1, 1, "a Connect flow needs an `Actions` list")]
+        return Problem("PJ002", 1, 1, "a Connect flow needs an `Actions` list")
     flow = import_connect(content, text, source, settings.success, settings.open_chance)
     if isinstance(wrapper, dict) and isinstance(wrapper.get("Name"), str):
         flow.name = wrapper["Name"]
-    flow.info_success = settings.info
-    drop_unmodelled_only(flow)
-    return flow, list(flow.problems)
+    return flow
 
 
 __all__ = ["FORMATS", "ImportedFlow", "Settings", "detect", "is_flow_candidate", "read_flow",
