@@ -31,7 +31,7 @@ of served callers follows from one more series of positive terms.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from phonejail.model.tree import Queue
 
@@ -155,3 +155,27 @@ def _series(a: float, b: float) -> tuple[float, float, float]:
             if left < _TAIL * min(total, first + term):
                 break
     return peak + math.log(total), first / total, served / total
+
+
+def meets(figures: QueueFigures, max_wait_seconds: float, max_abandon: float) -> bool:
+    """True if the mean wait and the abandonment are both within their limits."""
+    return figures.wait_seconds <= max_wait_seconds and figures.abandon <= max_abandon
+
+
+def agents_needed(queue: Queue, max_wait_seconds: float, max_abandon: float) -> int:
+    """The fewest agents that keep `queue` within both limits (wait and abandonment fall
+    as agents are added, so a doubling search and a bisection find it)."""
+
+    def ok(agents: int) -> bool:
+        staffed = replace(queue, agents=agents)
+        if unstable_message(staffed) is not None:
+            return False
+        return meets(queue_figures(staffed), max_wait_seconds, max_abandon)
+
+    low, high = 0, 1  # ok(low) is False (or low = 0), ok(high) unknown
+    while not ok(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if ok(middle) else (middle, high)
+    return high
