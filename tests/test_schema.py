@@ -44,7 +44,8 @@ def test_every_key_the_loader_accepts_is_in_the_schema() -> None:
     for kind in KINDS:
         assert set(definitions[f"{kind}_node"]["properties"]) == set(spec.node_fields(kind))
     for name, fields in (("option", spec.OPTION), ("case", spec.CASE), ("when", spec.WHEN),
-                         ("persona", spec.PERSONA), ("fact", spec.FACT)):
+                         ("persona", spec.PERSONA), ("fact", spec.FACT),
+                         ("queue", spec.QUEUE)):
         assert set(definitions[name]["properties"]) == set(fields)
 
 

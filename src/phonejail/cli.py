@@ -48,6 +48,9 @@ from phonejail.simulate import (
     run,
 )
 from phonejail.simulate.render import RENDERERS
+from phonejail.simulate.staff import RENDERERS as STAFF_RENDERERS
+from phonejail.simulate.staff import StaffingError, choose_queue, default_agents, parse_agents
+from phonejail.simulate.staff import sweep as staff_sweep
 from phonejail.sources import load_source
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -214,6 +217,52 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
     finally:
         progress.close()
     click.echo(RENDERERS[fmt](result), nl=False)
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("tree", type=click.Path(dir_okay=False))
+@click.option("--queue", "queue_name", default=None,
+              help="The queue under `queues` to staff; may be left out if there is one.")
+@click.option("--agents", default=None,
+              help="Numbers of agents: a range 4..20, or a list 8,10,12..14.  [default: from "
+              "below the load to a few past what the PJ209 limits need]")
+@click.option("--format", "fmt", type=click.Choice(list(STAFF_RENDERERS)), default="text",
+              show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="A TOML file with [tool.phonejail] settings (the PJ209 limits).")
+def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
+          config_file: str | None) -> int:
+    """Per number of agents: utilisation, mean wait, queue abandonment and jail rate.
+
+    The queue's figures come from the Erlang A model (Erlang C without
+    patience_seconds); the jail rate and the share reaching a human are the
+    whole tree's, exact, with that queue staffed by that many agents. The row
+    marked * is the tree's own staffing.
+
+    \b
+    Examples:
+      phonejail staff trees/small_business.yaml --agents 1..4
+      phonejail staff menus/main.yaml --queue billing --agents 4..20 --format csv
+    """
+    limits = _config(config_file).options
+    loaded = _load_tree_or_findings(tree)
+    try:
+        queue = choose_queue(loaded, queue_name)
+    except StaffingError as error:
+        raise click.BadParameter(str(error), param_hint="--queue") from None
+    try:
+        counts = (parse_agents(agents) if agents is not None else default_agents(
+            queue, limits["max-queue-wait-seconds"], limits["max-queue-abandon-percent"] / 100))
+    except StaffingError as error:
+        raise click.BadParameter(str(error), param_hint="--agents") from None
+    try:
+        table = staff_sweep(loaded, queue, counts)
+    except ZeroStepCycle as cycle:
+        raise _Refused(f"{tree}: a cycle of nodes that take no step: {cycle}") from None
+    except TooDeepForExact as error:
+        raise _Refused(f"{tree}: {error}") from None
+    click.echo(STAFF_RENDERERS[fmt](table), nl=False)
     return EXIT_OK
 
 

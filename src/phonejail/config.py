@@ -8,6 +8,8 @@ fail-on = "error"            # error | warning | never
 max-menu-options = 5         # PJ203
 max-steps-to-human = 5       # PJ204
 max-prompt-seconds = 30      # PJ206
+max-queue-wait-seconds = 120 # PJ209: mean wait of served callers in a staffed queue
+max-queue-abandon-percent = 10  # PJ209: callers hanging up in the queue
 ```
 
 A bad configuration raises `ConfigError`, which the CLI turns into exit 2.

@@ -161,3 +161,37 @@ def test_a_handoff_is_neither_a_dead_end_nor_an_identity_gate() -> None:
         callers: [{name: no account number, intent: x, knows: []}]
     """)
     assert codes(findings) == []
+
+
+STAFFED = """
+phonejail: 1
+name: staffed
+start: desk
+intents: [x]
+nodes:
+  desk: {kind: agent, queue: billing}
+queues:
+  billing: {agents: 10, calls_per_hour: 100, handle_seconds: 300}
+"""
+
+
+def test_queue_limits_come_from_the_configuration() -> None:
+    # Erlang C, 8.3 erlangs on 10 agents: served callers wait 87.8 seconds on average.
+    assert codes(check(STAFFED)) == []
+    strict = Config()
+    strict = replace(strict, options={**strict.options, "max-queue-wait-seconds": 60})
+    (finding,) = check(STAFFED, strict)
+    assert (finding.code, finding.line) == ("PJ209", 9)
+    assert "wait 88 seconds on average, more than 60" in finding.message
+    assert "11 agents would keep it within both limits" in finding.message
+
+
+def test_queue_abandonment_limit_is_a_percentage() -> None:
+    impatient = STAFFED.replace("300}", "300, patience_seconds: 120}")
+    # Erlang A: 8.5 % of callers hang up in the queue.
+    assert codes(check(impatient)) == []
+    strict = Config()
+    strict = replace(strict, options={**strict.options, "max-queue-abandon-percent": 5})
+    (finding,) = check(impatient, strict)
+    assert "8.5% of callers hang up in the queue, more than 5%" in finding.message
+    assert "12 agents would keep it" in finding.message

@@ -27,6 +27,7 @@ from phonejail.model.tree import (
     Node,
     Option,
     Persona,
+    Queue,
     Tree,
 )
 from phonejail.model.yamlread import YMap, YNode, YScalar, YSeq
@@ -151,6 +152,9 @@ class _Builder:
             self.error(value, f"{where}: must be greater than 0")
             return _MISSING
         return number
+
+    def positive(self, value: YNode, where: str) -> Any:
+        return self.weight(value, where)
 
     def dtmf(self, value: YNode, where: str) -> Any:
         key = self.text(value, where)
@@ -420,6 +424,46 @@ class _Builder:
                        zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
                        loc=value.mark)
 
+    # -- staffing ------------------------------------------------------------------------
+    def queues(self, value: YNode, where: str) -> Any:
+        if not isinstance(value, YMap):
+            self.error(value, f"{where}: expected a mapping of queue names, found "
+                              f"{_describe(value)}")
+            return _MISSING
+        built: dict[str, Queue] = {}
+        for key, item in value.pairs:
+            name = self.name(key, f"{where} key")
+            if name is _MISSING:
+                continue
+            queue = self._queue(name, key.mark, item, f"{where}.{name}")
+            if queue is not None:
+                built[name] = queue
+        return MappingProxyType(built)
+
+    def _queue(self, name: str, loc: Loc, value: YNode, where: str) -> Queue | None:
+        found = self.fields(value, where, spec.QUEUE, "a queue")
+        if found is None:
+            return None
+        before = len(self.problems)
+        values, locs = self.read(found, spec.QUEUE, where)
+        if len(self.problems) > before or None in (values["agents"], values["calls_per_hour"],
+                                                   values["handle_seconds"]):
+            return None
+        patience = values["patience_seconds"]
+        queue = Queue(name=name, agents=values["agents"],
+                      calls_per_hour=float(values["calls_per_hour"]),
+                      handle_seconds=float(values["handle_seconds"]),
+                      patience_seconds=None if patience is None else float(patience),
+                      loc=loc, locs=MappingProxyType(locs))
+        # Imported here: the staffing maths is only needed once a tree has queues.
+        from phonejail.analysis.staffing import unstable_message
+
+        unstable = unstable_message(queue)
+        if unstable is not None:
+            self.error(queue.where("agents"), f"{where}: {unstable}")
+            return None
+        return queue
+
     # -- the tree ------------------------------------------------------------------------
     def tree(self, root: YNode) -> Tree | None:
         found = self.fields(root, "the document", spec.TREE, "a phonejail tree")
@@ -443,7 +487,8 @@ class _Builder:
             return None
         return Tree(path=self.path, name=values["name"], description=values["description"],
                     start=values["start"], intents=tuple(self.intents), identity=identity,
-                    nodes=values["nodes"], callers=values["callers"] or (), loc=root.mark,
+                    nodes=values["nodes"], callers=values["callers"] or (),
+                    queues=values["queues"] or MappingProxyType({}), loc=root.mark,
                     locs=MappingProxyType(locs))
 
 

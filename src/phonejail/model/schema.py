@@ -37,6 +37,7 @@ VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "count": {"type": "integer", "minimum": 1},
     "chance": _CHANCE,
     "weight": {"type": "number", "exclusiveMinimum": 0},
+    "positive": {"type": "number", "exclusiveMinimum": 0},
     "dtmf": {"anyOf": [{"type": "string", "enum": sorted(DTMF_KEYS)},
                        {"type": "integer", "minimum": 0, "maximum": 9}]},
     "identity": {"type": "object",
@@ -48,6 +49,7 @@ VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "cases": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/case"}},
     "when": {"$ref": "#/definitions/when"},
     "callers": {"type": "array", "items": {"$ref": "#/definitions/persona"}},
+    "queues": {"type": "object", "additionalProperties": {"$ref": "#/definitions/queue"}},
 }
 
 
@@ -81,6 +83,7 @@ def tree_schema() -> dict[str, Any]:
         "when": {**_object(spec.WHEN, "a branch condition"), "minProperties": 1,
                  "maxProperties": 1},
         "persona": _object(spec.PERSONA, "a synthetic caller"),
+        "queue": _object(spec.QUEUE, "the staffing of an agent queue (Erlang A)"),
         "node": {
             "type": "object",
             "description": "a node; its `kind` decides which keys it takes",

@@ -38,6 +38,17 @@ TREE = _fields(
     Field("nodes", "nodes", "the nodes of the menu, by id", required=True),
     Field("callers", "callers", "synthetic personas; without them, one per intent knowing "
           "every fact, in equal shares"),
+    Field("queues", "queues", "staffing of agent queues, by the name agents give as `queue`: "
+          "the wait and the abandonment in the queue come from the Erlang A model"),
+)
+
+QUEUE = _fields(
+    Field("agents", "count", "agents answering this queue (N)", required=True),
+    Field("calls_per_hour", "positive", "calls arriving at this queue per hour", required=True),
+    Field("handle_seconds", "positive", "mean seconds an agent spends on one call",
+          required=True),
+    Field("patience_seconds", "positive", "mean seconds a caller waits in the queue before "
+          "hanging up; left out, callers never leave the queue (Erlang C)"),
 )
 
 FACT = _fields(

@@ -17,6 +17,11 @@ Loc = Mark
 def _no_locs() -> Mapping[str, Loc]:
     return MappingProxyType({})
 
+
+def _no_queues() -> Mapping[str, Queue]:
+    return MappingProxyType({})
+
+
 STEP_KINDS = frozenset({"say", "menu", "ask", "self_service"})
 """Kinds whose visit is one step of the caller's patience (DESIGN.md section 2)."""
 KINDS = ("say", "menu", "ask", "branch", "self_service", "agent", "callback", "hangup",
@@ -197,6 +202,28 @@ class Persona:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Queue:
+    """The staffing of one agent queue (an M/M/N+M queue; see docs/format.md, "Queues")."""
+
+    name: str
+    agents: int
+    calls_per_hour: float
+    handle_seconds: float
+    patience_seconds: float | None = None
+    """Mean patience in the queue; None: callers never leave it (Erlang C)."""
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=_no_locs, compare=False, repr=False)
+
+    @property
+    def offered_erlangs(self) -> float:
+        """Offered load: arrivals per second times mean handle time."""
+        return self.calls_per_hour / 3600.0 * self.handle_seconds
+
+    def where(self, key: str) -> Loc:
+        return self.locs.get(key, self.loc)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Tree:
     path: str
     name: str
@@ -206,6 +233,8 @@ class Tree:
     nodes: Mapping[str, Node]
     callers: tuple[Persona, ...] = ()
     description: str | None = None
+    queues: Mapping[str, Queue] = field(default_factory=_no_queues)
+    """Staffed queues by name; an agent whose `queue` is named here waits as they say."""
     loc: Loc = Loc(1, 1)
     locs: Mapping[str, Loc] = field(default_factory=_no_locs, compare=False, repr=False)
 
