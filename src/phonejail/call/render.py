@@ -121,7 +121,8 @@ def _(event: Ended) -> list[str]:
              f"{clock(event.human_at.seconds)}" if event.human_at else "no human answered")
     repeated = f", {event.repeated} asked again" if event.repeated else ""
     return ["", f"Outcome: {event.outcome} ({event.why}).",
-            f"{event.at.step} step{'s' * (event.at.step != 1)}, {clock(event.at.seconds)}; {human}; "
+            f"{event.at.step} step{'s' * (event.at.step != 1)}, {clock(event.at.seconds)}; "
+            f"{human}; "
             f"{event.identity_prompts} identity prompt{'s' * (event.identity_prompts != 1)}"
             f"{repeated}; "
             f"{event.transfers} transfer{'s' * (event.transfers != 1)}."]
