@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,7 +28,7 @@ from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCE
 from phonejail.lint import CheckResult, MissingPath, check_paths, collect, stamp
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
-from phonejail.model.tree import Tree
+from phonejail.model.tree import DTMF_KEYS, Tree
 from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
@@ -218,6 +219,83 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
         progress.close()
     click.echo(RENDERERS[fmt](result), nl=False)
     return EXIT_OK
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+@cli.command()
+@click.argument("tree", type=click.Path(dir_okay=False))
+@click.option("--persona", default=None, help="Call as this persona (by name): its intent, "
+              "facts and patience.  [default: the first]")
+@click.option("--keys", default=None, metavar="KEYS", help="A scripted call: the keys pressed "
+              "at each menu in turn, comma-separated (2,1,0). The call hangs up when they run "
+              "out.")
+@click.option("--facts", default=None, metavar="FACTS", help="The identity facts you can give, "
+              "comma-separated (\"\" for none).  [default: the persona's]")
+@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+              help="Seed for the tree's own draws (chance branches, success).")
+def call(tree: str, persona: str | None, keys: str | None, facts: str | None,
+         seed: int) -> int:
+    """Dial a tree: hear each prompt, press keys, give facts, until the call ends.
+
+    Shows the step and seconds counters, the keys each menu allows and where they
+    lead, identity questions (and when one is asked again), holds and transfers,
+    then the outcome. Without --keys it asks you at each menu and ask; where the
+    tree draws (a chance branch, a self-service's success) Enter lets the seed decide
+    or you pick.
+
+    \b
+    Examples:
+      phonejail call trees/isp_billing.yaml
+      phonejail call trees/isp_billing.yaml --persona "bill payer" --keys 1,1
+      phonejail call trees/isp_billing.yaml --keys 1,2 --facts account_number
+    """
+    from phonejail.call import ScriptedCaller, dial
+    from phonejail.call.render import lines
+    from phonejail.call.terminal import TerminalCaller
+
+    loaded = _load_tree_or_findings(tree)
+    names = [p.name for p in loaded.personas]
+    if persona is not None and persona not in names:
+        raise click.BadParameter(f"no persona {persona!r}{did_you_mean(persona, names)}; "
+                                 f"this tree has: {', '.join(names)}", param_hint="--persona")
+    chosen = next(p for p in loaded.personas if persona in (None, p.name))
+    known = _csv(facts)
+    if known is not None:
+        unknown = [f for f in known if f not in loaded.identity]
+        if unknown:
+            raise click.BadParameter(
+                f"no identity fact {unknown[0]!r}{did_you_mean(unknown[0], loaded.identity)}"
+                f"; this tree has: {', '.join(loaded.identity) or 'none'}",
+                param_hint="--facts")
+        chosen = replace(chosen, knows=frozenset(known))
+    pressed = _csv(keys)
+    if pressed is not None:
+        bad = [k for k in pressed if k not in DTMF_KEYS]
+        if bad:
+            raise click.BadParameter(f"{bad[0]!r} is not a phone key (0-9, * or #)",
+                                     param_hint="--keys")
+        caller: Any = ScriptedCaller(pressed, chosen.knows)
+    else:
+        caller = TerminalCaller(read=_read_line, say=click.echo)
+    for event in dial(loaded, chosen, caller, seed):
+        for line in lines(event):
+            click.echo(line)
+    return EXIT_OK
+
+
+def _read_line(prompt: str) -> str | None:
+    """One line from standard input after `prompt`; None at the end of input."""
+    click.echo(prompt, nl=False)
+    line = sys.stdin.readline()
+    if not line:
+        click.echo()
+        return None
+    if not sys.stdin.isatty():
+        click.echo(line.rstrip("\n"))  # echo piped answers, so the transcript reads whole
+    return line.rstrip("\n")
 
 
 @cli.command()

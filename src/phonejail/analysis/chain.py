@@ -258,3 +258,9 @@ def fewest_steps_to_human(chain: Chain) -> tuple[int, list[State]] | None:
     while parent[path[-1]] >= 0:
         path.append(parent[path[-1]])
     return dist[best], [chain.states[i] for i in reversed(path)]
+
+
+def visit(tree: Tree, state: State) -> Visit:
+    """What one visit to `state` does to the call's counters, for walks outside a Chain
+    (`phonejail call` follows a designer's keys, not a persona's draws)."""
+    return _visit(tree.nodes[state.node], state)
