@@ -20,7 +20,7 @@ import yaml
 
 from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config
-from phonejail.fileio import atomic_write, same_file
+from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
@@ -31,7 +31,7 @@ from phonejail.model.tree import Tree
 from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
-from phonejail.report import WouldOverwriteInput, flowchart, write_reports
+from phonejail.report import flowchart, write_reports
 from phonejail.report.build import build_report
 from phonejail.report.compare import compare as compare_reports
 from phonejail.report.compare import to_dict as comparison_dict
@@ -55,6 +55,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 def _config(config_file: str | None) -> Config:
     return load_config(Path(config_file) if config_file else None)
+
+
+def _config_files(config: Config) -> list[str]:
+    """The configuration file read, if any: an input like the trees, never an output."""
+    return [config.source] if config.source else []
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -107,10 +112,7 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
     stdout_tty = sys.stdout.isatty() and output is None
     text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config)
     if output:
-        if any(same_file(output, f) for f in result.files):
-            raise click.BadParameter(f"'{output}' is one of the trees being checked; "
-                                     "refusing to overwrite it", param_hint="--output")
-        atomic_write(Path(output), text)
+        atomic_write(Path(output), text, inputs=[*result.files, *_config_files(config)])
     else:
         click.echo(text, nl=False, color=stdout_tty)
     return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
@@ -230,8 +232,10 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="A TOML file with [tool.phonejail] settings.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@click.option("--force", is_flag=True, help="Replace files in the output folder that "
+              "phonejail did not write (by default they are left alone and the run stops).")
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
-           fail_on: str | None, config_file: str | None, quiet: bool) -> int:
+           fail_on: str | None, config_file: str | None, quiet: bool, force: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
     For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
@@ -250,9 +254,8 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
     progress = _Progress(total, "writing reports", enabled=sys.stderr.isatty() and not quiet)
     try:
-        done = write_reports(paths, Path(out_dir), config, callers, seed, baseline, progress)
-    except WouldOverwriteInput as clash:
-        raise click.BadParameter(str(clash), param_hint="--output") from None
+        done = write_reports(paths, Path(out_dir), config, callers, seed, baseline, progress,
+                             force=force)
     finally:
         progress.close()
     findings = tuple(f for r in done.reports for f in r.findings)
@@ -299,9 +302,7 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
         data = (flowchart.to_dot if fmt == "dot" else flowchart.to_mermaid)(diagram,
                                                                            loaded.name)
     if output:
-        if same_file(output, tree):
-            raise click.BadParameter("refusing to overwrite the tree", param_hint="--output")
-        atomic_write(Path(output), data)
+        atomic_write(Path(output), data, inputs=[tree])
     else:
         click.echo(data, nl=False)
     return EXIT_OK
@@ -366,13 +367,13 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
       phonejail import flows/main_ivr.json -o trees/main_ivr.yaml
     """
     out = Path(output)
-    if same_file(out, flow):
-        raise click.BadParameter("refusing to overwrite the flow", param_hint="--output")
+    inputs = [flow, *([callers_file] if callers_file else [])]
+    writable_target(out, inputs)
     if out.exists() and not force:
         raise click.BadParameter(f"'{output}' exists; add --force to replace it",
                                  param_hint="--output")
     callers = _callers(callers_file) if callers_file else None
-    data = Path(flow).read_bytes()
+    data = read_capped(flow)
     imported, problems = read_flow(data, flow, fmt,
                                    Settings(success_chance, open_chance, info_chance))
     findings = sorted(stamp(flow, problems, Config()))
@@ -382,7 +383,7 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
                    err=True, nl=False)
     if imported is None:
         raise _Refused(f"{flow} cannot be imported")
-    atomic_write(out, to_yaml(imported, callers))
+    atomic_write(out, to_yaml(imported, callers), inputs=inputs)
     click.echo(f"Wrote {output}: {len(imported.nodes)} nodes from "
                f"{'a Twilio Studio' if imported.format == 'twilio' else 'an Amazon Connect'} flow"
                f"{f', {len(findings)} warnings' if findings else ''}. Next: phonejail check "
@@ -392,12 +393,13 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
 
 def _callers(path: str) -> list[dict[str, Any]]:
     """Personas to merge into an imported tree; shape errors are usage errors (exit 2)."""
-    root, problems = read_yaml(Path(path).read_bytes())
+    raw = read_capped(path)
+    root, problems = read_yaml(raw)
     if problems or root is None:
         where = f"{problems[0].line}:{problems[0].column}: {problems[0].message}" if problems \
             else "empty"
         raise click.BadParameter(f"{path}: {where}", param_hint="--callers")
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = yaml.safe_load(raw.decode("utf-8"))
     if isinstance(data, dict) and "callers" in data:
         data = data["callers"]
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
@@ -445,6 +447,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done.exit_code
     except ConfigError as error:
         click.echo(f"phonejail: configuration error: {error}", err=True)
+        return EXIT_USAGE
+    except (OutputError, InputError) as error:
+        click.echo(f"phonejail: {error}", err=True)
         return EXIT_USAGE
     except click.ClickException as error:
         error.show()

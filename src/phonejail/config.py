@@ -22,6 +22,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from phonejail.fileio import InputError, read_capped
+from phonejail.limits import MAX_FILE_BYTES
 from phonejail.model.build import did_you_mean
 from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
 
@@ -67,6 +69,9 @@ class Config:
         changes: dict[str, Any] = {}
         if select:
             changes["select"] = validate_codes(select, "--select")
+            if not changes["select"]:
+                raise ConfigError("--select: empty selection (an unset CI variable?); name "
+                                  "codes or prefixes such as PJ1, or leave --select out")
         if ignore:
             changes["ignore"] = validate_codes(ignore, "--ignore")
         if fail_on:
@@ -99,8 +104,14 @@ def find_pyproject(start: Path) -> Path | None:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = read_capped(path)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
 
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Problem
 from phonejail.importers import DEFAULT_SETTINGS, Settings, read_flow, to_yaml
 from phonejail.model import Loaded, load_bytes, load_file
-from phonejail.model.yamlread import MAX_BYTES
 
 FLOW_SUFFIXES = (".json", ".js")
 
@@ -31,11 +31,10 @@ def load_source(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> Sour
     if Path(path).suffix.lower() not in FLOW_SUFFIXES:
         return Source(load_file(path))
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
+        data = read_capped(path)
+    except InputError as exc:
         return Source(Loaded(shown, None, (Problem("PJ001", 1, 1,
-                                                   f"cannot read: {exc.strerror}"),)))
+                                                   exc.reason),)))
     flow, problems = read_flow(data, shown, settings=settings)
     if flow is None:
         return Source(Loaded(shown, None, tuple(problems)))

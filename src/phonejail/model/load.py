@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Problem
 from phonejail.gcpause import gc_paused
 from phonejail.model.build import build_tree
 from phonejail.model.tree import Tree
-from phonejail.model.yamlread import MAX_BYTES, read_yaml
+from phonejail.model.yamlread import read_yaml
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,7 @@ def load_file(path: str | Path) -> Loaded:
     """Load `path`; an unreadable file is a PJ001 problem, never an exception."""
     shown = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        return Loaded(shown, None, (Problem("PJ001", 1, 1, f"cannot read: {exc.strerror}"),))
+        data = read_capped(path)
+    except InputError as exc:
+        return Loaded(shown, None, (Problem("PJ001", 1, 1, exc.reason),))
     return load_bytes(data, shown)

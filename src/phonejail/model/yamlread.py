@@ -20,20 +20,13 @@ from typing import NamedTuple
 import yaml
 
 from phonejail.findings import Problem
+from phonejail.limits import MAX_ALIAS_EXPANSION, MAX_ALIASES, MAX_DEPTH
+from phonejail.limits import MAX_FILE_BYTES as MAX_BYTES
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-MAX_BYTES = 10 * 1024 * 1024
-"""Largest file read: a 20,000-node tree is about 2 MB."""
-MAX_DEPTH = 64
-"""Deepest nesting of collections: a phone tree needs about six levels."""
-MAX_ALIASES = 50
-"""Aliases (``*name``) per document, the limit SnakeYAML also uses."""
-MAX_ALIAS_EXPANSION = 100_000
-"""Nodes that aliases may stand for in total once expanded (alias bombs)."""
 
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))

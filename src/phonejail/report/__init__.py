@@ -5,12 +5,13 @@ The library writes files and returns what it wrote; it never prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from phonejail.config import Config
-from phonejail.fileio import atomic_write, same_file
+from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.lint import collect
 from phonejail.report import figures as charts
 from phonejail.report import flowchart, html, markdown, summary_json
@@ -21,8 +22,15 @@ OUTPUT_NAMES = ("index.html", "summary.md", "summary.json", "outcomes.png", "ste
                 "seconds.png", "identity.png", "flow.png")
 
 
-class WouldOverwriteInput(Exception):
-    """An output file would replace one of the trees being read."""
+MANIFEST = ".phonejail-written.json"
+"""In the output folder: every file phonejail wrote there (relative paths). A file that
+exists but is not listed was not written by phonejail and is never replaced (--force
+overrides)."""
+_RESERVED = frozenset({"index.html", MANIFEST})
+
+
+class WouldOverwriteInput(OutputError):
+    """An output file would replace an input, a file phonejail did not write, or escape -o."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +40,26 @@ class ReportRun:
 
 
 def slugs(files: Sequence[str]) -> list[str]:
-    """A folder name per file: its stem, made unique by a numeric suffix."""
-    seen: dict[str, int] = {}
+    """A folder name per file: its stem made safe, and unique whatever the case.
+
+    Only letters, digits, `-`, `_` and inner dots survive; a name that starts with a dot
+    (`...yaml` has the stem `..`) gets a leading `_` so no slug is `.`, `..` or hidden,
+    and `index.html` is kept for the index page. Clashes (`a.yaml` in two folders, or
+    `a.yaml` beside `a-2.yaml`) get the next free numeric suffix.
+    """
+    taken: set[str] = {name.casefold() for name in _RESERVED}
     result = []
     for f in files:
-        stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(f).stem) or "tree"
-        seen[stem] = seen.get(stem, 0) + 1
-        result.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+        stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_"
+                       for c in Path(f).stem)[:100] or "tree"
+        if stem.startswith("."):
+            stem = "_" + stem
+        slug, n = stem, 1
+        while slug.casefold() in taken:
+            n += 1
+            slug = f"{stem}-{n}"
+        taken.add(slug.casefold())
+        result.append(slug)
     return result
 
 
@@ -78,37 +99,75 @@ def _worst_first(r: TreeReport) -> tuple:
 
 def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
                   callers: int, seed: int, baseline: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> ReportRun:
-    """Write every tree's report folder and the index. Raises MissingPath, WouldOverwriteInput."""
+                  progress: Callable[[int], None] | None = None,
+                  force: bool = False) -> ReportRun:
+    """Write every tree's report folder and the index. Raises MissingPath, OutputError.
+
+    Nothing is written until every target has been checked: inside `out_dir`, not a
+    symlink, not an input (trees, baseline, configuration), and either new or written by
+    phonejail before (listed in the folder's manifest) unless `force`.
+    """
     files = collect(paths)
     names = slugs(files)
-    inputs = [*files, *([baseline] if baseline else [])]
-    planned = [out_dir / "index.html"] + [out_dir / s / n for s in names for n in OUTPUT_NAMES]
-    for target in planned:
-        for source in inputs:
-            if target.exists() and same_file(target, source):
-                raise WouldOverwriteInput(f"{target} is an input; choose another -o folder")
+    inputs = [*files, *([baseline] if baseline else []),
+              *([config.source] if config.source else [])]
+    owned = _manifest(out_dir)
+    planned = [Path("index.html")] + [Path(s) / n for s in names for n in OUTPUT_NAMES]
+    for relative in planned:
+        _check_target(out_dir, relative, inputs, owned, force)
     old = build_report(baseline, "baseline", config, 0, seed) if baseline else None
     reports: list[TreeReport] = []
     written: list[Path] = []
-    for path, slug in zip(files, names, strict=True):
-        r = build_report(path, slug, config, callers, seed)
-        comparison: Comparison | None = compare(old, r) if old is not None else None
-        folder = out_dir / slug
-        figures = figures_of(r)
-        for stem, data, _, _ in figures:
-            written.append(_write(folder / f"{stem}.png", data))
-        written.append(_write(folder / "index.html", html.tree_page(r, figures, comparison)))
-        written.append(_write(folder / "summary.md", markdown.summary(r, comparison)))
-        written.append(_write(folder / "summary.json", summary_json.summary(r, comparison)))
-        reports.append(r)
-        if progress:
-            progress(1)
-    reports.sort(key=_worst_first)
-    written.append(_write(out_dir / "index.html", html.index_page(reports)))
+
+    def write(relative: Path, data: str | bytes) -> None:
+        atomic_write(out_dir / relative, data)
+        written.append(out_dir / relative)
+        owned.add(relative.as_posix())
+
+    try:
+        for path, slug in zip(files, names, strict=True):
+            r = build_report(path, slug, config, callers, seed)
+            comparison: Comparison | None = compare(old, r) if old is not None else None
+            folder = Path(slug)
+            figures = figures_of(r)
+            for stem, data, _, _ in figures:
+                write(folder / f"{stem}.png", data)
+            write(folder / "index.html", html.tree_page(r, figures, comparison))
+            write(folder / "summary.md", markdown.summary(r, comparison))
+            write(folder / "summary.json", summary_json.summary(r, comparison))
+            reports.append(r)
+            if progress:
+                progress(1)
+        reports.sort(key=_worst_first)
+        write(Path("index.html"), html.index_page(reports))
+    finally:
+        if written:
+            _save_manifest(out_dir, owned)
     return ReportRun(tuple(reports), tuple(written))
 
 
-def _write(path: Path, data: str | bytes) -> Path:
-    atomic_write(path, data)
-    return path
+def _check_target(out_dir: Path, relative: Path, inputs: Iterable[str | Path],
+                  owned: set[str], force: bool) -> None:
+    target = out_dir / relative
+    for step in (out_dir / relative.parent, target) if relative.parent != Path() else (target,):
+        if step.is_symlink():
+            raise WouldOverwriteInput(f"{step} is a symlink; phonejail writes only inside the "
+                                      "output folder: remove it or choose another -o folder")
+    writable_target(target, inputs)
+    if target.exists() and relative.as_posix() not in owned and not force:
+        raise WouldOverwriteInput(f"{target} exists and phonejail did not write it (it is not "
+                                  f"in {out_dir / MANIFEST}); move it, choose another -o "
+                                  "folder, or add --force to replace it")
+
+
+def _manifest(out_dir: Path) -> set[str]:
+    """The files phonejail wrote in `out_dir` before; empty if there is no readable manifest."""
+    try:
+        listed = json.loads(read_capped(out_dir / MANIFEST))
+    except (InputError, ValueError):
+        return set()
+    return {p for p in listed if isinstance(p, str)} if isinstance(listed, list) else set()
+
+
+def _save_manifest(out_dir: Path, owned: set[str]) -> None:
+    atomic_write(out_dir / MANIFEST, json.dumps(sorted(owned), indent=0) + "\n")
