@@ -116,11 +116,14 @@ def one_call(tree: Tree, p: Persona, rng: random.Random, totals: Totals) -> None
                 prompts += 1
                 repeats += fact in given
                 given.add(fact)
-            if node.resolves_intent(p.intent):
+            if node.resolves_intent(p.intent) and rng.random() < node.success:
                 outcome = "resolved"
             elif node.transfer is None:
                 outcome = "unresolved"
+            elif steps == p.patience:  # a transfer is one step of patience
+                outcome = "abandoned"
             else:
+                steps += 1
                 transfers += 1
                 node_id = node.transfer
         elif isinstance(node, Callback):

@@ -97,7 +97,11 @@ def test_branch_takes_the_first_case_that_holds() -> None:
 def test_agent_resolves_or_transfers_with_what_it_asked_now_given() -> None:
     at = State("agent", frozenset({"acct"}), 0)
     assert outcomes(persona("b"), at) == {"resolved": 1.0}
-    assert outcomes(persona("a"), at) == {State("agent2", frozenset({"acct", "pin"}), 0): 1.0}
+    leaving = State("agent", frozenset({"acct"}), 0, transferring=True)
+    assert outcomes(persona("a"), at) == {leaving: 1.0}
+    # the transfer is its own step; the next agent hears what this one asked
+    assert outcomes(persona("a"), leaving) == {
+        State("agent2", frozenset({"acct", "pin"}), 0): 1.0}
 
 
 def test_visit_effects_count_prompts_repeats_and_transfers() -> None:
@@ -105,7 +109,10 @@ def test_visit_effects_count_prompts_repeats_and_transfers() -> None:
     visits = dict(zip(chain.states, chain.visits, strict=True))
     agent = visits[State("agent", frozenset({"acct"}), 0)]
     assert (agent.step, agent.human, agent.prompts, agent.repeats, agent.transfers) == (
-        False, True, 2, 1, 1)
+        False, True, 2, 1, 0)
+    transfer = visits[State("agent", frozenset({"acct"}), 0, transferring=True)]
+    assert (transfer.step, transfer.seconds, transfer.human, transfer.prompts,
+            transfer.transfers) == (True, 0, False, 0, 1)
     ask = visits[State("ask", frozenset(), 0)]
     assert (ask.step, ask.seconds, ask.prompts, ask.repeats) == (True, 3, 1, 0)
     # every state's moves are a probability distribution

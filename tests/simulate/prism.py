@@ -153,9 +153,15 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
                 answered += f"&(sts'=h ? sts : sec+{node.wait_seconds})"
             asked = "".join(f"&({g[f]}'=true)" for f in node.asks)
             repeat = "&(r'=r" + "".join(f" | {g[f]}" for f in node.asks) + ")"
-            end = ("(out'=1)" if node.resolves_intent(intent)
-                   else "(out'=2)" if node.transfer is None else go(node.transfer, "0"))
-            alts.append(("", "", 1.0, end + answered + repeat + asked))
+            settles = node.success if node.resolves_intent(intent) else 0.0
+            alts.append(("", "", settles, "(out'=1)" + answered + repeat + asked))
+            if node.transfer is None:
+                alts.append(("", "", 1 - settles, "(out'=2)" + answered + repeat + asked))
+            else:  # a transfer is one step: at the patience limit the caller hangs up
+                alts.append(("", f"steps<{T}", 1 - settles, go(node.transfer, "0")
+                             + "&(steps'=steps+1)" + answered + repeat + asked))
+                alts.append(("", f"steps={T}", 1 - settles,
+                             "(out'=5)" + answered + repeat + asked))
         elif isinstance(node, Callback):
             alts.append(("", "", 1.0, "(out'=3)"))
         elif isinstance(node, Hangup):
@@ -179,8 +185,9 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
                 prompts.append(f"  {at} : {len(node.asks)};")
                 for f in node.asks:
                     repeats.append(f"  {at} & {g[f]} : 1;")
-            if not node.resolves_intent(intent) and node.transfer is not None:
-                transfers.append(f"  {at} : 1;")
+            settles = node.success if node.resolves_intent(intent) else 0.0
+            if settles < 1 and node.transfer is not None:
+                transfers.append(f"  {at} & steps<{T} : {_p(1 - settles)};")
     for name, rows in (("prompts", prompts), ("repeats", repeats), ("transfers", transfers)):
         lines += [f'rewards "{name}"', *(rows or ["  true : 0;"]), "endrewards"]
     lines.append('label "done" = out>0;')

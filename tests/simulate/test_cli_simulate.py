@@ -91,8 +91,9 @@ def test_a_tree_with_errors_is_refused_with_its_findings(run, tmp_path) -> None:
 def test_a_zero_step_cycle_is_refused_naming_it(run, tmp_path) -> None:
     tree = tmp_path / "loop.yaml"
     tree.write_text("phonejail: 1\nname: x\nstart: a\nintents: [i, j]\nnodes:\n"
-                    "  a: {kind: agent, resolves: [i], transfer: b}\n"
-                    "  b: {kind: agent, resolves: [i], transfer: a}\n")
+                    "  a: {kind: branch, cases: [{when: {chance: 0.5}, to: b}], else: h}\n"
+                    "  b: {kind: branch, cases: [{when: {intent: i}, to: a}], else: h}\n"
+                    "  h: {kind: agent}\n")
     code, out, err = run("simulate", "--method", "exact", tree)
     assert code == 1 and out == ""
     assert "a cycle of nodes that take no step: " in err and "a -> b -> a" in err.replace(

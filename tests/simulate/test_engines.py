@@ -140,8 +140,39 @@ callers: [{name: p, intent: x, mistakes: 0.0}]
 """
 
 
+# hello (1 step) -> Texas; each agent settles with chance 1/2, else transfers to the other.
+# Agent visit k comes after k - 1 transfers, at step k; a failed visit at step T would need
+# transfer step T + 1, so the caller hangs up. resolved = 1 - 2^-T; transfer j (j < T)
+# happens with chance 2^-j, so transfers per call = 1 - 2^-(T-1).
+BOUNCE = """
+phonejail: 1
+name: bounce by hand
+start: hello
+intents: [x]
+identity: {acct: {}}
+nodes:
+  hello: {kind: say, seconds: 2, next: texas}
+  texas: {kind: agent, wait_seconds: 30, asks: [acct], success: 0.5, transfer: manila}
+  manila: {kind: agent, wait_seconds: 10, asks: [acct], success: 0.5, transfer: texas}
+callers: [{name: p, intent: x, patience: PATIENCE}]
+"""
+
+
+@pytest.mark.parametrize("patience", [1, 2, 5, 9])
+def test_bounce_between_agents_by_hand(patience: int) -> None:
+    f = exact(BOUNCE.replace("PATIENCE", str(patience)))
+    assert f.outcomes["resolved"] == pytest.approx(1 - 2.0 ** -patience)
+    assert f.outcomes["abandoned"] == pytest.approx(2.0 ** -patience)
+    assert f.transfers == pytest.approx(1 - 2.0 ** -(patience - 1))
+    # every agent visit asks for the account; all but the first are repeats
+    assert f.identity_prompts == pytest.approx(2 - 2.0 ** -(patience - 1))
+    assert f.repeated_identity_prompts == pytest.approx(1 - 2.0 ** -(patience - 1))
+    assert (f.steps_to_human.max, f.seconds_to_human.max) == (1, 32)
+
+
 HAND = {"menu": MENU.replace("PATIENCE", "25"), "menu-impatient": MENU.replace("PATIENCE", "2"),
-        "repeats": REPEATS, "branches": BRANCHES, "handoff": HANDOFF}
+        "repeats": REPEATS, "branches": BRANCHES, "handoff": HANDOFF,
+        "bounce": BOUNCE.replace("PATIENCE", "6")}
 CALLS = 40_000
 
 
@@ -204,17 +235,57 @@ def test_isp_card_changer_is_transferred_and_re_asked() -> None:
 def test_zero_step_cycle_is_refused_naming_the_cycle() -> None:
     tree = load("""
         phonejail: 1
+        name: round and round
+        start: a
+        intents: [x, y]
+        nodes:
+          a: {kind: branch, cases: [{when: {chance: 0.5}, to: b}], else: h}
+          b: {kind: branch, cases: [{when: {intent: x}, to: a}], else: h}
+          h: {kind: agent}
+    """).tree
+    for method in ("exact", "montecarlo"):
+        with pytest.raises(ZeroStepCycle) as refused:
+            run(tree, method=method)
+        assert str(refused.value) in ("a -> b -> a", "b -> a -> b")
+
+
+def test_the_cycle_is_named_even_when_a_state_below_it_comes_first() -> None:
+    # `below` is reached from the start before the cycle is, and again from the cycle:
+    # the states left unordered include it, and the search must still find the cycle.
+    tree = load("""
+        phonejail: 1
+        name: below first
+        start: entry
+        intents: [x]
+        nodes:
+          entry: {kind: branch, cases: [{when: {chance: 0.5}, to: below}], else: loop1}
+          loop1: {kind: branch, cases: [{when: {chance: 0.5}, to: loop2}], else: below}
+          loop2: {kind: branch, cases: [{when: {chance: 0.5}, to: loop1}], else: below}
+          below: {kind: branch, cases: [{when: {chance: 0.5}, to: out}], else: out}
+          out: {kind: say, next: human}
+          human: {kind: agent}
+    """).tree
+    with pytest.raises(ZeroStepCycle) as refused:
+        run(tree, method="exact")
+    assert str(refused.value) in ("loop1 -> loop2 -> loop1", "loop2 -> loop1 -> loop2")
+
+
+def test_agents_bouncing_a_caller_are_simulated_not_refused() -> None:
+    tree = load("""
+        phonejail: 1
         name: ping pong
         start: a
         intents: [x, y]
         nodes:
           a: {kind: agent, resolves: [x], transfer: b}
           b: {kind: agent, resolves: [x], transfer: a}
+        callers:
+          - {name: lost, intent: y, patience: 6}
     """).tree
-    for method in ("exact", "montecarlo"):
-        with pytest.raises(ZeroStepCycle) as refused:
-            run(tree, method=method)
-        assert str(refused.value) in ("a -> b -> a", "b -> a -> b")
+    figures = run(tree, method="exact").overall.figures
+    # every transfer is a step: six transfers, then the seventh would be step 7
+    assert figures.outcomes["abandoned"] == pytest.approx(1.0)
+    assert figures.transfers == pytest.approx(6.0)
 
 
 def test_same_seed_same_bytes_and_another_seed_differs() -> None:

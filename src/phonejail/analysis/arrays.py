@@ -105,16 +105,26 @@ def _zero_step_depth(chain: Chain, a: ChainArrays) -> int:
 
 
 def _a_cycle(chain: Chain, succ: list[list[int]], indegree: np.ndarray) -> list[str]:
-    """Node ids along one cycle among the states Kahn's algorithm could not order."""
+    """Node ids along one cycle among the states Kahn's algorithm could not order.
+
+    Every state left over still has a predecessor that is left over (Kahn's algorithm
+    removed the others), but not necessarily a successor: states downstream of a cycle
+    are left over too. So the walk goes backwards, which always ends on a cycle.
+    """
     left = {i for i in range(len(succ)) if indegree[i] > 0}
+    pred: dict[int, list[int]] = {i: [] for i in left}
+    for i in left:
+        for t in succ[i]:
+            if t in left:
+                pred[t].append(i)
     here = min(left)
     order: list[int] = []
     seen: dict[int, int] = {}
     while here not in seen:
         seen[here] = len(order)
         order.append(here)
-        here = next(t for t in succ[here] if t in left)
-    cycle = order[seen[here]:]
+        here = min(pred[here])
+    cycle = order[seen[here]:][::-1]
     nodes: list[str] = []
     for i in cycle:
         node = chain.states[i].node

@@ -5,7 +5,7 @@ node. The rules use it for "is there any path" questions, the exact analysis
 propagates probability over it, and the Monte-Carlo engine samples it, so all
 three share one reading of the contract.
 
-A chain state is (node, facts given so far, consecutive failures). The step
+A chain state is (node, facts given so far, consecutive failures, transferring). The step
 count and "human reached" are not part of it: they are tracked by the engines,
 because they only grow. Visiting a state has fixed effects (`Visit`: a step or
 not, prompt seconds, identity prompts, repeats, a human answered, a transfer),
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from phonejail.model.tree import (
@@ -40,11 +40,18 @@ OUTCOMES = ("resolved", "unresolved", "callback", "handed_off", "dead_end", "aba
 
 
 class State(NamedTuple):
-    """(node, facts given so far, consecutive failures): a tuple, so hashing is fast."""
+    """(node, facts given so far, consecutive failures, transferring): a tuple, so hashing is fast.
+
+    `transferring` marks the step of a transfer away from the agent `node` (docs/format.md:
+    each transfer costs one step of patience). Such a state has the agent's node and the
+    facts given before the human asked, so rules that look at a state's node see the agent;
+    its visit is the transfer itself (a step, one transfer, nothing asked).
+    """
 
     node: str
     given: frozenset[str]
     fails: int
+    transferring: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +87,15 @@ class Chain:
         return {state: i for i, state in enumerate(self.states)}
 
     def path(self, i: int) -> list[State]:
-        """A shortest path (in moves) from the start to state `i`."""
+        """A shortest path (in moves) from the start to state `i`, as the places it passes.
+
+        Transfer steps are left out: the agent before one is already on the path.
+        """
         path = [self.states[i]]
         while self.parent[i] >= 0:
             i = self.parent[i]
             path.append(self.states[i])
-        return path[::-1]
+        return [s for s in path[::-1] if not s.transferring]
 
     def reaches_human(self) -> bool:
         return any(v.human for v in self.visits)
@@ -96,7 +106,13 @@ class Chain:
             t == "handed_off" for moves in self.moves for _, t in moves)
 
 
+_TRANSFER = Visit(step=True, seconds=0, prompts=0, repeats=0, human=False, transfers=1)
+"""A transfer: one step of patience, no prompt seconds (the hold is the next agent's wait)."""
+
+
 def _visit(node: Node, state: State) -> Visit:
+    if state.transferring:
+        return _TRANSFER
     if isinstance(node, Ask):
         return Visit(step=True, seconds=node.seconds, prompts=1,
                      repeats=int(node.fact in state.given), human=False, transfers=0)
@@ -125,7 +141,10 @@ def moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, T
     """Where a visit to `state` leads, with probabilities (some may be zero)."""
     node = tree.nodes[state.node]
     given, intent, e = state.given, persona.intent, persona.mistakes
-    if isinstance(node, Say):
+    if state.transferring:
+        assert isinstance(node, Agent) and node.transfer is not None
+        yield 1.0, State(node.transfer, given | frozenset(node.asks), 0)
+    elif isinstance(node, Say):
         yield 1.0, _to(node.next, given, state.fails)
     elif isinstance(node, Menu):
         serving = [o for o in node.options if intent in o.serves]
@@ -163,12 +182,12 @@ def moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, T
         rest = 1.0 - node.success if settles else 1.0
         yield rest, "unresolved" if node.next is None else State(node.next, given, state.fails)
     elif isinstance(node, Agent):
-        if node.resolves_intent(intent):
-            yield 1.0, "resolved"
-        elif node.transfer is None:
-            yield 1.0, "unresolved"
-        else:
-            yield 1.0, State(node.transfer, given | frozenset(node.asks), 0)
+        settles = node.success if node.resolves_intent(intent) else 0.0
+        if settles:
+            yield settles, "resolved"
+        # Not settled: transferred (one step, the `transferring` state), or unresolved.
+        yield 1.0 - settles, ("unresolved" if node.transfer is None
+                              else State(node.id, given, 0, transferring=True))
     elif isinstance(node, Callback):
         yield 1.0, "callback"
     elif isinstance(node, Hangup):
@@ -189,9 +208,6 @@ def compile_chain(tree: Tree, persona: Persona) -> Chain:
         state = queue.popleft()
         node = tree.nodes[state.node]
         visit = _visit(node, state)
-        if isinstance(node, Agent) and not node.resolves_intent(persona.intent) \
-                and node.transfer is not None:
-            visit = replace(visit, transfers=1)
         merged: dict[Target, float] = {}
         for p, target in moves(tree, persona, state):
             if p > 0.0:
@@ -257,7 +273,8 @@ def fewest_steps_to_human(chain: Chain) -> tuple[int, list[State]] | None:
     path = [best]
     while parent[path[-1]] >= 0:
         path.append(parent[path[-1]])
-    return dist[best], [chain.states[i] for i in reversed(path)]
+    return dist[best], [chain.states[i] for i in reversed(path)
+                        if not chain.states[i].transferring]
 
 
 def visit(tree: Tree, state: State) -> Visit:

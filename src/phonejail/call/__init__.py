@@ -276,7 +276,7 @@ class _Call:
         """The events of one visit; returns where the call goes next."""
         if getattr(state, "transferring", False):
             # The step of a transfer (the chain makes it a state of its own).
-            return self.draw(node.id, _possible(self.tree, self.persona, state))
+            return (yield from self.draw(node.id, _possible(self.tree, self.persona, state)))
         if node.takes_step:
             yield Prompted(node.id, node.kind, node.say, node.seconds, self.at)
         if isinstance(node, Menu):

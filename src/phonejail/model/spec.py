@@ -97,8 +97,10 @@ KIND_FIELDS = MappingProxyType({
         Field("wait_seconds", "whole", "hold time before the human answers", default=0),
         Field("asks", "fact_refs", "identity facts the human asks for, in order"),
         Field("resolves", "intent_refs", "intents this human can settle; left out, every intent"),
-        Field("transfer", "target", "where an unsettled call is transferred; left out, the call "
-              "ends unresolved"),
+        Field("transfer", "target", "where an unsettled call is transferred (one step of "
+              "the caller's patience); left out, the call ends unresolved"),
+        Field("success", "chance", "chance that this human settles a call whose intent it "
+              "resolves; otherwise the call is transferred", default=1.0),
     ),
     "callback": _fields(),
     "handoff": _fields(

@@ -146,6 +146,8 @@ class Agent(Node):
     resolves: tuple[str, ...] | None = None
     """None: the human resolves every intent."""
     transfer: str | None = None
+    success: float = 1.0
+    """Chance that this human, able to settle the caller's intent, does."""
     kind = "agent"
 
     def targets(self) -> Iterator[tuple[str, str | None]]:

@@ -26,6 +26,7 @@ from phonejail.rules import (
     pj204_human_too_far,
     pj205_no_retry_handler,
     pj206_long_prompt,
+    pj207_transfer_bounce,
     pj209_long_wait,
 )
 from phonejail.rules.base import Context, Option
@@ -37,6 +38,7 @@ RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
         pj101_dead_end, pj102_jail_loop, pj103_identity_gate, pj104_unreachable,
         pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,
         pj204_human_too_far, pj205_no_retry_handler, pj206_long_prompt,
+        pj207_transfer_bounce,
         pj209_long_wait,
     )
 })
