@@ -133,7 +133,7 @@ def test_a_broken_file_is_a_finding_and_exit_1(run, tmp_path) -> None:
     bad.write_text("[" * 30000 + "]" * 30000)
     code, out, _ = run("check", bad)
     assert code == 1
-    assert out.startswith(f"{bad}:1:65: error PJ001 syntax: nesting deeper than 64 levels")
+    assert out.startswith(f"{bad}:1:1001: error PJ001 syntax: nesting deeper than 64 levels")
 
 
 def test_explain_prints_each_rules_documentation(run) -> None:

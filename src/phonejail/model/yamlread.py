@@ -162,6 +162,10 @@ def compose(text: str) -> tuple[YNode | None, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "maximum nesting depth" in (exc.problem or ""):
+            # libyaml (PyYAML >= 6.0.4) scans ~1,000 levels ahead and stops there before
+            # our depth guard sees an event: same refusal, at the place libyaml stopped.
+            return None, [Problem("PJ001", line, col, _too_deep())]
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "cannot be parsed"
         return None, [Problem("PJ001", line, col, f"YAML syntax: {message}")]
     except yaml.YAMLError as exc:  # ReaderError: control characters and the like
@@ -176,6 +180,10 @@ def compose(text: str) -> tuple[YNode | None, list[Problem]]:
             "phonejail, name, start, intents and nodes",
         )]
     return composer.root, composer.problems
+
+
+def _too_deep() -> str:
+    return f"nesting deeper than {MAX_DEPTH} levels: a phone tree needs only a few"
 
 
 class _Composer:
@@ -236,7 +244,7 @@ class _Composer:
         if len(self.stack) >= MAX_DEPTH:
             raise _Refused(Problem(
                 "PJ001", mark.line, mark.column,
-                f"nesting deeper than {MAX_DEPTH} levels: a phone tree needs only a few",
+                _too_deep(),
             ))
         if event.tag not in (None, "!"):
             self._check_tag(event.tag, mark)
