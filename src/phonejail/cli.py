@@ -35,6 +35,7 @@ from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
 from phonejail.sources import load_source
+from phonejail.sweep import EXECUTORS, SweepError
 
 # The engines (numpy), the report (matplotlib) and the staffing sweep are imported by
 # the commands that run them: pre-commit hooks and editors run `check` on every save.
@@ -62,6 +63,30 @@ def cli() -> None:
     """
 
 
+def _sweep_options(command: Any) -> Any:
+    """--jobs, --executor and --scheduler: how many trees are worked on at once, and where."""
+    command = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="With --executor dask: the Dask scheduler (tcp://host:8786). [default: a local "
+        "cluster of --jobs workers]")(command)
+    command = click.option(
+        "--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+        help="local: processes on this machine; dask: a Dask cluster "
+        "(pip install 'phonejail[dask]').")(command)
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), default=None,
+        help="Trees worked on at once; the output is the same for any number. "
+        "[default: the cores this process may use]")(command)
+
+
+def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a sweeping library call, turning an executor that cannot run into a usage error."""
+    try:
+        return work(*args, **kwargs)
+    except SweepError as error:
+        raise click.UsageError(str(error)) from None
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
@@ -80,9 +105,10 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@_sweep_options
 def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
           ignore: Sequence[str], config_file: str | None, output: str | None,
-          quiet: bool) -> int:
+          quiet: bool, jobs: int | None, executor: str, scheduler: str | None) -> int:
     """Validate and lint phone-menu trees: files, or folders of *.yaml / *.yml.
 
     \b
@@ -93,9 +119,14 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
     """
     config = _config(config_file).with_overrides(select, ignore, fail_on)
     try:
-        result = check_paths(paths, config)
+        total = len(collect(paths))
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
+    progress = _Progress(total, "checking", enabled=sys.stderr.isatty() and not quiet)
+    try:
+        result = _swept(check_paths, paths, config, jobs, executor, scheduler, progress)
+    finally:
+        progress.close()
     if not result.files:
         click.echo(f"phonejail: no *.yaml or *.yml files under {', '.join(paths)}", err=True)
     stdout_tty = sys.stdout.isatty() and output is None
