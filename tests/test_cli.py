@@ -202,3 +202,25 @@ def test_sarif_lists_only_rules_that_fired_with_help(run, in_repo) -> None:
 def test_version(run) -> None:
     code, out, _ = run("--version")
     assert code == 0 and out.startswith("phonejail, version ")
+
+
+def test_simulate_and_staff_formats_are_the_cli_choices() -> None:
+    # the CLI lists the formats without importing the engines; the two must not drift
+    from phonejail.defaults import TABLE_FORMATS
+    from phonejail.simulate.render import RENDERERS
+    from phonejail.simulate.staff import RENDERERS as STAFF_RENDERERS
+
+    assert tuple(RENDERERS) == tuple(STAFF_RENDERERS) == TABLE_FORMATS
+
+
+def test_version_and_check_import_no_engine_or_plotting() -> None:
+    # pre-commit hooks and editors start phonejail on every save: keep start-up light
+    import subprocess
+    import sys
+
+    code = ("import sys; from phonejail.cli import main; "
+            "heavy = [m for m in ('numpy', 'matplotlib', 'networkx') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == ""

@@ -21,6 +21,7 @@ import yaml
 
 from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config
+from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
 from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
@@ -32,27 +33,12 @@ from phonejail.model.tree import DTMF_KEYS, Tree
 from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
-from phonejail.report import flowchart, write_reports
-from phonejail.report.build import build_report
-from phonejail.report.compare import compare as compare_reports
-from phonejail.report.compare import to_dict as comparison_dict
-from phonejail.report.compare import to_markdown as comparison_markdown
-from phonejail.report.compare import to_text as comparison_text
 from phonejail.rules import RULES, documentation
-from phonejail.simulate import (
-    DEFAULT_CALLERS,
-    DEFAULT_SEED,
-    METHODS,
-    TooDeepForExact,
-    UnknownPersona,
-    ZeroStepCycle,
-    run,
-)
-from phonejail.simulate.render import RENDERERS
-from phonejail.simulate.staff import RENDERERS as STAFF_RENDERERS
-from phonejail.simulate.staff import StaffingError, choose_queue, default_agents, parse_agents
-from phonejail.simulate.staff import sweep as staff_sweep
 from phonejail.sources import load_source
+from phonejail.sweep import EXECUTORS, SweepError
+
+# The engines (numpy), the report (matplotlib) and the staffing sweep are imported by
+# the commands that run them: pre-commit hooks and editors run `check` on every save.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -77,6 +63,30 @@ def cli() -> None:
     """
 
 
+def _sweep_options(command: Any) -> Any:
+    """--jobs, --executor and --scheduler: how many trees are worked on at once, and where."""
+    command = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="With --executor dask: the Dask scheduler (tcp://host:8786). [default: a local "
+        "cluster of --jobs workers]")(command)
+    command = click.option(
+        "--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+        help="local: processes on this machine; dask: a Dask cluster "
+        "(pip install 'phonejail[dask]').")(command)
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), default=None,
+        help="Trees worked on at once; the output is the same for any number. "
+        "[default: the cores this process may use]")(command)
+
+
+def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a sweeping library call, turning an executor that cannot run into a usage error."""
+    try:
+        return work(*args, **kwargs)
+    except SweepError as error:
+        raise click.UsageError(str(error)) from None
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
@@ -95,9 +105,10 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@_sweep_options
 def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
           ignore: Sequence[str], config_file: str | None, output: str | None,
-          quiet: bool) -> int:
+          quiet: bool, jobs: int | None, executor: str, scheduler: str | None) -> int:
     """Validate and lint phone-menu trees: files, or folders of *.yaml / *.yml.
 
     \b
@@ -108,9 +119,14 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
     """
     config = _config(config_file).with_overrides(select, ignore, fail_on)
     try:
-        result = check_paths(paths, config)
+        total = len(collect(paths))
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
+    progress = _Progress(total, "checking", enabled=sys.stderr.isatty() and not quiet)
+    try:
+        result = _swept(check_paths, paths, config, jobs, executor, scheduler, progress)
+    finally:
+        progress.close()
     if not result.files:
         click.echo(f"phonejail: no *.yaml or *.yml files under {', '.join(paths)}", err=True)
     stdout_tty = sys.stdout.isatty() and output is None
@@ -184,7 +200,7 @@ class _Refused(click.ClickException):
               help="montecarlo samples calls; exact computes every figure from the Markov "
               "chain (no sampling error).")
 @click.option("--persona", default=None, help="Only this persona (by name).")
-@click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
               show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def simulate(tree: str, callers: int, seed: int, method: str, persona: str | None, fmt: str,
@@ -202,6 +218,9 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
       phonejail simulate --method exact --format json trees/isp_billing.yaml
       phonejail simulate --callers 1000000 --persona "bill payer" trees/isp_billing.yaml
     """
+    from phonejail.simulate import TooDeepForExact, UnknownPersona, ZeroStepCycle, run
+    from phonejail.simulate.render import RENDERERS
+
     loaded = _load_tree_or_findings(tree)
     total = callers if method == "montecarlo" else len(loaded.personas)
     progress = _Progress(total, "simulating", enabled=sys.stderr.isatty() and not quiet)
@@ -305,7 +324,7 @@ def _read_line(prompt: str) -> str | None:
 @click.option("--agents", default=None,
               help="Numbers of agents: a range 4..20, or a list 8,10,12..14.  [default: from "
               "below the load to a few past what the PJ209 limits need]")
-@click.option("--format", "fmt", type=click.Choice(list(STAFF_RENDERERS)), default="text",
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
               show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="A TOML file with [tool.phonejail] settings (the PJ209 limits).")
@@ -323,6 +342,11 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
       phonejail staff trees/small_business.yaml --agents 1..4
       phonejail staff menus/main.yaml --queue billing --agents 4..20 --format csv
     """
+    from phonejail.simulate import TooDeepForExact, ZeroStepCycle
+    from phonejail.simulate.staff import RENDERERS as STAFF_RENDERERS
+    from phonejail.simulate.staff import StaffingError, choose_queue, default_agents, parse_agents
+    from phonejail.simulate.staff import sweep as staff_sweep
+
     limits = _config(config_file).options
     loaded = _load_tree_or_findings(tree)
     try:
@@ -374,6 +398,8 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
       phonejail report trees/ -o reports/
       phonejail report menus/main.yaml --baseline old/main.yaml -o reports/
     """
+    from phonejail.report import write_reports
+
     config = _config(config_file).with_overrides(fail_on=fail_on)
     try:
         total = len(collect(paths))
@@ -410,6 +436,9 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     mermaid renders in GitHub Markdown (put it in a ```mermaid block); dot is for
     Graphviz; png and svg are drawn with matplotlib.
     """
+    from phonejail.report import flowchart
+    from phonejail.report.build import build_report
+
     if fmt in ("png", "svg") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
     if not Path(tree).exists():
@@ -449,6 +478,12 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
     Example:
       phonejail compare trees/isp_billing.yaml trees/isp_billing_fixed.yaml
     """
+    from phonejail.report.build import build_report
+    from phonejail.report.compare import compare as compare_reports
+    from phonejail.report.compare import to_dict as comparison_dict
+    from phonejail.report.compare import to_markdown as comparison_markdown
+    from phonejail.report.compare import to_text as comparison_text
+
     before = build_report(old, "old", Config(), 0, DEFAULT_SEED)
     after = build_report(new, "new", Config(), 0, DEFAULT_SEED)
     c = compare_reports(before, after)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from phonejail.config import Config
@@ -14,6 +15,7 @@ from phonejail.model import Loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
 from phonejail.sources import load_source
+from phonejail.sweep import sweep
 
 TREE_SUFFIXES = (".yaml", ".yml")
 """Files searched for in folders; `.json` files too when they are flow exports."""
@@ -86,11 +88,22 @@ def check_loaded(loaded: Loaded, config: Config,
     return sorted(stamp(loaded.path, problems, config))
 
 
-def check_paths(paths: Sequence[str | Path], config: Config) -> CheckResult:
-    """Check every tree file under `paths`. Raises MissingPath for a path that does not exist."""
+def check_file(path: str, config: Config) -> list[Finding]:
+    """The findings of one tree file or flow export (never raises on bad input)."""
+    source = load_source(path)
+    return check_loaded(source.loaded, config, source.remap)
+
+
+def check_paths(paths: Sequence[str | Path], config: Config, jobs: int = 1,
+                executor: str = "local", scheduler: str | None = None,
+                progress: Callable[[int], None] | None = None) -> CheckResult:
+    """Check every tree file under `paths`, `jobs` files at a time (see `phonejail.sweep`).
+
+    Raises MissingPath for a path that does not exist, SweepError if the executor
+    cannot run. The result is the same whatever `jobs` and `executor`.
+    """
     files = collect(paths)
-    findings: list[Finding] = []
-    for path in files:
-        source = load_source(path)
-        findings.extend(check_loaded(source.loaded, config, source.remap))
+    per_file = sweep(partial(check_file, config=config), files, jobs, executor, scheduler,
+                     progress)
+    findings = [f for found in per_file for f in found]
     return CheckResult(tuple(files), tuple(sorted(findings)))

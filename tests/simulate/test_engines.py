@@ -315,3 +315,20 @@ def test_a_handoff_ends_the_call_handed_off_outside_the_jail_rate() -> None:
     assert f.outcomes["handed_off"] == pytest.approx(0.5)
     assert f.outcomes["resolved"] == pytest.approx(0.5)
     assert f.jail_rate == 0.0
+
+
+@pytest.mark.parametrize("name", ["isp_billing", "bank_800", "small_business"])
+def test_leaving_out_seconds_changes_nothing_else(name: str) -> None:
+    from phonejail.analysis.exact import analyse
+    from phonejail.simulate import compile_personas
+
+    tree = load_file(TREES / f"{name}.yaml").tree
+    for arrays, persona in zip(compile_personas(tree, tree.personas), tree.personas,
+                               strict=True):
+        full, quick = analyse(arrays, persona.patience), analyse(arrays, persona.patience,
+                                                                   seconds=False)
+        assert quick.outcomes == pytest.approx(full.outcomes, abs=1e-12)
+        assert quick.steps_hist == pytest.approx(full.steps_hist, abs=1e-12)
+        assert (quick.prompts, quick.repeats, quick.transfers, quick.with_repeat) == \
+            pytest.approx((full.prompts, full.repeats, full.transfers, full.with_repeat))
+        assert quick.seconds_hist.sum() == pytest.approx(full.seconds_hist.sum())

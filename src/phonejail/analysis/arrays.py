@@ -7,7 +7,7 @@ of `n_states + k` is outcome `ENDINGS[k]` rather than a state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,11 @@ class ChainArrays:
     prob: np.ndarray        # float64
     zero_step_depth: int
     """Most zero-step states one walk can visit in a row (the zero-step graph is acyclic)."""
+
+    def without_seconds(self) -> ChainArrays:
+        """The same chain with every prompt and hold taking 0 s (for figures that ignore time)."""
+        none = np.zeros_like(self.seconds)
+        return replace(self, seconds=none, wait=none)
 
 
 def to_arrays(chain: Chain) -> ChainArrays:

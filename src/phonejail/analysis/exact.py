@@ -80,8 +80,15 @@ class _Mass:
                      sec, p, mom)
 
 
-def analyse(a: ChainArrays, patience: int) -> Tally:
-    """The exact tally of one persona's calls (total mass 1)."""
+def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
+    """The exact tally of one persona's calls (total mass 1).
+
+    `seconds=False` leaves out the seconds-to-human distribution (its histogram
+    is all at 0 s; everything else is the same): distinct (state, seconds) pairs are
+    most of the work, and rules that judge outcomes need none of them.
+    """
+    if not seconds:
+        a = a.without_seconds()
     if (patience + 1) * (a.zero_step_depth + 1) > MAX_VISITS:
         raise TooDeepForExact(
             f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "

@@ -1,4 +1,8 @@
-"""The tree as a networkx DiGraph: every possible move, for any caller, with outcome sinks.
+"""The tree as a graph: every possible move, for any caller, with outcome sinks.
+
+`Moves` is the small adjacency the rules use: `check` runs in pre-commit hooks and
+editors on every save, and importing networkx alone costs it ~0.2 s. `tree_graph`
+gives the same graph as a networkx DiGraph for analyses of your own.
 
 Nodes are the tree's node ids plus the `Sink` members. Every agent node has an
 edge to `Sink.HUMAN` (a human answered; the call may still go on to a
@@ -9,11 +13,14 @@ call is dropped" is a place in the graph that rules can reason about.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Iterator
 from enum import Enum
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from phonejail.model.tree import Agent, Ask, Callback, Handoff, Hangup, Node, SelfService, Tree
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class Sink(str, Enum):
@@ -53,28 +60,88 @@ def _edges(node: Node) -> list[tuple[str, object]]:
     return edges
 
 
+class Moves:
+    """Every node and sink, and for every move some caller can make, its labels (by field)."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.name, self.start = tree.name, tree.start
+        self.labels: dict[object, dict[object, list[str]]] = {sink: {} for sink in Sink}
+        self._pred: dict[object, list[object]] = {sink: [] for sink in Sink}
+        for node_id in tree.nodes:
+            self.labels[node_id], self._pred[node_id] = {}, []
+        for node in tree.nodes.values():
+            out = self.labels[node.id]
+            for label, target in _edges(node):
+                if target not in out:
+                    out[target] = []
+                    self._pred.setdefault(target, []).append(node.id)
+                    self.labels.setdefault(target, {})
+                out[target].append(label)
+
+    def successors(self, node: object) -> Iterator[object]:
+        return iter(self.labels[node])
+
+    def predecessors(self, node: object) -> Iterator[object]:
+        return iter(self._pred[node])
+
+    def descendants(self, start: object) -> set[object]:
+        """Everything reachable from `start` (not `start` itself unless on a cycle)."""
+        return _search(self.labels, [start])
+
+    def ancestors(self, target: object) -> set[object]:
+        """Everything that can reach `target`."""
+        return _search(self._pred, [target])
+
+    def components(self, among: Iterable[object]) -> list[set[object]]:
+        """Weakly connected groups of `among`, moves between them only."""
+        left, groups = set(among), []
+        while left:
+            seed = left.pop()
+            group, stack = {seed}, [seed]
+            while stack:
+                here = stack.pop()
+                for other in (*self.labels[here], *self._pred[here]):
+                    if other in left:
+                        left.discard(other)
+                        group.add(other)
+                        stack.append(other)
+            groups.append(group)
+        return groups
+
+
+def _search(adjacent: dict[object, object], starts: list[object]) -> set[object]:
+    seen: set[object] = set()
+    stack = list(starts)
+    while stack:
+        for nxt in adjacent[stack.pop()]:  # type: ignore[attr-defined]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
 def tree_graph(tree: Tree) -> nx.DiGraph:
-    """Every node and sink; an edge for every move some caller can make, labelled by field."""
+    """The same moves as a networkx DiGraph (`labels` on each edge), for analyses of your own."""
+    import networkx as nx
+
+    moves = Moves(tree)
     graph = nx.DiGraph(name=tree.name, start=tree.start)
     for sink in Sink:
         graph.add_node(sink, kind="sink")
     for node in tree.nodes.values():
         graph.add_node(node.id, kind=node.kind)
-    for node in tree.nodes.values():
-        for label, target in _edges(node):
-            if graph.has_edge(node.id, target):
-                graph.edges[node.id, target]["labels"].append(label)
-            else:
-                graph.add_edge(node.id, target, labels=[label])
+    for source, out in moves.labels.items():
+        for target, labels in out.items():
+            graph.add_edge(source, target, labels=list(labels))
     return graph
 
 
-def reachable(graph: nx.DiGraph, start: str) -> set[str]:
+def reachable(moves: Moves, start: str) -> set[str]:
     """Tree nodes (not sinks) a call can reach from `start`."""
-    return {n for n in nx.descendants(graph, start) | {start} if not isinstance(n, Sink)}
+    return {n for n in moves.descendants(start) | {start} if not isinstance(n, Sink)}
 
 
-def steps_from(graph: nx.DiGraph, tree: Tree, start: str) -> dict[str, int]:
+def steps_from(graph: Moves, tree: Tree, start: str) -> dict[str, int]:
     """Fewest steps (visits to say/menu/ask/self_service nodes) to reach each node.
 
     0-1 breadth-first search: entering a node that takes a step costs 1, any other 0.

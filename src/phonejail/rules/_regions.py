@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import networkx as nx
-
 from phonejail.model.graph import steps_from
 from phonejail.rules.base import Context
 
@@ -22,7 +20,7 @@ def regions(ctx: Context, bad: Iterable[str]) -> list[tuple[str, list[str]]]:
     order = {node_id: i for i, node_id in enumerate(ctx.tree.nodes)}
     dist = steps_from(ctx.graph, ctx.tree, ctx.tree.start)
     found = []
-    for group in nx.weakly_connected_components(ctx.graph.subgraph(bad)):
+    for group in ctx.graph.components(bad):
         entries = [n for n in group if n == ctx.tree.start
                    or any(p not in group and p in ctx.reachable
                           for p in ctx.graph.predecessors(n))]

@@ -6,10 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-import networkx as nx
-
 from phonejail.analysis.chain import Chain, compile_chain
-from phonejail.model.graph import Sink, reachable, tree_graph
+from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 
 
@@ -32,8 +30,8 @@ class Context:
     _chains: dict[tuple[object, ...], Chain] = field(default_factory=dict, repr=False)
 
     @cached_property
-    def graph(self) -> nx.DiGraph:
-        return tree_graph(self.tree)
+    def graph(self) -> Moves:
+        return Moves(self.tree)
 
     @cached_property
     def reachable(self) -> set[str]:
@@ -47,7 +45,7 @@ class Context:
         """
         graph = self.graph
         helpful = (Sink.HUMAN, Sink.CALLBACK, Sink.HANDOFF)
-        return {n for sink in helpful for n in nx.ancestors(graph, sink)
+        return {n for sink in helpful for n in graph.ancestors(sink)
                 if not isinstance(n, Sink)}
 
     @cached_property

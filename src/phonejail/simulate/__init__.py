@@ -15,13 +15,10 @@ from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
 from phonejail.analysis.chain import compile_chain
 from phonejail.analysis.exact import TooDeepForExact, analyse
 from phonejail.analysis.tally import Figures, Tally, figures
+from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS
 from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Persona, Tree
 from phonejail.simulate.montecarlo import simulate
-
-DEFAULT_SEED = 1
-DEFAULT_CALLERS = 10_000
-METHODS = ("montecarlo", "exact")
 
 
 class UnknownPersona(Exception):
