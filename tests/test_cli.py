@@ -167,7 +167,7 @@ def test_github_annotations_escape_data_and_properties() -> None:
     rendered = github.render(CheckResult(("a.yaml",), (warning, finding)))
     assert rendered.splitlines() == [
         "::error file=a%2Cb%3Ac%25.yaml,line=3,col=4,title=PJ101 dead-end::"
-        "100%25 stuck%0D%0Ahere: a, b",
+        "100%25 stuck\\r\\nhere: a, b",  # a line break in a message is shown, not obeyed
         "::warning file=a.yaml,line=1,col=1,title=PJ206 long-prompt::w",
     ]
 

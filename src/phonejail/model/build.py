@@ -31,6 +31,7 @@ from phonejail.model.tree import (
     Tree,
 )
 from phonejail.model.yamlread import YMap, YNode, YScalar, YSeq
+from phonejail.textsafe import unsafe_characters, visible
 
 _TAG = "tag:yaml.org,2002:"
 _WHOLE = re.compile(r"[+]?[0-9][0-9_]*")
@@ -87,14 +88,31 @@ class _Builder:
             if value.tag == _TAG + "null" and not value.quoted:
                 self.error(value, f"{where}: expected text, found nothing")
                 return _MISSING
+            if any("\ud800" <= c <= "\udfff" for c in value.value):
+                # A lone surrogate (a "\ud800" escape) is no character: no file can hold it.
+                self.error(value, f"{where}: holds a lone surrogate escape "
+                                  f"('{visible(value.value)}'), which is not a character")
+                return _MISSING
             return value.value
         self.error(value, f"{where}: expected text, found {_describe(value)}")
         return _MISSING
 
-    def name(self, value: YNode, where: str) -> Any:
+    def title(self, value: YNode, where: str) -> Any:
+        """Non-empty free text (the tree's name): shown escaped wherever it is printed."""
         result = self.text(value, where)
         if result is not _MISSING and not result.strip():
             self.error(value, f"{where}: must not be empty")
+            return _MISSING
+        return result
+
+    def name(self, value: YNode, where: str) -> Any:
+        """An id or a unique name (nodes, intents, facts, personas, queues)."""
+        result = self.title(value, where)
+        unsafe = [] if result is _MISSING else unsafe_characters(result)
+        if unsafe:
+            # Names are ids: printed in every report, log and diagram, they must read as typed.
+            self.error(value, f"{where}: '{visible(result)}' holds control or invisible "
+                              f"characters ({', '.join(unsafe)}); names and ids may not")
             return _MISSING
         return result
 

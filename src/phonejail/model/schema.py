@@ -23,6 +23,7 @@ VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "version": {"const": spec.FORMAT_VERSION},
     "text": _TEXT,
     "name": {"type": ["string", "number"], "minLength": 1},
+    "title": {"type": ["string", "number"], "minLength": 1},
     "kind": {"enum": list(KINDS)},
     "target": {"$ref": "#/definitions/node_id"},
     "intent": {"$ref": "#/definitions/intent_id"},

@@ -30,7 +30,7 @@ TARGET_DOC = "id of the node to go to; left out, the call is disconnected"
 
 TREE = _fields(
     Field("phonejail", "version", "format version; must be 1", required=True),
-    Field("name", "name", "name of the phone line", required=True),
+    Field("name", "title", "name of the phone line", required=True),
     Field("description", "text", "free text"),
     Field("start", "target", "id of the first node", required=True),
     Field("intents", "intent_ids", "why people call (non-empty, unique)", required=True),
