@@ -9,7 +9,10 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -22,6 +25,15 @@ OUTCOME_COLOURS = {"resolved": "#2e7d32", "unresolved": "#ef6c00", "callback": "
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#17becf", "#7f7f7f", "#bcbd22"]
 DPI = 100
+
+
+@contextmanager
+def plain_text() -> Iterator[None]:
+    """Draw every string as written: a name holding `$...$` is text, not TeX for mathtext
+    (which would typeset it, or fail on an unknown command). Covers building the figure
+    and saving it, since matplotlib makes some labels (ticks) only while drawing."""
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
 
 
 def png(fig: Figure) -> bytes:

@@ -7,7 +7,7 @@ phonejail writes beside it, so it works from a file:// link and offline.
 from __future__ import annotations
 
 import base64
-from html import escape
+import html
 
 from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
@@ -21,6 +21,7 @@ from phonejail.report.text import (
     persona_breakdown,
     value_text,
 )
+from phonejail.textsafe import visible
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -38,6 +39,12 @@ figcaption{color:#5b6473;font-size:.9rem}code{font-family:ui-monospace,monospace
 .refused{background:#fff8e1;border-left:4px solid #f9a825;padding:.6rem 1rem}
 .delta-worse{color:#b71c1c}.delta-better{color:#2e7d32}
 """
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, with control characters, bidi overrides and separators shown as
+    escapes: a page shows a tree's text as written, never reordered or hidden."""
+    return html.escape(visible(text))
 
 
 def _page(title: str, body: str) -> str:
