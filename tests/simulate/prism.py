@@ -20,7 +20,6 @@ from __future__ import annotations
 from itertools import product
 
 from phonejail.analysis.staffing import queue_figures
-
 from phonejail.model.tree import (
     Agent,
     Ask,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from phonejail.analysis.chain import State, compile_chain
-from phonejail.call import Drawn, ScriptedCaller, dial
 from phonejail.analysis.staffing import queue_figures
+from phonejail.call import Drawn, ScriptedCaller, dial
 from phonejail.simulate import run
 from phonejail.simulate.staff import sweep
 from tests.conftest import load

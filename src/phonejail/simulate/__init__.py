@@ -21,7 +21,6 @@ from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Persona, Tree
 from phonejail.simulate.montecarlo import simulate
 
-
 if TYPE_CHECKING:
     from phonejail.analysis.staffing import QueueFigures
 
