@@ -595,6 +595,26 @@ def explain(code: str | None) -> int:
 
 
 @cli.command()
+@click.option("--stdio", is_flag=True, help="Speak over standard input and output (the only "
+              "transport; accepted because editors pass it).")
+def lsp(stdio: bool) -> int:
+    """Run the Language Server: findings as diagnostics while you edit a tree.
+
+    Diagnostics on open, change and save; hover on a rule code shows `phonejail
+    explain`; go-to-definition on a target jumps to its node; completion of node
+    ids, intents, facts and kinds. Needs the lsp extra: pip install 'phonejail[lsp]'.
+    The README shows the VS Code and Neovim set-up.
+    """
+    try:
+        from phonejail.lsp.server import serve
+    except ImportError as missing:
+        raise click.UsageError(f"`phonejail lsp` needs pygls ({missing}): "
+                               "pip install 'phonejail[lsp]'") from None
+    serve()
+    return EXIT_OK
+
+
+@cli.command()
 def schema() -> int:
     """Print the JSON Schema (draft-07) of the tree format, for editors and validators."""
     click.echo(schema_text(), nl=False)
