@@ -26,6 +26,7 @@ from phonejail.fileio import InputError, OutputError, atomic_write, read_capped,
 from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
+from phonejail.limits import MAX_CALLERS, MAX_JOBS, MAX_SEED
 from phonejail.lint import CheckResult, MissingPath, check_paths, collect, stamp
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
@@ -74,7 +75,7 @@ def _sweep_options(command: Any) -> Any:
         help="local: processes on this machine; dask: a Dask cluster "
         "(pip install 'phonejail[dask]').")(command)
     return click.option(
-        "-j", "--jobs", type=click.IntRange(min=1), default=None,
+        "-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=None,
         help="Trees worked on at once; the output is the same for any number. "
         "[default: the cores this process may use]")(command)
 
@@ -193,9 +194,10 @@ class _Refused(click.ClickException):
 
 @cli.command()
 @click.argument("tree", type=click.Path(dir_okay=False))
-@click.option("--callers", type=click.IntRange(min=1), default=DEFAULT_CALLERS,
+@click.option("--callers", type=click.IntRange(1, MAX_CALLERS), default=DEFAULT_CALLERS,
               show_default=True, help="Monte-Carlo: number of calls to simulate.")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
+              show_default=True,
               help="Monte-Carlo: random seed; the same seed gives byte-identical output.")
 @click.option("--method", type=click.Choice(METHODS), default="montecarlo", show_default=True,
               help="montecarlo samples calls; exact computes every figure from the Markov "
@@ -254,7 +256,8 @@ def _csv(value: str | None) -> list[str] | None:
               "out.")
 @click.option("--facts", default=None, metavar="FACTS", help="The identity facts you can give, "
               "comma-separated (\"\" for none).  [default: the persona's]")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
+              show_default=True,
               help="Seed for the tree's own draws (chance branches, success).")
 def call(tree: str, persona: str | None, keys: str | None, facts: str | None,
          seed: int) -> int:
@@ -374,9 +377,10 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for the reports (created if missing; files phonejail did not write "
               "are left alone).")
-@click.option("--callers", type=click.IntRange(min=1), default=DEFAULT_CALLERS,
+@click.option("--callers", type=click.IntRange(1, MAX_CALLERS), default=DEFAULT_CALLERS,
               show_default=True, help="Monte-Carlo calls per tree, shown beside exact figures.")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
+              show_default=True)
 @click.option("--baseline", type=click.Path(dir_okay=False, exists=True), default=None,
               help="An earlier version of the tree: each page gets a comparison with it.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,

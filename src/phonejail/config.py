@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from phonejail.fileio import InputError, read_capped
-from phonejail.limits import MAX_FILE_BYTES
+from phonejail.limits import MAX_FILE_BYTES, MAX_OPTION_VALUE
 from phonejail.model.build import did_you_mean
 from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
 
@@ -171,5 +171,8 @@ def parse_table(table: Mapping[str, Any], source: str) -> Config:
         else:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{where}: expected a whole number >= 0")
+            most = 100 if key.endswith("-percent") else MAX_OPTION_VALUE
+            if value > most:
+                raise ConfigError(f"{where}: at most {most:,}, found {value:,}")
             options[key] = value
     return Config(options=MappingProxyType(options), source=source, **config)
