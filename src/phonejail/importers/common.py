@@ -32,8 +32,6 @@ DEFAULT_ERROR_CHANCE = 0.01
 """Assumed chance of any other error branch: they follow misconfiguration or an outage."""
 POLL_SECONDS = 10
 """A polling loop (Loop, Lambda) waits this long, and costs a step, per round."""
-LOOP_CAP = 1000
-"""A Loop of "Infinity" (or more) rounds counts as this many."""
 WORDS_PER_SECOND = 2.5
 """Speaking rate used to estimate prompt length from its text (150 words a minute)."""
 

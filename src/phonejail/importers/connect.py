@@ -10,13 +10,13 @@ chances. See docs/importers.md for the whole mapping.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from phonejail.importers.common import (
     DEFAULT_ERROR_CHANCE,
     ERROR_CHANCES,
-    LOOP_CAP,
     RECORDING,
     ImportedFlow,
     Origin,
@@ -35,6 +35,7 @@ from phonejail.importers.common import (
     speech_seconds,
     strip_ssml,
 )
+from phonejail.limits import MAX_DIGITS, MAX_LOOP_COUNT
 from phonejail.model.tree import DTMF_KEYS
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -60,6 +61,19 @@ def _node_ids(actions: list[dict[str, Any]]) -> dict[str, str]:
         used.add(candidate)
         ids[ident] = candidate
     return ids
+
+
+def _loop_count(raw: Any) -> float | None:
+    """A Loop block's count (above MAX_LOOP_COUNT, even infinite, for the caller to cap),
+    or None unless it is a whole number from 0."""
+    text = str(1 if raw in (None, "") else raw).strip()
+    try:
+        count = float(text) if len(text) <= MAX_DIGITS else math.inf
+    except ValueError:
+        return None
+    if count == math.inf or (count.is_integer() and count >= 0):
+        return count if count > MAX_LOOP_COUNT else int(count)
+    return None
 
 
 def _prompt(params: dict[str, Any]) -> str | None:
@@ -286,6 +300,13 @@ def import_connect(content: dict[str, Any], text: str, source: str,
         elif kind == "Loop":
             used.add("loop")
             count = _loop_count(params.get("LoopCount"))
+            if count is None or count > MAX_LOOP_COUNT:
+                written = str(params.get("LoopCount"))[:20]
+                capped = count is not None  # "Infinity" is real: a loop until something else
+                flow.warn(origin, f"LoopCount '{written}' is not a number from 0 to "
+                                  f"{MAX_LOOP_COUNT:,}; " + (f"counted as {MAX_LOOP_COUNT:,}"
+                                                             if capped else "read as 1"))
+                count = MAX_LOOP_COUNT if capped else 1
             by_name = {_operand(c): t for c, t in conditions}
             blk.routed([("ContinueLooping", count / (count + 1), by_name.get("ContinueLooping"))],
                    by_name.get("DoneLooping", nxt))
@@ -315,7 +336,8 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                           f"{settings.open_chance}.")
     if "loop" in used:
         flow.notes.append(f"A Loop of N rounds continues with chance N/(N+1): the same mean "
-                          f"number of rounds, not a counter (Infinity counts as {LOOP_CAP}).")
+                          f"number of rounds, not a counter (Infinity counts as "
+                          f"{MAX_LOOP_COUNT:,}).")
     if "compare" in used:
         flow.notes.append("Compare and metric checks test runtime data: their branches are "
                           "taken with equal chances (assumed; set them with --branch-chance).")
@@ -340,17 +362,6 @@ def _assume(flow: ImportedFlow, node_id: str,
             branches: list[tuple[str, float, str | None]]) -> None:
     flow.assumed[node_id] = "chances assumed: " + ", ".join(
         f"{label} {round(p, 4)}" for label, p, _ in branches)
-
-
-def _loop_count(value: Any) -> int:
-    """A Loop's rounds: a number, "Infinity" (capped), or 1 if unreadable (a $. reference)."""
-    try:
-        count = float(str(value if value is not None else 1))
-    except ValueError:
-        return 1
-    if count != count:  # NaN
-        return 1
-    return int(max(min(count, LOOP_CAP), 0))
 
 
 def _lex(flow: ImportedFlow, node_id: str, origin: Origin, params: dict[str, Any],

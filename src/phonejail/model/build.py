@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from phonejail.findings import Problem
+from phonejail.limits import MAX_DIGITS, MAX_TEXT_CHARS
 from phonejail.model import spec
 from phonejail.model.tree import (
     DTMF_KEYS,
@@ -63,6 +64,13 @@ def _describe(node: YNode) -> str:
     )
 
 
+def _figure(number: float) -> str:
+    """1,000,000 for a whole number however it is stored, 2.5e+300 for the rest."""
+    if float(number).is_integer() and abs(number) < 1e18:
+        return f"{int(number):,}"
+    return f"{number:g}"
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -87,6 +95,10 @@ class _Builder:
                 return _MISSING
             if value.tag == _TAG + "null" and not value.quoted:
                 self.error(value, f"{where}: expected text, found nothing")
+                return _MISSING
+            if len(value.value) > MAX_TEXT_CHARS:
+                self.error(value, f"{where}: {len(value.value):,} characters; text may hold at "
+                                  f"most {MAX_TEXT_CHARS:,}")
                 return _MISSING
             if any("\ud800" <= c <= "\udfff" for c in value.value):
                 # A lone surrogate (a "\ud800" escape) is no character: no file can hold it.
@@ -131,6 +143,11 @@ class _Builder:
             _TAG + "int", _TAG + "float"
         ):
             raw = value.value.replace("_", "")
+            if len(raw.lstrip("+-0")) > MAX_DIGITS:
+                # Refused unread: int() of thousands of digits is slow, and no bound allows it.
+                self.error(value, f"{where}: a number of {len(raw):,} digits is far too large "
+                                  "(docs/format.md lists the limits)")
+                return _MISSING
             if whole:
                 if _WHOLE.fullmatch(raw):
                     return int(raw, 10)
@@ -279,8 +296,19 @@ class _Builder:
                 values[name] = field.default
                 continue
             reader = getattr(self, field.type)
-            values[name] = reader(item, _join(where, name))
+            values[name] = self._bounded(reader(item, _join(where, name)), field, item,
+                                         _join(where, name))
         return values, locs
+
+    def _bounded(self, number: Any, field: spec.Field, item: YNode, where: str) -> Any:
+        """`number` if it is within the field's maximum; else a finding naming the limit."""
+        if field.maximum is None or number is _MISSING or number is None:
+            return number
+        if number > field.maximum:
+            self.error(item, f"{where}: at most {_figure(field.maximum)} (docs/format.md, "
+                             f"Limits), found {_figure(number)}")
+            return _MISSING
+        return number
 
     def identity(self, value: YNode, where: str) -> Any:
         if not isinstance(value, YMap):

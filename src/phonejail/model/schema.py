@@ -58,6 +58,8 @@ def _object(fields: Mapping[str, spec.Field], description: str) -> dict[str, Any
     properties = {}
     for field in fields.values():
         prop = {**VALUE_SCHEMAS[field.type], "description": field.doc}
+        if field.maximum is not None:
+            prop["maximum"] = field.maximum
         if field.default is not None:
             prop["default"] = field.default
         properties[field.name] = prop
