@@ -412,8 +412,8 @@ def break_zero_step_cycles(flow: ImportedFlow) -> None:
                             "seconds": POLL_SECONDS, "next": head}
         flow.origins[wait] = list(flow.origins.get(head, []))
         flow.generated.add(wait)
-        silent = {k for k, n in flow.nodes.items() if n.get("kind") == "branch"}
-        for member in silent:  # every silent way into the head now waits a round
+        # every silent way into the head now waits a round
+        for member in [k for k, n in flow.nodes.items() if n.get("kind") == "branch"]:
             flow.nodes[member] = _retarget(flow.nodes[member], head, wait)
         note = (f"A polling loop of silent blocks waits {POLL_SECONDS} seconds, one step of "
                 "the caller's patience, per round.")
@@ -433,7 +433,7 @@ def _retarget(node: dict[str, Any], old: str, new: str) -> dict[str, Any]:
 
 def _silent_cycle(flow: ImportedFlow) -> list[str] | None:
     """A cycle of `branch` nodes (which take no step), head first, or None."""
-    silent = {k for k, n in flow.nodes.items() if n.get("kind") == "branch"}
+    silent = [k for k, n in flow.nodes.items() if n.get("kind") == "branch"]  # in file order
     state: dict[str, int] = {}  # 1: on the path, 2: done
     for root in silent:
         if root in state:
