@@ -128,15 +128,16 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
 
 def check_loaded(loaded: Loaded, config: Config,
                  remap: Callable[[Problem], Problem] | None = None,
-                 text: str | None = None) -> list[Finding]:
+                 judged: bool = True, text: str | None = None) -> list[Finding]:
     """Findings of a loaded tree; `remap` moves them (e.g. to an imported flow's JSON lines).
 
+    `judged` False skips the graph rules (an imported flow that is no caller's IVR).
     With the YAML's `text`, `# phonejail: ignore[...]` comments hide what they cover
     (phonejail.suppress) once the tree loads; a tree that does not load shows its format
     errors only.
     """
     problems = list(loaded.problems)
-    if loaded.tree is not None:
+    if loaded.tree is not None and judged:
         problems.extend(lint_tree(loaded.tree, config))
     if remap is not None:
         problems = [remap(p) for p in problems]
@@ -149,7 +150,7 @@ def check_loaded(loaded: Loaded, config: Config,
 
 def check_source(source: Source, config: Config) -> list[Finding]:
     """The findings of a tree file or flow export as `load_source` read it."""
-    return check_loaded(source.loaded, config, source.remap, source.text)
+    return check_loaded(source.loaded, config, source.remap, source.judged, source.text)
 
 
 def check_file(path: str, config: Config) -> list[Finding]:

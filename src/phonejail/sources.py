@@ -23,6 +23,9 @@ FLOW_SUFFIXES = (".json", ".js")
 class Source:
     loaded: Loaded
     remap: Callable[[Problem], Problem] = field(default=lambda p: p)
+    judged: bool = True
+    """False for an imported flow that is not a caller's IVR (a queue flow, a module):
+    the graph rules do not run on it; its import note says so."""
     text: str | None = None
     """The YAML as written, for `# phonejail: ignore[...]` comments; None for flow exports
     (JSON has no comments) and files that are not text."""
@@ -65,4 +68,5 @@ def source_from_bytes(data: bytes, shown: str,
         return replace(problem, line=first.line, column=first.column,
                        message=f"{first.describe()}: {problem.message}")
 
-    return Source(replace(loaded, problems=tuple(problems) + loaded.problems), remap)
+    return Source(replace(loaded, problems=tuple(problems) + loaded.problems), remap,
+                  judged=flow.not_entry is None)
