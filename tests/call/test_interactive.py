@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 
@@ -23,7 +24,9 @@ class Terminal:
     """One tmux session on a private server, so the test touches no one else's."""
 
     def __init__(self, command: list[str]) -> None:
-        self.server = ["tmux", "-L", f"phonejail-test-{os.getpid()}", "-f", os.devnull]
+        # A server per terminal: one still shutting down must not hold the next test's name.
+        name = f"phonejail-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.server = ["tmux", "-L", name, "-f", os.devnull]
         shell = f"cd {shlex.quote(str(ROOT))} && {shlex.join(command)}; echo '[exited '$?']'; " \
                 "sleep 60"
         subprocess.run([*self.server, "new-session", "-d", "-s", "call", "-x", "200", "-y",
