@@ -125,7 +125,8 @@ def test_output_file_is_written_whole_and_never_over_an_input(run, tmp_path, in_
 def test_a_folder_without_trees_says_so(run, tmp_path) -> None:
     code, out, err = run("check", tmp_path)
     assert (code, out) == (0, "No findings in 0 files.\n")
-    assert "no *.yaml or *.yml files" in err
+    assert err == f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow " \
+        f"exports) under {tmp_path}\n"
 
 
 def test_a_broken_file_is_a_finding_and_exit_1(run, tmp_path) -> None:
@@ -167,7 +168,7 @@ def test_github_annotations_escape_data_and_properties() -> None:
     rendered = github.render(CheckResult(("a.yaml",), (warning, finding)))
     assert rendered.splitlines() == [
         "::error file=a%2Cb%3Ac%25.yaml,line=3,col=4,title=PJ101 dead-end::"
-        "100%25 stuck%0D%0Ahere: a, b",
+        "100%25 stuck\\r\\nhere: a, b",  # a line break in a message is shown, not obeyed
         "::warning file=a.yaml,line=1,col=1,title=PJ206 long-prompt::w",
     ]
 

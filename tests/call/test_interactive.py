@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
+from itertools import count
 
 import pytest
 
@@ -18,14 +18,18 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 PATIENCE = 30.0
 """Seconds to wait for text to appear before failing (a bound, not a timing assertion)."""
+_SERVERS = count()
 
 
 class Terminal:
-    """One tmux session on a private server, so the test touches no one else's."""
+    """One tmux session on a private server, so the test touches no one else's.
+
+    A new server per terminal: starting a session on a server that the previous test
+    just killed races with its exit ("server exited unexpectedly").
+    """
 
     def __init__(self, command: list[str]) -> None:
-        # A server per terminal: one still shutting down must not hold the next test's name.
-        name = f"phonejail-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        name = f"phonejail-test-{os.getpid()}-{next(_SERVERS)}"
         self.server = ["tmux", "-L", name, "-f", os.devnull]
         shell = f"cd {shlex.quote(str(ROOT))} && {shlex.join(command)}; echo '[exited '$?']'; " \
                 "sleep 60"

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from phonejail.findings import Problem
+from phonejail.limits import MAX_DIGITS, MAX_TEXT_CHARS
 from phonejail.model import spec
 from phonejail.model.tree import (
     DTMF_KEYS,
@@ -31,6 +32,7 @@ from phonejail.model.tree import (
     Tree,
 )
 from phonejail.model.yamlread import YMap, YNode, YScalar, YSeq
+from phonejail.textsafe import unsafe_characters, visible
 
 _TAG = "tag:yaml.org,2002:"
 _WHOLE = re.compile(r"[+]?[0-9][0-9_]*")
@@ -62,6 +64,13 @@ def _describe(node: YNode) -> str:
     )
 
 
+def _figure(number: float) -> str:
+    """1,000,000 for a whole number however it is stored, 2.5e+300 for the rest."""
+    if float(number).is_integer() and abs(number) < 1e18:
+        return f"{int(number):,}"
+    return f"{number:g}"
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -87,14 +96,35 @@ class _Builder:
             if value.tag == _TAG + "null" and not value.quoted:
                 self.error(value, f"{where}: expected text, found nothing")
                 return _MISSING
+            if len(value.value) > MAX_TEXT_CHARS:
+                self.error(value, f"{where}: {len(value.value):,} characters; text may hold at "
+                                  f"most {MAX_TEXT_CHARS:,}")
+                return _MISSING
+            if any("\ud800" <= c <= "\udfff" for c in value.value):
+                # A lone surrogate (a "\ud800" escape) is no character: no file can hold it.
+                self.error(value, f"{where}: holds a lone surrogate escape "
+                                  f"('{visible(value.value)}'), which is not a character")
+                return _MISSING
             return value.value
         self.error(value, f"{where}: expected text, found {_describe(value)}")
         return _MISSING
 
-    def name(self, value: YNode, where: str) -> Any:
+    def title(self, value: YNode, where: str) -> Any:
+        """Non-empty free text (the tree's name): shown escaped wherever it is printed."""
         result = self.text(value, where)
         if result is not _MISSING and not result.strip():
             self.error(value, f"{where}: must not be empty")
+            return _MISSING
+        return result
+
+    def name(self, value: YNode, where: str) -> Any:
+        """An id or a unique name (nodes, intents, facts, personas, queues)."""
+        result = self.title(value, where)
+        unsafe = [] if result is _MISSING else unsafe_characters(result)
+        if unsafe:
+            # Names are ids: printed in every report, log and diagram, they must read as typed.
+            self.error(value, f"{where}: '{visible(result)}' holds control or invisible "
+                              f"characters ({', '.join(unsafe)}); names and ids may not")
             return _MISSING
         return result
 
@@ -113,6 +143,11 @@ class _Builder:
             _TAG + "int", _TAG + "float"
         ):
             raw = value.value.replace("_", "")
+            if len(raw.lstrip("+-0")) > MAX_DIGITS:
+                # Refused unread: int() of thousands of digits is slow, and no bound allows it.
+                self.error(value, f"{where}: a number of {len(raw):,} digits is far too large "
+                                  "(docs/format.md lists the limits)")
+                return _MISSING
             if whole:
                 if _WHOLE.fullmatch(raw):
                     return int(raw, 10)
@@ -261,8 +296,19 @@ class _Builder:
                 values[name] = field.default
                 continue
             reader = getattr(self, field.type)
-            values[name] = reader(item, _join(where, name))
+            values[name] = self._bounded(reader(item, _join(where, name)), field, item,
+                                         _join(where, name))
         return values, locs
+
+    def _bounded(self, number: Any, field: spec.Field, item: YNode, where: str) -> Any:
+        """`number` if it is within the field's maximum; else a finding naming the limit."""
+        if field.maximum is None or number is _MISSING or number is None:
+            return number
+        if number > field.maximum:
+            self.error(item, f"{where}: at most {_figure(field.maximum)} (docs/format.md, "
+                             f"Limits), found {_figure(number)}")
+            return _MISSING
+        return number
 
     def identity(self, value: YNode, where: str) -> Any:
         if not isinstance(value, YMap):

@@ -23,6 +23,7 @@ VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "version": {"const": spec.FORMAT_VERSION},
     "text": _TEXT,
     "name": {"type": ["string", "number"], "minLength": 1},
+    "title": {"type": ["string", "number"], "minLength": 1},
     "kind": {"enum": list(KINDS)},
     "target": {"$ref": "#/definitions/node_id"},
     "intent": {"$ref": "#/definitions/intent_id"},
@@ -57,6 +58,8 @@ def _object(fields: Mapping[str, spec.Field], description: str) -> dict[str, Any
     properties = {}
     for field in fields.values():
         prop = {**VALUE_SCHEMAS[field.type], "description": field.doc}
+        if field.maximum is not None:
+            prop["maximum"] = field.maximum
         if field.default is not None:
             prop["default"] = field.default
         properties[field.name] = prop

@@ -2,16 +2,18 @@
 
 GitHub shows only the first 10 errors and 10 warnings of a step, so the most
 severe come first. Escaping follows the Actions toolkit: `%`, CR and LF in
-the message; also `:` and `,` in property values (file, title).
+the message; also `:` and `,` in property values (file, title). Control characters are
+shown as escapes first (`textsafe.visible`), so no finding can start a workflow command.
 """
 
 from __future__ import annotations
 
 from phonejail.lint import CheckResult
+from phonejail.textsafe import visible
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(value: str) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from phonejail.lint import CheckResult
+from phonejail.textsafe import json_text
 
 
 def render(result: CheckResult, **_: object) -> str:
-    return json.dumps([f.to_dict() for f in result.findings], indent=2, ensure_ascii=False) + "\n"
+    return json_text([f.to_dict() for f in result.findings]) + "\n"

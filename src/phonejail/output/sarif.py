@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 
 from phonejail import __version__
 from phonejail.lint import CheckResult
 from phonejail.rules import RULES, documentation
+from phonejail.textsafe import json_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {"error": "error", "warning": "warning"}
@@ -57,4 +57,4 @@ def render(result: CheckResult, **_: object) -> str:
             "results": results,
         }],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_text(log) + "\n"

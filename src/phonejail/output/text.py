@@ -6,6 +6,7 @@ import click
 
 from phonejail.findings import Severity
 from phonejail.lint import CheckResult
+from phonejail.textsafe import visible
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 
@@ -32,7 +33,9 @@ def render(result: CheckResult, color: bool = False, quiet: bool = False, **_: o
         if color:
             severity = click.style(severity, fg=_COLOURS[f.severity], bold=True)
             code = click.style(code, bold=True)
-        lines.append(f"{f.path}:{f.line}:{f.column}: {severity} {code} {f.name}: {f.message}")
+        # Paths and messages may quote a tree's bytes: shown escaped, never sent to the terminal.
+        lines.append(f"{visible(f.path)}:{f.line}:{f.column}: {severity} {code} {f.name}: "
+                     f"{visible(f.message)}")
     if not quiet:
         lines.append(summary(result))
     return "".join(line + "\n" for line in lines)

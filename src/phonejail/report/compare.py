@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from phonejail.findings import Finding
 from phonejail.report.build import TreeReport
 from phonejail.report.text import headlines, value_text
+from phonejail.textsafe import markdown, markdown_code, visible
 
 # Whether a rise in a figure is bad (1) or good (-1) for callers.
 WORSE_WHEN_HIGHER = {"jail_rate": 1, "reached_human": -1, "steps_to_human_mean": 1,
@@ -105,7 +106,8 @@ def to_dict(c: Comparison) -> dict[str, object]:
 
 def to_text(c: Comparison) -> str:
     width = max(len(r.label) for r in c.rows) if c.rows else 10
-    lines = [f"{c.old_name} ({c.old_path}) -> {c.new_name} ({c.new_path}), exact figures", ""]
+    lines = [f"{visible(c.old_name)} ({visible(c.old_path)}) -> {visible(c.new_name)} "
+             f"({visible(c.new_path)}), exact figures", ""]
     lines.append(f"{'overall':<{width}}  {'before':>16}  {'after':>16}  {'change':>11}")
     for r in c.rows:
         mark = {1: "  worse", -1: "  better"}.get(r.direction, "")
@@ -113,24 +115,20 @@ def to_text(c: Comparison) -> str:
                      f"{r.delta_text:>11}{mark}")
     for title, found in (("Findings added", c.added), ("Findings removed", c.removed)):
         lines += ["", f"{title}: {len(found)}"]
-        lines += [f"  {f.path}:{f.line}:{f.column}: {f.severity.value} {f.code} {f.name}: "
-                  f"{f.message}" for f in found]
+        lines += [f"  {visible(f.path)}:{f.line}:{f.column}: {f.severity.value} {f.code} "
+                  f"{f.name}: {visible(f.message)}" for f in found]
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(c: Comparison) -> str:
-    lines = [f"### phonejail: {_md(c.old_name)} -> {_md(c.new_name)}", "",
-             f"`{c.old_path}` -> `{c.new_path}` (exact figures)", "",
+    lines = [f"### phonejail: {markdown(c.old_name)} -> {markdown(c.new_name)}", "",
+             f"{markdown_code(c.old_path)} -> {markdown_code(c.new_path)} (exact figures)", "",
              "| overall | before | after | change |", "| --- | ---: | ---: | ---: |"]
     for r in c.rows:
         mark = {1: " (worse)", -1: " (better)"}.get(r.direction, "")
         lines.append(f"| {r.label} | {r.old_text} | {r.new_text} | {r.delta_text}{mark} |")
     for title, found in (("Findings added", c.added), ("Findings removed", c.removed)):
         lines += ["", f"**{title}: {len(found)}**", ""]
-        lines += [f"- `{f.code}` {f.name} at `{f.node}` (line {f.line}): {_md(f.message)}"
-                  for f in found]
+        lines += [f"- `{f.code}` {f.name} at {markdown_code(f.node or '')} (line {f.line}): "
+                  f"{markdown(f.message)}" for f in found]
     return "\n".join(lines) + "\n"

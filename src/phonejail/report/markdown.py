@@ -5,18 +5,13 @@ from __future__ import annotations
 from phonejail.report.build import TreeReport
 from phonejail.report.compare import Comparison, to_markdown
 from phonejail.report.text import estimate_text, fix_first_text, headlines, value_text
-
-
-def _md(text: str) -> str:
-    """Text from YAML, safe inside a Markdown table cell or list item."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace(">", "&gt;").replace("\n", " "))
+from phonejail.textsafe import markdown, markdown_code
 
 
 def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
-    lines = [f"## phonejail: {_md(r.name)}", "", f"`{r.path}`", ""]
+    lines = [f"## phonejail: {markdown(r.name)}", "", markdown_code(r.path), ""]
     if r.refused:
-        lines += [f"**Not simulated:** {_md(r.refused)}.", ""]
+        lines += [f"**Not simulated:** {markdown(r.refused)}.", ""]
     if r.exact is not None:
         calls = r.sampled.callers if r.sampled else 0
         lines += ["| overall | exact | Monte-Carlo |", "| --- | ---: | ---: |"]
@@ -25,14 +20,14 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
         lines += ["", f"Monte-Carlo: {calls:,} calls, seed {r.sampled.seed if r.sampled else '-'}"
                       ", ± 1 standard error.", ""]
         lines += ["### What to fix first", ""]
-        lines += [f"{k}. {_md(fix_first_text(x, r))} (line {x.finding.line})"
+        lines += [f"{k}. {markdown(fix_first_text(x, r))} (line {x.finding.line})"
                   for k, x in enumerate(r.fix_first, 1)] or ["Nothing to fix."]
         lines.append("")
     errors, warnings = r.count("error"), r.count("warning")
     lines += [f"### Findings: {errors} error{'s' * (errors != 1)}, "
               f"{warnings} warning{'s' * (warnings != 1)}", ""]
-    lines += [f"- `{f.path}:{f.line}:{f.column}` **{f.severity.value}** `{f.code}` {f.name}: "
-              f"{_md(f.message)}" for f in r.findings] or ["No findings."]
+    lines += [f"- {markdown_code(f'{f.path}:{f.line}:{f.column}')} **{f.severity.value}** "
+              f"`{f.code}` {f.name}: {markdown(f.message)}" for f in r.findings] or ["No findings."]
     if comparison is not None:
         lines += ["", to_markdown(comparison).rstrip()]
     return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ from phonejail.analysis.staffing import (
     queue_figures,
     unstable_message,
 )
+from phonejail.limits import MAX_AGENTS
 from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Agent, Branch, Case, Hangup, Node, Queue, Tree
 
@@ -65,8 +66,12 @@ def parse_agents(text: str) -> tuple[int, ...]:
         if not match:
             raise StaffingError(f"'{part.strip()}' is not a number of agents or a range "
                                 "such as 4..20")
+        if any(len(g.lstrip("0")) > len(str(MAX_AGENTS)) for g in match.groups() if g):
+            raise StaffingError(f"'{part.strip()[:40]}': at most {MAX_AGENTS:,} agents")
         low = int(match[1])
         high = int(match[2]) if match[2] is not None else low
+        if high > MAX_AGENTS:
+            raise StaffingError(f"'{part.strip()}': at most {MAX_AGENTS:,} agents")
         if low < 1 or high < low:
             raise StaffingError(f"'{part.strip()}': give at least 1 agent, low..high with "
                                 "low <= high")

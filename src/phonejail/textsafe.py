@@ -1,0 +1,128 @@
+"""A tree's strings, made safe to show: in a terminal, a CI log, XML, Markdown or a spreadsheet.
+
+A tree's strings (node ids, names, prompts, queue names, fact labels, persona names)
+are data, and a shared or imported tree is not always written by a friend: a newline
+followed by `::error` becomes a GitHub Actions workflow command, `ESC ]0;` retitles a
+terminal, a bidi override reorders what a reviewer reads, NUL breaks XML, a cell
+starting with `=` is a spreadsheet formula. Like git and ruff, phonejail shows such
+characters as visible escapes (`\\n`, `\\x1b`, `\\u202e`) wherever it prints a string it
+did not write, and each output format adds its own quoting on top of that.
+
+Ids (node, intent, fact and persona names) may not hold these characters at all: the
+loader refuses them (`unsafe_characters`), so only free text ever needs escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+"""Zero-width non-joiner and joiner: Persian, Indic scripts and emoji need them, and they
+move nothing on screen."""
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+"""Control characters (C0, DEL, C1), lone surrogates, line and paragraph separators."""
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def is_unsafe(char: str) -> bool:
+    """True for a character shown as an escape: controls, surrogates, line separators, and
+    invisible format characters such as bidi overrides (but not the zero-width joiners)."""
+    category = unicodedata.category(char)
+    return category in _UNSAFE_CATEGORIES or (category == "Cf" and char not in _KEPT_FORMAT)
+
+
+def escape_char(char: str) -> str:
+    """`\\n`, `\\x1b`, `\\u202e` or `\\U000e0001`: how `visible` shows one unsafe character."""
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every unsafe character shown as an escape; everything else untouched."""
+    if text.isprintable():  # the common case: no control, format or separator character
+        return text
+    return "".join(escape_char(c) if is_unsafe(c) else c for c in text)
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The distinct unsafe characters in `text`, escaped, in order of appearance."""
+    if text.isprintable():
+        return []
+    return list(dict.fromkeys(escape_char(c) for c in text if is_unsafe(c)))
+
+
+def one_line(text: str) -> str:
+    """`visible`, for places where even an escaped newline reads badly: a plain space instead."""
+    return visible(" ".join(text.splitlines()) if "\n" in text or "\r" in text else text)
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+_MARKDOWN_SPECIAL = "\\`*_[]|<>&~$"
+"""Characters that start Markdown or HTML structure inside a line (GitHub Flavoured
+Markdown: code, emphasis, links, table columns, strike-through, maths), escaped with a
+backslash; `<`, `>` and `&` become entities so no tag or entity is ever formed. Structure
+that only starts a line (`#`, `-`, `1.`) cannot arise: phonejail never starts a line with
+a tree's string."""
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def markdown(text: str) -> str:
+    """Text from a tree, safe in any Markdown context phonejail writes: a paragraph, a list
+    item, a table cell or a heading. No HTML, link, emphasis, code span or table column can
+    start inside it, and it stays on one line."""
+    shown = visible(text)
+    out = []
+    for i, char in enumerate(shown):
+        if char in _ENTITIES:
+            out.append(_ENTITIES[char])
+        elif char == "_" and 0 < i < len(shown) - 1 and shown[i - 1].isalnum() \
+                and shown[i + 1].isalnum():
+            out.append(char)  # inside a word (ask_phone) an underscore never emphasises
+        elif char in _MARKDOWN_SPECIAL:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def markdown_code(text: str) -> str:
+    """Text from a tree as an inline code span (outside tables): fenced with more backticks
+    than it holds, on one line, so it can neither close early nor run into the next line."""
+    shown = visible(text)
+    longest = run = 0
+    for char in shown:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
+    return f"{fence}{pad}{shown}{pad}{fence}"
+
+
+# -- spreadsheets ----------------------------------------------------------------------------
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def csv_cell(text: str) -> str:
+    """A string cell a spreadsheet will not run as a formula (OWASP CSV injection advice):
+    a cell starting with `=`, `+`, `-` or `@` gets a leading `'`. Numbers are
+    written by the caller as numbers and never pass through here."""
+    shown = visible(text)
+    return "'" + shown if shown.startswith(_FORMULA_STARTS) else shown
+
+
+# -- JSON -------------------------------------------------------------------------------------
+def json_text(data: object, indent: int | None = 2) -> str:
+    """JSON with non-ASCII text as written, unless it holds a lone surrogate (a file name
+    that is not UTF-8, say): then every non-ASCII character is a `\\u` escape, so the text
+    can always be written as UTF-8. Control characters are always escaped by JSON itself."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, indent=indent, ensure_ascii=True)
+    return text
