@@ -95,7 +95,8 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
               show_default=True, help="Output format: text for people; json, sarif (code "
-              "scanning), github (Actions annotations) or junit (GitLab, Jenkins) for CI.")
+              "scanning), github (Actions annotations), junit (GitLab, Jenkins) or markdown "
+              "(a pull-request comment) for CI.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Lowest severity that makes the exit code 1.  [default: error]")
 @click.option("--select", multiple=True, metavar="CODES",
