@@ -156,7 +156,9 @@ def markdown_shape(text: str) -> list[str]:
     shape = []
     for line in text.split("\n"):
         bare = _CODE_SPAN.sub("C", _ESCAPED.sub("", line))
-        shape.append("".join(c for c in bare if c in "*|`<>[]~$") + bare[:2])
+        # a tag needs `<` then a letter, `/`, `!` or `?`: a lone `<` (`<0.01%`) opens nothing
+        tags = re.findall(r"<[A-Za-z/!?]", _CODE_SPAN.sub("C", line))
+        shape.append("".join(c for c in bare if c in "*|`[]~$") + bare[:2] + "".join(tags))
     return shape
 
 

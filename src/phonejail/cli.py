@@ -19,14 +19,14 @@ import click
 import yaml
 
 from phonejail import __version__
-from phonejail.config import FAIL_ON, Config, ConfigError, load_config
+from phonejail.config import FAIL_ON, Config, ConfigError, load_config, search_start
 from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
 from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
 from phonejail.limits import MAX_CALLERS, MAX_JOBS, MAX_SEED
-from phonejail.lint import CheckResult, MissingPath, check_paths, collect, stamp
+from phonejail.lint import CheckResult, MissingPath, check_paths, collect, collect_files, stamp
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
 from phonejail.model.tree import DTMF_KEYS, Tree
@@ -44,8 +44,11 @@ from phonejail.textsafe import json_text, visible
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def _config(config_file: str | None) -> Config:
-    return load_config(Path(config_file) if config_file else None)
+def _config(config_file: str | None, paths: Sequence[str] = ()) -> Config:
+    """The --config file, or the nearest configuration to the trees (docs/configuration.md)."""
+    if config_file:
+        return load_config(Path(config_file))
+    return load_config(search_from=search_start(paths))
 
 
 def _config_files(config: Config) -> list[str]:
@@ -92,7 +95,8 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
               show_default=True, help="Output format: text for people; json, sarif (code "
-              "scanning), github (Actions annotations) or junit (GitLab, Jenkins) for CI.")
+              "scanning), github (Actions annotations), junit (GitLab, Jenkins) or markdown "
+              "(a pull-request comment) for CI.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Lowest severity that makes the exit code 1.  [default: error]")
 @click.option("--select", multiple=True, metavar="CODES",
@@ -101,8 +105,10 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes or "
               "prefixes).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="A TOML file with [tool.phonejail] settings. [default: the nearest "
-              "pyproject.toml that has them]")
+              help="A TOML file of settings: a phonejail.toml (keys at the top or under "
+              "[tool.phonejail]) or a pyproject.toml. [default: the nearest .phonejail.toml, "
+              "phonejail.toml or pyproject.toml with [tool.phonejail], from the trees' folder "
+              "up]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
@@ -118,18 +124,24 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
       phonejail check --select PJ1 --fail-on warning menus/main.yaml
       phonejail check --format sarif -o phonejail.sarif trees/
     """
-    config = _config(config_file).with_overrides(select, ignore, fail_on)
+    config = _config(config_file, paths).with_overrides(select, ignore, fail_on)
     try:
-        total = len(collect(paths))
+        collected = collect_files(paths, config)
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
-    progress = _Progress(total, "checking", enabled=sys.stderr.isatty() and not quiet)
-    try:
-        result = _swept(check_paths, paths, config, jobs, executor, scheduler, progress)
+    progress = _Progress(len(collected.files), "checking",
+                         enabled=sys.stderr.isatty() and not quiet)
+    try:  # the files are named now, so they are not searched (or read) a second time
+        result = _swept(check_paths, collected.files, config, jobs, executor, scheduler,
+                        progress)
     finally:
         progress.close()
+    result = replace(result, skipped=collected.skipped)
     if not result.files:
-        click.echo(f"phonejail: no *.yaml or *.yml files under {', '.join(paths)}", err=True)
+        skipped = (f"; {len(result.skipped)} other YAML "
+                   f"file{'s' * (len(result.skipped) != 1)} skipped" if result.skipped else "")
+        click.echo(f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow "
+                   f"exports) under {', '.join(paths)}{skipped}", err=True)
     stdout_tty = sys.stdout.isatty() and output is None
     text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config)
     if output:
@@ -350,7 +362,7 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
     from phonejail.simulate.staff import StaffingError, choose_queue, default_agents, parse_agents
     from phonejail.simulate.staff import sweep as staff_sweep
 
-    limits = _config(config_file).options
+    limits = _config(config_file, [tree]).options
     loaded = _load_tree_or_findings(tree)
     try:
         queue = choose_queue(loaded, queue_name)
@@ -404,9 +416,9 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     """
     from phonejail.report import write_reports
 
-    config = _config(config_file).with_overrides(fail_on=fail_on)
+    config = _config(config_file, paths).with_overrides(fail_on=fail_on)
     try:
-        total = len(collect(paths))
+        total = len(collect(paths, config))
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
     progress = _Progress(total, "writing reports", enabled=sys.stderr.isatty() and not quiet)

@@ -63,13 +63,16 @@ def one_line(text: str) -> str:
 
 
 # -- Markdown ---------------------------------------------------------------------------------
-_MARKDOWN_SPECIAL = "\\`*_[]|<>&~$"
+_MARKDOWN_SPECIAL = "\\`*_[]|<&~$"
 """Characters that start Markdown or HTML structure inside a line (GitHub Flavoured
 Markdown: code, emphasis, links, table columns, strike-through, maths), escaped with a
-backslash; `<`, `>` and `&` become entities so no tag or entity is ever formed. Structure
-that only starts a line (`#`, `-`, `1.`) cannot arise: phonejail never starts a line with
-a tree's string."""
-_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+backslash; `<` (before a letter, `/`, `!` or `?`, or at the end) and `&` become entities, so
+no tag, autolink or entity is ever formed (`<0.01%` stays as written). A `>`
+is kept as written (`fail -> 'goodbye'` reads as written in a raw PR comment): without a
+`<` it opens nothing except a quote at the start of a line, so only a leading one is
+escaped. Other structure that only starts a line (`#`, `-`, `1.`) cannot arise: phonejail
+never starts a line with a tree's string."""
+_ENTITIES = {"<": "&lt;", "&": "&amp;"}
 
 
 def markdown(text: str) -> str:
@@ -79,12 +82,15 @@ def markdown(text: str) -> str:
     shown = visible(text)
     out = []
     for i, char in enumerate(shown):
-        if char in _ENTITIES:
+        if char == "<" and i + 1 < len(shown) and not (shown[i + 1].isalpha()
+                                                       or shown[i + 1] in "/!?"):
+            out.append(char)  # `<0.01%`: no tag, comment or autolink starts without those
+        elif char in _ENTITIES:
             out.append(_ENTITIES[char])
         elif char == "_" and 0 < i < len(shown) - 1 and shown[i - 1].isalnum() \
                 and shown[i + 1].isalnum():
             out.append(char)  # inside a word (ask_phone) an underscore never emphasises
-        elif char in _MARKDOWN_SPECIAL:
+        elif char in _MARKDOWN_SPECIAL or (char == ">" and i == 0):
             out.append("\\" + char)
         else:
             out.append(char)
@@ -123,7 +129,7 @@ def json_text(data: object, indent: int | None = 2, **options: Any) -> str:
     strings, and the file shows no raw control character and can always be written as
     UTF-8 (a file name that is not UTF-8 holds lone surrogates)."""
     text = json.dumps(data, indent=indent, ensure_ascii=False, **options)
-    if text.isprintable():
+    if text.replace("\n", "").isprintable():  # the common case: nothing to escape
         return text
     # Outside strings JSON is printable ASCII, so every unsafe character is inside one.
     return "".join(_json_escape(c) if c != "\n" and is_unsafe(c) else c for c in text)

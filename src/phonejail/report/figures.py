@@ -36,6 +36,11 @@ def plain_text() -> Iterator[None]:
         yield
 
 
+def persona_colour(k: int) -> str:
+    """The colour of the k-th persona (tree order) in every chart, table and flow overlay."""
+    return PALETTE[k % len(PALETTE)]
+
+
 def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings():
