@@ -48,6 +48,8 @@ class Simulation:
     seed: int | None
     personas: tuple[PersonaResult, ...]
     overall: PersonaResult
+    sensitive: tuple[str, ...] = ()
+    """The tree's sensitive intents: where unverified resolutions can happen."""
     queues: Mapping[str, QueueFigures] = field(default_factory=dict)
     """The Erlang figures of each staffed queue (docs/format.md, "Queues"); empty if none."""
 
@@ -99,7 +101,7 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
             tallies.append(simulate(a, persona_.patience, int(n), np.random.default_rng(stream),
                                     progress))
             counts.append(int(n))
-        overall = sum(tallies, Tally(prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0))
+        overall = sum(tallies, Tally())
     else:
         raise ValueError(f"method must be one of {METHODS}")
     sampled = method == "montecarlo"
@@ -113,6 +115,7 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
         personas=results,
         overall=PersonaResult("overall", 1.0, figures(overall, sampled),
                               callers if sampled else None),
+        sensitive=tree.sensitive,
         queues=queue_figures(tree),
     )
 
