@@ -157,10 +157,13 @@ def test_watch_runs_the_job_after_each_change_and_returns_the_last_code(tmp_path
 
 
 def test_snapshots_notice_additions_removals_and_edits(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("x")
+    (tmp_path / "a.yaml").write_text("phonejail: 1\n")
     before = snapshot([str(tmp_path)])
-    (tmp_path / "b.yml").write_text("y")
+    (tmp_path / "b.yml").write_text("phonejail: 1\nname: b\n")
     (tmp_path / "notes.txt").write_text("not a tree")
+    (tmp_path / "ci.yaml").write_text("on: [push]\n")  # not a tree: `check` skips it too
     after = snapshot([str(tmp_path)])
     assert changes(before, after) == [str(tmp_path / "b.yml")]
+    (tmp_path / "a.yaml").write_text("phonejail: 1\nname: a\n")
+    assert changes(after, snapshot([str(tmp_path)])) == [str(tmp_path / "a.yaml")]
     assert snapshot([str(tmp_path / "gone.yaml")]) == {str(tmp_path / "gone.yaml"): None}

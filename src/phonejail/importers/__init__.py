@@ -26,6 +26,7 @@ from phonejail.importers.common import (
 )
 from phonejail.importers.connect import import_connect
 from phonejail.importers.twilio import import_twilio
+from phonejail.limits import MAX_DIGITS
 from phonejail.model.yamlread import MAX_BYTES
 
 FORMATS = ("twilio", "connect")
@@ -42,9 +43,34 @@ class Settings:
 DEFAULT_SETTINGS = Settings()
 
 
+class _Unreadable(ValueError):
+    """A JSON number phonejail will not read: `raw` as written."""
+
+    def __init__(self, raw: str, why: str) -> None:
+        super().__init__(why)
+        self.raw, self.why = raw, why
+
+
+def _whole(raw: str) -> int:
+    if len(raw.lstrip("-0")) > MAX_DIGITS:  # int() of thousands of digits is slow, or refused
+        raise _Unreadable(raw, f"a number of {len(raw):,} digits is far too large")
+    return int(raw)
+
+
+def _constant(raw: str) -> float:
+    raise _Unreadable(raw, f"'{raw}' is not a JSON number (Python writes it, JSON has none)")
+
+
+def _position(text: str, needle: str) -> tuple[int, int]:
+    at = max(text.find(needle), 0)
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
 def _json(text: str) -> tuple[Any, Problem | None]:
     try:
-        return json.loads(text), None
+        return json.loads(text, parse_int=_whole, parse_constant=_constant), None
+    except _Unreadable as exc:
+        return None, Problem("PJ001", *_position(text, exc.raw), f"JSON: {exc.why}")
     except json.JSONDecodeError as exc:
         return None, Problem("PJ001", exc.lineno, exc.colno, f"JSON syntax: {exc.msg}")
     except RecursionError:

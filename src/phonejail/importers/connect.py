@@ -10,6 +10,7 @@ chances. See docs/importers.md for the whole mapping.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -29,6 +30,7 @@ from phonejail.importers.common import (
     speech_seconds,
     strip_ssml,
 )
+from phonejail.limits import MAX_DIGITS, MAX_LOOP_COUNT
 from phonejail.model.tree import DTMF_KEYS
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -54,6 +56,16 @@ def _node_ids(actions: list[dict[str, Any]]) -> dict[str, str]:
         used.add(candidate)
         ids[ident] = candidate
     return ids
+
+
+def _loop_count(raw: Any) -> int | None:
+    """A Loop block's count, or None unless it is a whole number within the limit."""
+    text = str(1 if raw in (None, "") else raw)
+    try:
+        count = float(text) if len(text) <= MAX_DIGITS else math.nan
+    except ValueError:
+        return None
+    return int(count) if count.is_integer() and 0 <= count <= MAX_LOOP_COUNT else None
 
 
 def _prompt(params: dict[str, Any]) -> str | None:
@@ -139,9 +151,11 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                     "else": branch.get("false", next(iter(errors.values()), None))}
         elif kind == "Loop":
             used["loop"] = True
-            try:
-                count = max(int(float(str(params.get("LoopCount") or 1))), 0)
-            except ValueError:
+            count = _loop_count(params.get("LoopCount"))
+            if count is None:
+                written = str(params.get("LoopCount"))[:20]
+                flow.warn(origin, f"LoopCount '{written}' is not a number from 0 to "
+                                  f"{MAX_LOOP_COUNT:,}; read as 1")
                 count = 1
             by_name = {_operand(c): t for c, t in conditions}
             node = {"kind": "branch",
