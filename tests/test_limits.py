@@ -39,7 +39,7 @@ nodes:
          success: {agent.success}}}
 callers:
   - {{name: p, intent: x, share: {persona.share}, patience: {persona.patience},
-     zero_out: {persona.zero_out}, mistakes: {persona.mistakes}}}
+     zero_out: {persona.zero_out}, mistakes: {persona.mistakes}, redials: {persona.redials}}}
 queues:
   desk: {{agents: {queue.agents}, calls_per_hour: {queue.calls_per_hour},
          handle_seconds: {queue.handle_seconds}, patience_seconds: {queue.patience_seconds}}}
@@ -51,8 +51,8 @@ SAFE = {"say.seconds": 2, "menu.seconds": 3, "menu.retries": 2, "ask.seconds": 3
         "ask.retries": 2, "self_service.seconds": 5, "self_service.success": 0.5,
         "when.chance": 0.5, "agent.wait_seconds": 30, "agent.success": 0.9, "persona.share": 1,
         "persona.patience": 25, "persona.zero_out": 0.5, "persona.mistakes": 0.02,
-        "queue.agents": 3, "queue.calls_per_hour": 20, "queue.handle_seconds": 300,
-        "queue.patience_seconds": 120}
+        "persona.redials": 1, "queue.agents": 3, "queue.calls_per_hour": 20,
+        "queue.handle_seconds": 300, "queue.patience_seconds": 120}
 
 
 def numeric_keys() -> list[tuple[str, spec.Field]]:
@@ -129,7 +129,8 @@ def test_the_largest_numbers_the_format_allows_simulate_without_a_blow_up(run, t
                             "agent__wait_seconds": limits.MAX_WAIT_SECONDS,
                             "persona__share": limits.MAX_SHARE,
                             "persona__patience": limits.MAX_PATIENCE,
-                            "persona__mistakes": 0.5}))
+                            "persona__mistakes": 0.5,
+                            "persona__redials": limits.MAX_REDIALS}))
     for method in ("exact", "montecarlo"):
         code, out, err = run("simulate", "-q", "--method", method, "--callers", 2000,
                              "--format", "json", path)

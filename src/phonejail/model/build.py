@@ -468,7 +468,7 @@ class _Builder:
         return Persona(name=values["name"], intent=values["intent"], knows=frozenset(knows),
                        share=float(values["share"]), patience=values["patience"],
                        zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
-                       loc=value.mark)
+                       redials=values["redials"], loc=value.mark)
 
     # -- staffing ------------------------------------------------------------------------
     def queues(self, value: YNode, where: str) -> Any:

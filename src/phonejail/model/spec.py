@@ -154,6 +154,8 @@ PERSONA = _fields(
     Field("zero_out", "chance", "chance of pressing 0 when no option fits", default=0.5),
     Field("mistakes", "chance", "chance of a wrong key at a menu or a typo at an ask",
           default=0.02),
+    Field("redials", "whole", "calls made again from the start after a call ends dead_end, "
+          "abandoned or unresolved, at most", default=0, maximum=limits.MAX_REDIALS),
 )
 
 

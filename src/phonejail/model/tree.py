@@ -199,6 +199,8 @@ class Persona:
     patience: int = 25
     zero_out: float = 0.5
     mistakes: float = 0.02
+    redials: int = 0
+    """Calls made again from the start after a call ends in jail, at most (a journey)."""
     declared: bool = True
     loc: Loc
 
