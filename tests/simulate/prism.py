@@ -113,19 +113,32 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
         if isinstance(node, Say):
             alts.append(("", "", 1.0, go(node.next, keep_fails) + step_upd))
         elif isinstance(node, Menu):
-            serving = [o for o in node.options if intent in o.serves]
-            if serving:
-                alts += [("", "", (1 - e) / len(serving), go(o.to) + step_upd)
-                         for o in serving]
-                alts += failure(node, e, step_upd)
-            else:
-                zero = node.option("0")
-                if zero:
-                    alts.append(("", "", z, go(zero.to) + step_upd))
+            def menu_alts(node: Menu, spoken: bool, step_upd: str) -> list[tuple]:
+                # Spoken: understood with chance recognition x understood, and then free of
+                # keying slips; not understood, a failure. Keyed: slips with chance e.
+                heard, slip = (node.recognition * persona.understood, 0.0) if spoken \
+                    else (1.0, e)
+                alts = failure(node, 1 - heard, step_upd) if spoken else []
+                serving = [o for o in node.options if intent in o.serves]
+                if serving:
+                    alts += [("", "", heard * (1 - slip) / len(serving), go(o.to) + step_upd)
+                             for o in serving]
+                    alts += failure(node, heard * slip, step_upd)
                 else:
-                    alts += failure(node, z, step_upd)
-                alts += [("", "", (1 - z) / len(node.options), go(o.to) + step_upd)
-                         for o in node.options]
+                    zero = node.option("0")
+                    if zero:
+                        alts.append(("", "", heard * z, go(zero.to) + step_upd))
+                    else:
+                        alts += failure(node, heard * z, step_upd)
+                    alts += [("", "", heard * (1 - z) / len(node.options), go(o.to) + step_upd)
+                             for o in node.options]
+                return alts
+
+            if node.input == "both":  # spoken at the first attempt, keyed after a failure
+                commands += _commands(here + " & fails=0", menu_alts(node, True, step_upd))
+                commands += _commands(here + " & fails>0", menu_alts(node, False, step_upd))
+                continue
+            alts += menu_alts(node, node.input == "speech", step_upd)
         elif isinstance(node, Ask):
             known = node.fact in persona.knows
             rep = f"&(r'=r | {g[node.fact]})"

@@ -216,17 +216,25 @@ def _moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, 
     elif isinstance(node, Say):
         yield 1.0, _to(node.next, given, state.fails)
     elif isinstance(node, Menu):
+        heard = 1.0
+        if node.spoken(state.fails):
+            # A spoken attempt: understood, it is the choice the caller would key (saying
+            # "agent" where they would press 0), with no slip of the finger; not
+            # understood, it is a no-match, a failure like a wrong key.
+            heard = node.recognition * persona.understood
+            e = 0.0
+            yield 1.0 - heard, _failure(node, state)
         serving = [o for o in node.options if intent in o.serves]
         if serving:
             for option in serving:
-                yield (1.0 - e) / len(serving), _to(option.to, given, 0)
-            yield e, _failure(node, state)
+                yield heard * (1.0 - e) / len(serving), _to(option.to, given, 0)
+            yield heard * e, _failure(node, state)
         else:
             zero = node.option("0")
             z = persona.zero_out
-            yield z, _to(zero.to, given, 0) if zero else _failure(node, state)
+            yield heard * z, _to(zero.to, given, 0) if zero else _failure(node, state)
             for option in node.options:
-                yield (1.0 - z) / len(node.options), _to(option.to, given, 0)
+                yield heard * (1.0 - z) / len(node.options), _to(option.to, given, 0)
     elif isinstance(node, Ask):
         known = node.fact in persona.knows
         yield (1.0 - e) if known else 0.0, _to(node.ok, given | {node.fact}, 0)
