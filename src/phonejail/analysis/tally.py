@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.chain import JAIL_OUTCOMES, OUTCOMES
+
+if TYPE_CHECKING:
+    from phonejail.analysis.journey import Journey
 
 PERCENTILE_SLACK = 1e-12
 """pX is the smallest v with P(value <= v) >= X/100; exact sums may land 1e-16 short."""
@@ -41,6 +45,11 @@ class Tally:
     call_seconds_sq: float = 0.0
     unverified: float = 0.0
     """Mass of calls resolved on a sensitive intent with no identity fact given."""
+    jailed_prompts: float = 0.0
+    """Identity prompts summed over the calls that end in jail (they are redialled): with
+    `prompts` and `prompts_sq`, the moments of a journey's prompts (analysis.journey)."""
+    jailed_call_seconds: float = 0.0
+    """Call seconds summed over the calls that end in jail: the same, for a journey's seconds."""
 
     def add_hist(self, name: str, values: np.ndarray, weights: np.ndarray) -> None:
         """Add `weights` at integer `values` to histogram `name` ('steps' or 'seconds')."""
@@ -102,6 +111,8 @@ class Figures:
     steps_hist: tuple[float, ...] = ()
     """P(steps-to-human = k) for k = 0, 1, ... (unconditional: sums to reached_human)."""
     seconds_hist: tuple[float, ...] = ()
+    journey: Journey | None = None
+    """A caller's calls together (set by `simulate.run`; analysis.journey)."""
 
 
 def _summary(hist: np.ndarray) -> tuple[Summary, float | None]:
@@ -141,7 +152,7 @@ def figures(tally: Tally, sampled: bool) -> Figures:
     reached = float(tally.steps_hist.sum() / w) if w > 0 else 0.0
     steps, steps_sd = _summary(tally.steps_hist)
     seconds, seconds_sd = _summary(tally.seconds_hist)
-    jail = outcomes["dead_end"] + outcomes["abandoned"] + outcomes["unresolved"]
+    jail = sum(outcomes[name] for name in JAIL_OUTCOMES)
     stderr = None
     if sampled:
         n_human = float(tally.steps_hist.sum())

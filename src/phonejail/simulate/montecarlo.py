@@ -16,6 +16,7 @@ import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, ChainArrays
 from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.exact import JAILED
 from phonejail.analysis.tally import Tally
 
 CHUNK = 1 << 17
@@ -70,7 +71,7 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
     def finish(mask: np.ndarray, outcome: np.ndarray) -> None:
         """Calls in `mask` end with `outcome` (one slot per call): keep their counts."""
         ended.append((prompts[mask], repeats[mask], transfers[mask],
-                      seconds[mask] + held[mask]))
+                      seconds[mask] + held[mask], JAILED[outcome]))
         tally.outcomes += np.bincount(outcome, minlength=len(OUTCOMES))
 
     while state.size:
@@ -112,10 +113,12 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
         if parts:
             values = np.concatenate(parts).astype(np.int64)
             tally.add_hist(name, values, np.ones(values.size))
-    for p, r, t, c in ended:
+    for p, r, t, c, jailed in ended:
+        tally.jailed_prompts += float(p[jailed].sum())
         c = c.astype(np.float64)  # squares of long calls' seconds stay exact in float
         tally.call_seconds += float(c.sum())
         tally.call_seconds_sq += float((c * c).sum())
+        tally.jailed_call_seconds += float(c[jailed].sum())
         tally.prompts += float(p.sum())
         tally.repeats += float(r.sum())
         tally.transfers += float(t.sum())
