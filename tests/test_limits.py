@@ -26,6 +26,8 @@ nodes:
     kind: menu
     seconds: {menu.seconds}
     retries: {menu.retries}
+    input: both
+    recognition: {menu.recognition}
     invalid: menu
     options: [{{key: 1, to: pin}}, {{key: 0, to: desk}}]
   pin: {{kind: ask, fact: pin, seconds: {ask.seconds}, retries: {ask.retries}, ok: faq, fail: desk}}
@@ -39,7 +41,8 @@ nodes:
          success: {agent.success}}}
 callers:
   - {{name: p, intent: x, share: {persona.share}, patience: {persona.patience},
-     zero_out: {persona.zero_out}, mistakes: {persona.mistakes}}}
+     zero_out: {persona.zero_out}, mistakes: {persona.mistakes},
+     understood: {persona.understood}}}
 queues:
   desk: {{agents: {queue.agents}, calls_per_hour: {queue.calls_per_hour},
          handle_seconds: {queue.handle_seconds}, patience_seconds: {queue.patience_seconds}}}
@@ -51,6 +54,7 @@ SAFE = {"say.seconds": 2, "menu.seconds": 3, "menu.retries": 2, "ask.seconds": 3
         "ask.retries": 2, "self_service.seconds": 5, "self_service.success": 0.5,
         "when.chance": 0.5, "agent.wait_seconds": 30, "agent.success": 0.9, "persona.share": 1,
         "persona.patience": 25, "persona.zero_out": 0.5, "persona.mistakes": 0.02,
+        "persona.understood": 0.8, "menu.recognition": 0.9,
         "queue.agents": 3, "queue.calls_per_hour": 20, "queue.handle_seconds": 300,
         "queue.patience_seconds": 120}
 

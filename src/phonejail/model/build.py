@@ -20,6 +20,7 @@ from phonejail.limits import MAX_DIGITS, MAX_TEXT_CHARS
 from phonejail.model import spec
 from phonejail.model.tree import (
     DTMF_KEYS,
+    INPUT_MODES,
     KINDS,
     NODE_CLASSES,
     Case,
@@ -198,6 +199,14 @@ class _Builder:
                               "(quote * and #: '*', '#')")
             return _MISSING
         return key
+
+    def input_mode(self, value: YNode, where: str) -> Any:
+        mode = self.text(value, where)
+        if mode is not _MISSING and mode not in INPUT_MODES:
+            self.error(value, f"{where}: unknown input '{mode}'{did_you_mean(mode, INPUT_MODES)}"
+                              f"; input is one of {', '.join(INPUT_MODES)}")
+            return _MISSING
+        return mode
 
     def _ref(self, value: YNode, where: str, known: dict[str, None], what: str,
              listed_in: str) -> Any:
@@ -429,6 +438,12 @@ class _Builder:
         if len(self.problems) > before:
             return None
         values.pop("kind")
+        if kind == "menu" and "recognition" in found and values["input"] == "dtmf":
+            # Recognition on a keys-only menu does nothing: most likely `input` was forgotten.
+            self.error(found["recognition"][0], f"{where}: `recognition` applies to spoken "
+                       "input; add `input: speech` or `input: both` (or remove it)",
+                       node=node_id)
+            return None
         if kind == "branch":
             values["else_"] = values.pop("else")
         if kind == "agent" and "asks" in found:
@@ -468,7 +483,7 @@ class _Builder:
         return Persona(name=values["name"], intent=values["intent"], knows=frozenset(knows),
                        share=float(values["share"]), patience=values["patience"],
                        zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
-                       loc=value.mark)
+                       understood=float(values["understood"]), loc=value.mark)
 
     # -- staffing ------------------------------------------------------------------------
     def queues(self, value: YNode, where: str) -> Any:

@@ -82,6 +82,11 @@ KIND_FIELDS = MappingProxyType({
               maximum=limits.MAX_RETRIES),
         Field("fail", "target", "where the call goes after the last failure; left out, "
               "the call is disconnected"),
+        Field("input", "input_mode", "how callers choose: dtmf (keys), speech (spoken, "
+              "understood with chance `recognition`) or both (spoken first, keys after a "
+              "failed utterance)", default="dtmf"),
+        Field("recognition", "chance", "chance that a spoken choice is understood (speech "
+              "and both menus); a persona's `understood` multiplies it", default=0.9),
     ),
     "ask": _fields(
         Field("fact", "fact", "the identity fact asked for", required=True),
@@ -154,6 +159,8 @@ PERSONA = _fields(
     Field("zero_out", "chance", "chance of pressing 0 when no option fits", default=0.5),
     Field("mistakes", "chance", "chance of a wrong key at a menu or a typo at an ask",
           default=0.02),
+    Field("understood", "chance", "multiplies a speech menu's `recognition` for this caller "
+          "(an accent, a noisy line)", default=1.0),
 )
 
 
