@@ -1,4 +1,4 @@
-"""The interactive call flow: laid out without overlaps, clustered when big, explored in a browser."""
+"""The interactive call flow: no overlaps, clusters when big, explored in a real browser."""
 
 from __future__ import annotations
 

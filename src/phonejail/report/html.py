@@ -11,8 +11,8 @@ from html import escape
 
 from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
-from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report import flowchart, interactive
+from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report.compare import Comparison
 from phonejail.report.figures import persona_colour, share_text
 from phonejail.report.text import (
