@@ -178,7 +178,8 @@ def test_a_percentage_stops_at_100(run, tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("raw", "message"), [
-    ('"LoopCount": "Infinity"', "LoopCount 'Infinity' is not a number from 0 to 1,000"),
+    ('"LoopCount": "Infinity"',
+     "LoopCount 'Infinity' is not a number from 0 to 1,000; counted as 1,000"),
     ('"LoopCount": "1e400"', "LoopCount '1e400' is not a number"),
     ('"LoopCount": "-3"', "LoopCount '-3' is not a number"),
     ('"LoopCount": 10000', "LoopCount '10000' is not a number"),

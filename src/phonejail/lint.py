@@ -126,10 +126,14 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
 
 
 def check_loaded(loaded: Loaded, config: Config,
-                 remap: Callable[[Problem], Problem] | None = None) -> list[Finding]:
-    """Findings of a loaded tree; `remap` moves them (e.g. to an imported flow's JSON lines)."""
+                 remap: Callable[[Problem], Problem] | None = None,
+                 judged: bool = True) -> list[Finding]:
+    """Findings of a loaded tree; `remap` moves them (e.g. to an imported flow's JSON lines).
+
+    `judged` False skips the graph rules (an imported flow that is no caller's IVR).
+    """
     problems = list(loaded.problems)
-    if loaded.tree is not None:
+    if loaded.tree is not None and judged:
         problems.extend(lint_tree(loaded.tree, config))
     if remap is not None:
         problems = [remap(p) for p in problems]
@@ -139,7 +143,7 @@ def check_loaded(loaded: Loaded, config: Config,
 def check_file(path: str, config: Config) -> list[Finding]:
     """The findings of one tree file or flow export (never raises on bad input)."""
     source = load_source(path)
-    return check_loaded(source.loaded, config, source.remap)
+    return check_loaded(source.loaded, config, source.remap, source.judged)
 
 
 def check_paths(paths: Sequence[str | Path], config: Config, jobs: int = 1,

@@ -74,7 +74,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
     """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
     source = load_source(path)
     loaded = source.loaded
-    findings = tuple(check_loaded(loaded, config, source.remap))
+    findings = tuple(check_loaded(loaded, config, source.remap, source.judged))
     tree = loaded.tree
     if tree is None:
         return TreeReport(path, slug, path, None, findings,
