@@ -120,7 +120,7 @@ def _lint(text: str, path: str, config: Config) -> tuple[tuple[Finding, ...], Ou
     if not is_tree_text(text):
         return (), outline(text)
     loaded = load_bytes(text.encode("utf-8"), path)
-    return tuple(check_loaded(loaded, config)), outline(text)
+    return tuple(check_loaded(loaded, config, text=text)), outline(text)
 
 
 def _diagnostic(lines: list[str], finding: Finding) -> types.Diagnostic:
