@@ -99,6 +99,46 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
         raise click.UsageError(str(error)) from None
 
 
+def _watch_option(command: Any) -> Any:
+    return click.option("--watch", is_flag=True, help="Keep running: run again whenever a "
+                        "tree (or the configuration file) is saved. Ctrl-C stops; the exit "
+                        "code is the last run's.")(command)
+
+
+def _watching(paths: Sequence[str], once: Any, config_file: str | None, doing: str) -> int:
+    """Run `once` now and after every save under `paths`; a bad run is reported, not fatal."""
+    from phonejail.watch import watch
+
+    def job() -> int:
+        try:
+            return once()
+        except (click.ClickException, ConfigError, OutputError, InputError) as error:
+            message = error.format_message() if isinstance(error, click.ClickException) \
+                else str(error)
+            click.echo(f"phonejail: {message}", err=True)
+            return error.exit_code if isinstance(error, click.ClickException) else EXIT_USAGE
+
+    def ready() -> None:
+        click.echo(f"phonejail: watching {', '.join(paths)} for changes (Ctrl-C stops)",
+                   err=True)
+
+    def changed(names: list[str]) -> None:
+        if sys.stdout.isatty():
+            click.clear()
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        click.echo(f"phonejail: {time.strftime('%H:%M:%S')} {shown} changed; {doing} again",
+                   err=True)
+
+    try:
+        config = _config(config_file, paths)
+    except ConfigError:
+        config = Config()  # the first run reports it; a fixed file is picked up when saved
+    extra = [config.source] if config.source else []
+    if config_file and config_file not in extra:
+        extra.append(config_file)
+    return watch(paths, job, changed, extra, ready)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
@@ -126,11 +166,12 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
 @click.option("--stdin-filename", default=None, metavar="PATH",
               help="With `check -`: the path to show in findings, match against "
               "per-file-ignores and look for a configuration from (.json: a flow export).")
+@_watch_option
 @_sweep_options
 def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
           ignore: Sequence[str], config_file: str | None, output: str | None,
-          quiet: bool, no_snippet: bool, stdin_filename: str | None, jobs: int | None,
-          executor: str, scheduler: str | None) -> int:
+          quiet: bool, no_snippet: bool, stdin_filename: str | None, watch: bool,
+          jobs: int | None, executor: str, scheduler: str | None) -> int:
     """Validate and lint phone-menu trees: files, or folders (phonejail trees and flow
     exports in them); `-` reads one tree from standard input.
 
@@ -140,6 +181,7 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
       phonejail check --select PJ1 --fail-on warning menus/main.yaml
       phonejail check --format sarif -o phonejail.sarif trees/
       cat menu.yaml | phonejail check - --stdin-filename menus/main.yaml
+      phonejail check --watch trees/
     """
     reading_stdin = "-" in paths
     if reading_stdin and len(paths) > 1:
@@ -148,9 +190,23 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
     if stdin_filename is not None and not reading_stdin:
         raise click.UsageError("--stdin-filename goes with `check -` (a tree on standard "
                                "input)")
+    if watch and reading_stdin:
+        raise click.UsageError("--watch needs files or folders to watch, not `-`")
+
+    def once() -> int:
+        return _check_once(paths, fmt, fail_on, select, ignore, config_file, output, quiet,
+                           no_snippet, stdin_filename, jobs, executor, scheduler)
+
+    return _watching(paths, once, config_file, "checking") if watch else once()
+
+
+def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
+                ignore: Sequence[str], config_file: str | None, output: str | None,
+                quiet: bool, no_snippet: bool, stdin_filename: str | None, jobs: int | None,
+                executor: str, scheduler: str | None) -> int:
     config = _config(config_file, [stdin_filename] if stdin_filename else paths
                      ).with_overrides(select, ignore, fail_on)
-    if reading_stdin:
+    if "-" in paths:
         result = _check_stdin(stdin_filename or STDIN_NAME, config)
     else:
         result = _check_files(paths, config, quiet, jobs, executor, scheduler)
@@ -448,8 +504,10 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option("--force", is_flag=True, help="Replace files in the output folder that "
               "phonejail did not write (by default they are left alone and the run stops).")
+@_watch_option
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
-           fail_on: str | None, config_file: str | None, quiet: bool, force: bool) -> int:
+           fail_on: str | None, config_file: str | None, quiet: bool, force: bool,
+           watch: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
     For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
@@ -460,7 +518,19 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     Example:
       phonejail report trees/ -o reports/
       phonejail report menus/main.yaml --baseline old/main.yaml -o reports/
+      phonejail report --watch menus/ -o reports/   # reload the page after a save
     """
+    def once() -> int:
+        return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
+                            quiet, force)
+
+    watched = [*paths, *([baseline] if baseline else [])]
+    return _watching(watched, once, config_file, "writing the reports") if watch else once()
+
+
+def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
+                 baseline: str | None, fail_on: str | None, config_file: str | None,
+                 quiet: bool, force: bool) -> int:
     from phonejail.report import write_reports
 
     config = _config(config_file, paths).with_overrides(fail_on=fail_on)
