@@ -14,6 +14,7 @@ loader refuses them (`unsafe_characters`), so only free text ever needs escaping
 
 from __future__ import annotations
 
+import html
 import json
 import unicodedata
 from typing import Any
@@ -108,6 +109,13 @@ def markdown_code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+def html_text(text: str) -> str:
+    """HTML-escaped (text and attribute values), with control characters, bidi overrides and
+    separators shown as escapes: a page shows a tree's text as written, never reordered."""
+    return html.escape(visible(text))
 
 
 # -- spreadsheets ----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ phonejail writes beside it, so it works from a file:// link and offline.
 from __future__ import annotations
 
 import base64
-import html
 
 from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
@@ -27,7 +26,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
-from phonejail.textsafe import visible
+from phonejail.textsafe import html_text
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -59,10 +58,7 @@ a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}
 """
 
 
-def escape(text: str) -> str:
-    """HTML-escaped, with control characters, bidi overrides and separators shown as
-    escapes: a page shows a tree's text as written, never reordered or hidden."""
-    return html.escape(visible(text))
+escape = html_text
 
 
 def _page(title: str, body: str) -> str:
