@@ -14,6 +14,8 @@ from phonejail.analysis.chain import OUTCOMES
 from phonejail.report.build import TreeReport
 from phonejail.report.compare import Comparison
 from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.journeys import journeys_html
+from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
@@ -21,6 +23,7 @@ from phonejail.report.text import (
     journey_end_text,
     journey_steps,
     persona_breakdown,
+    redials,
     time_to_human_text,
     value_text,
     verdict,
@@ -209,6 +212,10 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
     parts += ["<h2>Findings</h2>", _findings_table(r)]
     if r.exact is not None:
         parts += ["<h2>Per persona</h2>", _persona_table(r)]
+        if redials(r):
+            parts += ["<h2>Callers who call again</h2>", journeys_html(r)]
+    if r.tree is not None and r.tree.queues:
+        parts += ["<h2>Staffing</h2>", staffing_html(r.tree, *r.queue_limits)]
     if comparison is not None:
         parts += ["<h2>Compared with the baseline</h2>", comparison_html(comparison)]
     if figures:
