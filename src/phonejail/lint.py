@@ -16,7 +16,7 @@ from phonejail.importers import is_flow_candidate
 from phonejail.model import Loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
-from phonejail.sources import load_source
+from phonejail.sources import importer_settings, load_source
 from phonejail.sweep import sweep
 
 TREE_SUFFIXES = (".yaml", ".yml")
@@ -142,7 +142,7 @@ def check_loaded(loaded: Loaded, config: Config,
 
 def check_file(path: str, config: Config) -> list[Finding]:
     """The findings of one tree file or flow export (never raises on bad input)."""
-    source = load_source(path)
+    source = load_source(path, importer_settings(config))
     return check_loaded(source.loaded, config, source.remap, source.judged)
 
 
