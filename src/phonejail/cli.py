@@ -91,6 +91,46 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
         raise click.UsageError(str(error)) from None
 
 
+def _watch_option(command: Any) -> Any:
+    return click.option("--watch", is_flag=True, help="Keep running: run again whenever a "
+                        "tree (or the configuration file) is saved. Ctrl-C stops; the exit "
+                        "code is the last run's.")(command)
+
+
+def _watching(paths: Sequence[str], once: Any, config_file: str | None, doing: str) -> int:
+    """Run `once` now and after every save under `paths`; a bad run is reported, not fatal."""
+    from phonejail.watch import watch
+
+    def job() -> int:
+        try:
+            return once()
+        except (click.ClickException, ConfigError, OutputError, InputError) as error:
+            message = error.format_message() if isinstance(error, click.ClickException) \
+                else str(error)
+            click.echo(f"phonejail: {message}", err=True)
+            return error.exit_code if isinstance(error, click.ClickException) else EXIT_USAGE
+
+    def ready() -> None:
+        click.echo(f"phonejail: watching {', '.join(paths)} for changes (Ctrl-C stops)",
+                   err=True)
+
+    def changed(names: list[str]) -> None:
+        if sys.stdout.isatty():
+            click.clear()
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        click.echo(f"phonejail: {time.strftime('%H:%M:%S')} {shown} changed; {doing} again",
+                   err=True)
+
+    try:
+        config = _config(config_file, paths)
+    except ConfigError:
+        config = Config()  # the first run reports it; a fixed file is picked up when saved
+    extra = [config.source] if config.source else []
+    if config_file and config_file not in extra:
+        extra.append(config_file)
+    return watch(paths, job, changed, extra, ready)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
@@ -112,10 +152,12 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@_watch_option
 @_sweep_options
 def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
           ignore: Sequence[str], config_file: str | None, output: str | None,
-          quiet: bool, jobs: int | None, executor: str, scheduler: str | None) -> int:
+          quiet: bool, watch: bool, jobs: int | None, executor: str,
+          scheduler: str | None) -> int:
     """Validate and lint phone-menu trees: files, or folders of *.yaml / *.yml.
 
     \b
@@ -123,7 +165,18 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
       phonejail check trees/
       phonejail check --select PJ1 --fail-on warning menus/main.yaml
       phonejail check --format sarif -o phonejail.sarif trees/
+      phonejail check --watch trees/
     """
+    def once() -> int:
+        return _check_once(paths, fmt, fail_on, select, ignore, config_file, output, quiet,
+                           jobs, executor, scheduler)
+
+    return _watching(paths, once, config_file, "checking") if watch else once()
+
+
+def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
+                ignore: Sequence[str], config_file: str | None, output: str | None,
+                quiet: bool, jobs: int | None, executor: str, scheduler: str | None) -> int:
     config = _config(config_file, paths).with_overrides(select, ignore, fail_on)
     try:
         collected = collect_files(paths, config)
@@ -401,8 +454,10 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option("--force", is_flag=True, help="Replace files in the output folder that "
               "phonejail did not write (by default they are left alone and the run stops).")
+@_watch_option
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
-           fail_on: str | None, config_file: str | None, quiet: bool, force: bool) -> int:
+           fail_on: str | None, config_file: str | None, quiet: bool, force: bool,
+           watch: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
     For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
@@ -413,7 +468,19 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     Example:
       phonejail report trees/ -o reports/
       phonejail report menus/main.yaml --baseline old/main.yaml -o reports/
+      phonejail report --watch menus/ -o reports/   # reload the page after a save
     """
+    def once() -> int:
+        return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
+                            quiet, force)
+
+    watched = [*paths, *([baseline] if baseline else [])]
+    return _watching(watched, once, config_file, "writing the reports") if watch else once()
+
+
+def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
+                 baseline: str | None, fail_on: str | None, config_file: str | None,
+                 quiet: bool, force: bool) -> int:
     from phonejail.report import write_reports
 
     config = _config(config_file, paths).with_overrides(fail_on=fail_on)

@@ -45,6 +45,10 @@ hanging up in a staffed queue;
 `handed_off` means the call left this tree (a handoff node), where phonejail cannot follow."""
 
 
+JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
+"""The outcomes of the jail rate; a persona with `redials` calls again after one of them."""
+
+
 class State(NamedTuple):
     """(node, facts given so far, consecutive failures, transferring, queued): a tuple, so
     hashing is fast.

@@ -20,11 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, ChainArrays
-from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.chain import JAIL_OUTCOMES, OUTCOMES
 from phonejail.analysis.tally import Tally
 
 _ABANDONED = OUTCOMES.index("abandoned")
 _ENDING_SLOT = np.array([OUTCOMES.index(name) for name in ENDINGS])
+JAILED = np.array([name in JAIL_OUTCOMES for name in OUTCOMES])
+"""By outcome slot: does a call ending so count towards the jail rate (and get redialled)?"""
 
 
 class TooDeepForExact(Exception):
@@ -110,7 +112,7 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
         steps = _Mass.concat(resting).merged()
         if k == patience:
             tally.outcomes[_ABANDONED] += steps.p.sum()
-            _end(tally, steps.p, steps.rep, steps.mom)
+            _end(tally, steps.p, steps.rep, steps.mom, np.ones(len(steps), bool))
             break
         level = _visit(a, steps, k + 1, tally)
     return tally
@@ -144,16 +146,19 @@ def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
     moved = mom[owner] * a.prob[edge, None]
     ends = target >= a.n_states
     if ends.any():
-        np.add.at(tally.outcomes, _ENDING_SLOT[target[ends] - a.n_states], p[ends])
-        _end(tally, p[ends], rep[owner][ends], moved[ends])
+        slot = _ENDING_SLOT[target[ends] - a.n_states]
+        np.add.at(tally.outcomes, slot, p[ends])
+        _end(tally, p[ends], rep[owner][ends], moved[ends], JAILED[slot])
     keep = ~ends
     return _Mass(target[keep], rep[owner][keep], hum[owner][keep], sec[owner][keep],
                  p[keep], moved[keep]).merged()
 
 
-def _end(tally: Tally, p: np.ndarray, rep: np.ndarray, mom: np.ndarray) -> None:
+def _end(tally: Tally, p: np.ndarray, rep: np.ndarray, mom: np.ndarray,
+         jailed: np.ndarray) -> None:
     """Calls ending here: add their repeat flag and the moments of their counts."""
     tally.with_repeat += float(p[rep].sum())
+    tally.jailed_prompts += float(mom[jailed, 0].sum())
     totals = [float(x) for x in mom.sum(axis=0)]
     tally.prompts += totals[0]
     tally.prompts_sq += totals[1]

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.chain import JAIL_OUTCOMES, OUTCOMES
+
+if TYPE_CHECKING:
+    from phonejail.analysis.journey import Journey
 
 PERCENTILE_SLACK = 1e-12
 """pX is the smallest v with P(value <= v) >= X/100; exact sums may land 1e-16 short."""
@@ -36,6 +40,9 @@ class Tally:
     prompts_sq: float = math.nan
     repeats_sq: float = math.nan
     transfers_sq: float = math.nan
+    jailed_prompts: float = 0.0
+    """Identity prompts summed over the calls that end in jail (they are redialled): with
+    `prompts` and `prompts_sq`, the moments of a journey's prompts (analysis.journey)."""
 
     def add_hist(self, name: str, values: np.ndarray, weights: np.ndarray) -> None:
         """Add `weights` at integer `values` to histogram `name` ('steps' or 'seconds')."""
@@ -52,7 +59,7 @@ class Tally:
                      self.seconds_hist * factor, self.prompts * factor, self.repeats * factor,
                      self.transfers * factor, self.with_repeat * factor,
                      self.prompts_sq * factor, self.repeats_sq * factor,
-                     self.transfers_sq * factor)
+                     self.transfers_sq * factor, self.jailed_prompts * factor)
 
     def __add__(self, other: Tally) -> Tally:
         def hist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -67,7 +74,8 @@ class Tally:
                      self.prompts + other.prompts, self.repeats + other.repeats,
                      self.transfers + other.transfers, self.with_repeat + other.with_repeat,
                      self.prompts_sq + other.prompts_sq, self.repeats_sq + other.repeats_sq,
-                     self.transfers_sq + other.transfers_sq)
+                     self.transfers_sq + other.transfers_sq,
+                     self.jailed_prompts + other.jailed_prompts)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,8 @@ class Figures:
     steps_hist: tuple[float, ...] = ()
     """P(steps-to-human = k) for k = 0, 1, ... (unconditional: sums to reached_human)."""
     seconds_hist: tuple[float, ...] = ()
+    journey: Journey | None = None
+    """A caller's calls together (set by `simulate.run`; analysis.journey)."""
 
 
 def _summary(hist: np.ndarray) -> tuple[Summary, float | None]:
@@ -139,7 +149,7 @@ def figures(tally: Tally, sampled: bool) -> Figures:
     reached = float(tally.steps_hist.sum() / w) if w > 0 else 0.0
     steps, steps_sd = _summary(tally.steps_hist)
     seconds, seconds_sd = _summary(tally.seconds_hist)
-    jail = outcomes["dead_end"] + outcomes["abandoned"] + outcomes["unresolved"]
+    jail = sum(outcomes[name] for name in JAIL_OUTCOMES)
     stderr = None
     if sampled:
         n_human = float(tally.steps_hist.sum())

@@ -80,9 +80,14 @@ class Outline:
 EMPTY = Outline(False, MappingProxyType({}), MappingProxyType({}), MappingProxyType({}), ())
 
 
+_TREE_TEXT = re.compile(r"^\ufeff?(?:phonejail|\"phonejail\"|'phonejail')[ \t]*:"
+                        r"|^#\s*yaml-language-server:.*phonejail", re.MULTILINE)
+
+
 def is_tree_text(text: str) -> bool:
-    """A quick look for the `phonejail:` top-level key (or the schema modeline), no parsing."""
-    return bool(re.search(r"^phonejail\s*:|yaml-language-server:.*phonejail", text, re.M))
+    """A top-level `phonejail:` key (as `phonejail check` looks for in folders), or the
+    schema modeline of a tree still being written; a quick look, no parsing."""
+    return _TREE_TEXT.search(text) is not None
 
 
 def outline(text: str) -> Outline | None:

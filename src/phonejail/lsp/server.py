@@ -117,10 +117,10 @@ def _range(lines: list[str], line: int, column: int, width: int) -> types.Range:
 
 def _lint(text: str, path: str, config: Config) -> tuple[tuple[Finding, ...], Outline | None]:
     """Findings and outline of a document's current text (runs on the lint thread)."""
-    if not is_tree_text(text):
+    if not is_tree_text(text) or config.excluded(path):
         return (), outline(text)
     loaded = load_bytes(text.encode("utf-8"), path)
-    return tuple(check_loaded(loaded, config)), outline(text)
+    return tuple(check_loaded(loaded, config, text=text)), outline(text)
 
 
 def _diagnostic(lines: list[str], finding: Finding) -> types.Diagnostic:

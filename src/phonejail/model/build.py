@@ -483,7 +483,8 @@ class _Builder:
         return Persona(name=values["name"], intent=values["intent"], knows=frozenset(knows),
                        share=float(values["share"]), patience=values["patience"],
                        zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
-                       understood=float(values["understood"]), loc=value.mark)
+                       understood=float(values["understood"]), redials=values["redials"],
+                       loc=value.mark)
 
     # -- staffing ------------------------------------------------------------------------
     def queues(self, value: YNode, where: str) -> Any:

@@ -161,6 +161,8 @@ PERSONA = _fields(
           default=0.02),
     Field("understood", "chance", "multiplies a speech menu's `recognition` for this caller "
           "(an accent, a noisy line)", default=1.0),
+    Field("redials", "whole", "calls made again from the start after a call ends dead_end, "
+          "abandoned or unresolved, at most", default=0, maximum=limits.MAX_REDIALS),
 )
 
 

@@ -215,6 +215,8 @@ class Persona:
     mistakes: float = 0.02
     understood: float = 1.0
     """Multiplies a speech menu's recognition: an accent, a noisy line."""
+    redials: int = 0
+    """Calls made again from the start after a call ends in jail, at most (a journey)."""
     declared: bool = True
     loc: Loc
 

@@ -17,7 +17,7 @@ from phonejail.analysis.exact import TooDeepForExact
 from phonejail.analysis.flow import edge_flow, pass_probabilities
 from phonejail.config import Config
 from phonejail.findings import Finding
-from phonejail.lint import check_loaded
+from phonejail.lint import check_source
 from phonejail.model.tree import Tree
 from phonejail.report.answer import PersonaAnswer, persona_answer
 from phonejail.rules import Context
@@ -72,7 +72,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
     """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
     source = load_source(path, importer_settings(config))
     loaded = source.loaded
-    findings = tuple(check_loaded(loaded, config, source.remap, source.judged))
+    findings = tuple(check_source(source, config))
     tree = loaded.tree
     if tree is None:
         return TreeReport(path, slug, path, None, findings,

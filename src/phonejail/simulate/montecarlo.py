@@ -16,6 +16,7 @@ import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, ChainArrays
 from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.exact import JAILED
 from phonejail.analysis.tally import Tally
 
 CHUNK = 1 << 17
@@ -62,13 +63,13 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
     repeats = np.zeros(n, dtype=np.int64)
     transfers = np.zeros(n, dtype=np.int64)
     human = np.zeros(n, dtype=bool)
-    ended: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    ended: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     reached_steps: list[np.ndarray] = []
     reached_seconds: list[np.ndarray] = []
 
     def finish(mask: np.ndarray, outcome: np.ndarray) -> None:
         """Calls in `mask` end with `outcome` (one slot per call): keep their counts."""
-        ended.append((prompts[mask], repeats[mask], transfers[mask]))
+        ended.append((prompts[mask], repeats[mask], transfers[mask], JAILED[outcome]))
         tally.outcomes += np.bincount(outcome, minlength=len(OUTCOMES))
 
     while state.size:
@@ -108,7 +109,8 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
         if parts:
             values = np.concatenate(parts).astype(np.int64)
             tally.add_hist(name, values, np.ones(values.size))
-    for p, r, t in ended:
+    for p, r, t, jailed in ended:
+        tally.jailed_prompts += float(p[jailed].sum())
         tally.prompts += float(p.sum())
         tally.repeats += float(r.sum())
         tally.transfers += float(t.sum())

@@ -36,9 +36,13 @@ def persona_dict(p: PersonaResult) -> dict[str, Any]:
         "calls_with_repeats": f.calls_with_repeats,
         "transfers": f.transfers,
     }
+    if f.journey is not None:
+        data["journey"] = f.journey.to_dict()
     if p.callers is not None:
         data["callers"] = p.callers
     data["stderr"] = f.stderr
+    if f.stderr is not None and f.journey is not None and f.journey.stderr is not None:
+        data["stderr"] = {**f.stderr, "journey": f.journey.stderr}
     return data
 
 
@@ -72,6 +76,7 @@ CSV_COLUMNS = (
     "seconds_to_human_mean", "seconds_to_human_p50", "seconds_to_human_p90",
     "seconds_to_human_max", "identity_prompts", "repeated_identity_prompts",
     "calls_with_repeats", "transfers",
+    "journey_calls", "journey_resolved", "journey_jail_rate", "journey_identity_prompts",
 )
 
 
@@ -87,6 +92,9 @@ def render_csv(sim: Simulation) -> str:
             row += ["" if v is None else v for v in (s.mean, s.p50, s.p90, s.max)]
         row += [f.identity_prompts, f.repeated_identity_prompts, f.calls_with_repeats,
                 f.transfers]
+        j = f.journey
+        row += ["", "", "", ""] if j is None else [j.calls, j.resolved, j.jail_rate,
+                                                   j.identity_prompts]
         writer.writerow(row)
     return out.getvalue()
 
@@ -109,6 +117,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     return lines
+
+
+def journey_table_rows(everyone: list[PersonaResult]) -> list[list[str]]:
+    """One row per persona (and overall) of the journey table, as text cells."""
+    rows = []
+    for p in everyone:
+        j = p.figures.journey
+        if j is None:
+            continue
+        after = " ".join(_pct(x) for x in j.resolved_by_call)
+        rows.append([p.name, "-" if p.name == "overall" else str(j.redials), _num(j.calls, 2),
+                     _pct(j.resolved), _pct(j.jail_rate), _num(j.identity_prompts, 2), after])
+    return rows
 
 
 def render_text(sim: Simulation) -> str:
@@ -136,6 +157,12 @@ def render_text(sim: Simulation) -> str:
                     journey_rows)
     lines += ["", "Jail rate = dead end + abandoned + unresolved. Steps and seconds count calls "
                   "that reached a human ('-': none did); prompts and transfers are per call."]
+    if any(p.figures.journey and p.figures.journey.redials for p in sim.personas):
+        lines += ["", "Journeys (a caller's calls together: redials after a jailed call)"]
+        lines += _table(["persona", "redials", "calls", "resolved", "jail rate", "id prompts",
+                         "resolved after 1, 2, 3... calls"], journey_table_rows(everyone))
+        lines += ["Calls, resolved and id prompts per journey; a persona without redials "
+                  "makes one call."]
     if sim.queues:
         lines += ["", "Queues (Erlang A; Erlang C without patience_seconds)"]
         lines += _table(["queue", "offered", "utilisation", "mean wait", "abandon"],
