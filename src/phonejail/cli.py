@@ -523,7 +523,7 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     """
     def once() -> int:
         return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
-                            quiet, force)
+                            quiet, force, jobs, executor, scheduler)
 
     watched = [*paths, *([baseline] if baseline else [])]
     return _watching(watched, once, config_file, "writing the reports") if watch else once()
@@ -531,7 +531,8 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
 
 def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
                  baseline: str | None, fail_on: str | None, config_file: str | None,
-                 quiet: bool, force: bool) -> int:
+                 quiet: bool, force: bool, jobs: int | None, executor: str,
+                 scheduler: str | None) -> int:
     from phonejail.report import write_reports
 
     config = _config(config_file, paths).with_overrides(fail_on=fail_on)
