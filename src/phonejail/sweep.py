@@ -2,8 +2,8 @@
 
 A contact centre has hundreds of flows. `sweep` maps a function over the files in
 parallel and returns the results in the order of the files, so `--jobs 8` prints
-byte for byte what `--jobs 1` prints. The work runs where it is sent and returns plain records: writing
-files and printing stay in the calling process.
+byte for byte what `--jobs 1` prints. The work runs where it is sent and returns
+plain records: writing files and printing stay in the calling process.
 
 Executors:
 - `local`: a pool of `jobs` processes on this machine (fork where the platform has
