@@ -519,18 +519,34 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     mermaid renders in GitHub Markdown (put it in a ```mermaid block); dot is for
     Graphviz; png and svg are drawn with matplotlib.
     """
+    from phonejail.model.load import load_for_drawing
+    from phonejail.output.text import render as text_render
     from phonejail.report import flowchart
-    from phonejail.report.build import build_report
+    from phonejail.report.build import DRAW_LIMIT, build_report
 
     if fmt in ("png", "svg") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
     if not Path(tree).exists():
         raise click.BadParameter(f"'{tree}' does not exist", param_hint="TREE")
     r = build_report(tree, "graph", Config(), 0, DEFAULT_SEED)  # traps, and flows if wanted
+    code = EXIT_OK
     if r.tree is None:
-        _refuse(tree, r.findings, "drawing it")
-    loaded = r.tree
-    diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
+        # A tree whose only errors are targets naming no node is drawn all the same, those
+        # targets marked: a picture helps most exactly then. Its errors go to stderr, exit 1.
+        loaded = load_for_drawing(tree)
+        if loaded is None:
+            _refuse(tree, r.findings, "drawing it")
+        click.echo(text_render(CheckResult((tree,), r.findings)), err=True, nl=False)
+        diagram = flowchart.describe(loaded)
+        code = EXIT_FINDINGS
+    else:
+        loaded = r.tree
+        diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
+    if fmt in ("png", "svg") and len(diagram.nodes) > DRAW_LIMIT:
+        raise click.UsageError(
+            f"'{tree}' has {len(diagram.nodes)} nodes; --format {fmt} draws at most "
+            f"{DRAW_LIMIT} (a bigger picture is unreadable): use --format dot and Graphviz, "
+            "or --format mermaid")
     if fmt in ("png", "svg"):
         buffer = io.BytesIO()
         flowchart.draw(diagram, loaded.name).savefig(buffer, format=fmt, bbox_inches="tight",
@@ -544,7 +560,7 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
         atomic_write(Path(output), data, inputs=[tree])
     else:
         click.echo(data, nl=False)
-    return EXIT_OK
+    return code
 
 
 @cli.command()
