@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -195,6 +196,30 @@ def test_go_to_definition_jumps_from_a_target_to_its_node(session) -> None:
     location = client.request("textDocument/definition", _at(tree, line, character + 6))
     assert location["range"]["start"]["line"] == target_line
     assert client.request("textDocument/definition", _at(tree, 8, 8)) is None  # the name
+
+
+def test_references_list_every_use_and_symbols_list_the_nodes(session) -> None:
+    client, root = session
+    _start(client, root)
+    tree = root / "isp.yaml"
+    _open(client, tree, ISP)
+    line, character = _line_of(ISP, "  main_menu:")
+    found = client.request("textDocument/references", {
+        **_at(tree, line, character + 3), "context": {"includeDeclaration": True}})
+    uses = [(number, found.start()) for number, text in enumerate(ISP.splitlines())
+             for found in re.finditer(r"(?<=: )main_menu\b", text)]
+    assert len(uses) == 4  # ok, invalid, no_input, and outage_info's next
+    assert [(r["range"]["start"]["line"], r["range"]["start"]["character"]) for r in found] \
+        == [(line, 2), *uses]  # the declaration, then the uses in the order written
+    found = client.request("textDocument/references", {
+        **_at(tree, line, character + 3), "context": {"includeDeclaration": False}})
+    assert len(found) == 4
+    symbols = client.request("textDocument/documentSymbol",
+                             {"textDocument": {"uri": tree.as_uri()}})
+    assert [(s["name"], s["detail"]) for s in symbols][:4] == [
+        ("welcome", "say"), ("ask_phone", "ask"), ("main_menu", "menu"),
+        ("billing_menu", "menu")]
+    assert len(symbols) == 12
 
 
 def test_completion_offers_node_ids_intents_and_facts(session) -> None:

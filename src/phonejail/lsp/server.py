@@ -9,7 +9,8 @@ engine as `phonejail check` (`phonejail.lint.check_loaded`):
 - hover: on a rule code (a finding's place, or `PJ201` written anywhere) the
   rule's `phonejail explain` text; on a node id, the node's kind and prompt;
 - go-to-definition: from a target (`next:`, `to:`, `ok:`...), a fact, an
-  intent or a queue to where it is defined;
+  intent or a queue to where it is defined; references: every place it is used;
+- document symbols: the nodes, for the editor's outline;
 - completion: node ids after target keys, intents, facts, queues and kinds.
 
 Only documents that are phonejail trees (a top-level `phonejail:` key, or the
@@ -242,6 +243,39 @@ def definition(ls: PhonejailServer,
     if span is None:
         return None
     return types.Location(uri, _range(lines, span.line, span.column, span.width))
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+def references(ls: PhonejailServer,
+               params: types.ReferenceParams) -> list[types.Location] | None:
+    """Every place a node (fact, intent, queue) is used: who sends calls to this node?"""
+    uri = params.text_document.uri
+    lines, found = _outline_of(ls, uri)
+    named = found.at(*_from_lsp(lines, params.position)) if found else None
+    if found is None or named is None:
+        return None
+    spans = sorted((r.span for r in found.references if (r.space, r.name) == named),
+                   key=lambda span: (span.line, span.column))
+    defined = found.names(named[0]).get(named[1])
+    if params.context.include_declaration and defined is not None:
+        spans.insert(0, defined)
+    return [types.Location(uri, _range(lines, s.line, s.column, s.width)) for s in spans]
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def symbols(ls: PhonejailServer,
+            params: types.DocumentSymbolParams) -> list[types.DocumentSymbol] | None:
+    """The nodes, in the order written: the editor's outline and "go to symbol"."""
+    lines, found = _outline_of(ls, params.text_document.uri)
+    if found is None or not found.is_tree:
+        return None
+    result = []
+    for node_id, span in found.names("node").items():
+        where = _range(lines, span.line, span.column, span.width)
+        result.append(types.DocumentSymbol(
+            name=node_id, kind=types.SymbolKind.Function, range=where, selection_range=where,
+            detail=found.node_kinds.get(node_id, "")))
+    return result
 
 
 # --- completion ------------------------------------------------------------------------------
