@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -38,6 +38,8 @@ class CheckResult:
     findings: tuple[Finding, ...]
     skipped: tuple[str, ...] = field(default=(), compare=False)
     """YAML files in the folders scanned that are not phonejail trees (no `phonejail:` key)."""
+    texts: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Source text of inputs that are not files (standard input), for snippets."""
 
     def count(self, severity: Severity) -> int:
         return sum(f.severity is severity for f in self.findings)

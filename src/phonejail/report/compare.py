@@ -15,7 +15,8 @@ from phonejail.textsafe import markdown, markdown_code, visible
 WORSE_WHEN_HIGHER = {"jail_rate": 1, "reached_human": -1, "steps_to_human_mean": 1,
                      "steps_to_human_p90": 1, "seconds_to_human_mean": 1,
                      "seconds_to_human_p90": 1, "repeated_identity_prompts": 1,
-                     "identity_prompts": 1, "transfers": 1}
+                     "identity_prompts": 1, "transfers": 1, "call_seconds": 1,
+                     "unverified_resolutions": 1}
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,7 @@ def _persona_table(r: TreeReport) -> str:
     assert r.exact is not None
     head = "".join(f'<th class="num">{escape(o.replace("_", " "))}</th>' for o in OUTCOMES)
     rows = []
+    sensitive = bool(r.exact.sensitive)
     for p in (*r.exact.personas, r.exact.overall):
         f = p.figures
         cells = "".join(f'<td class="num">{share_text(f.outcomes[o])}</td>' for o in OUTCOMES)
@@ -159,14 +160,20 @@ def _persona_table(r: TreeReport) -> str:
             f'<td class="num">{escape(value_text(f.seconds_to_human.mean, "seconds"))}</td>'
             f'<td class="num">{f.identity_prompts:.2f}</td>'
             f'<td class="num">{f.repeated_identity_prompts:.2f}</td>'
-            f'<td class="num">{f.transfers:.2f}</td></tr>')
+            f'<td class="num">{f.transfers:.2f}</td>'
+            f'<td class="num">{escape(value_text(f.call_seconds, "seconds"))}</td>'
+            + (f'<td class="num">{share_text(f.unverified_resolutions)}</td>' if sensitive
+               else "") + "</tr>")
     return (_table('<th>persona</th><th class="num">share</th>'
                    f'{head}<th class="num">jail rate</th><th class="num">reached human</th>'
                    '<th class="num">steps to human</th><th class="num">time to human</th>'
                    '<th class="num">identity prompts</th><th class="num">repeated</th>'
-                   '<th class="num">transfers</th>', rows)
+                   '<th class="num">transfers</th><th class="num">call length</th>'
+                   + ('<th class="num">unverified</th>' if sensitive else ""), rows)
             + '<p class="small">Exact figures. Steps and time to a human are means over the calls '
-            "that reach one; prompts and transfers are per call.</p>")
+            "that reach one; prompts, transfers and call length (prompts and holds) are per "
+            "call." + (" Unverified: calls in which a sensitive intent is resolved with no "
+                       "identity fact given." if sensitive else "") + "</p>")
 
 
 def figure_html(name: str, png: bytes, alt: str, caption: str) -> str:

@@ -55,7 +55,13 @@ def headlines(r: TreeReport) -> list[Headline]:
         ("identity prompts per call", "identity_prompts", lambda f: f.identity_prompts,
          "count", "identity_prompts"),
         ("transfers per call", "transfers", lambda f: f.transfers, "count", "transfers"),
+        ("seconds of a whole call, mean", "call_seconds", lambda f: f.call_seconds, "seconds",
+         "call_seconds"),
     ]
+    if r.exact.sensitive:  # only a tree with sensitive intents can resolve one unverified
+        rows.append(("resolved with no identity given (sensitive intents)",
+                     "unverified_resolutions", lambda f: f.unverified_resolutions, "share",
+                     "unverified_resolutions"))
     return [Headline(label, key, pick(e, get), pick(s, get), _mean_se(s, se) if se else None,
                      unit) for label, key, get, unit, se in rows]
 
