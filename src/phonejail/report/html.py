@@ -15,6 +15,8 @@ from phonejail.report import flowchart, interactive
 from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report.compare import Comparison
 from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.journeys import journeys_html
+from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
@@ -22,6 +24,7 @@ from phonejail.report.text import (
     journey_end_text,
     journey_steps,
     persona_breakdown,
+    redials,
     time_to_human_text,
     value_text,
     verdict,
@@ -235,6 +238,9 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
         ("What to fix first", _fix_first(r) if simulated else None),
         ("Findings", _findings_table(r)),
         ("Per persona", _persona_table(r) if simulated else None),
+        ("Callers who call again", journeys_html(r) if simulated and redials(r) else None),
+        ("Staffing", staffing_html(r.tree, *r.queue_limits)
+         if r.tree is not None and r.tree.queues else None),
         ("Compared with the baseline",
          comparison_html(comparison) if comparison is not None else None),
         ("Figures", "\n".join(figure_html(*f) for f in shown) if shown else None),
