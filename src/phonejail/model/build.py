@@ -564,6 +564,7 @@ class _Builder:
         return Tree(path=self.path, name=values["name"], description=values["description"],
                     start=values["start"], intents=tuple(self.intents), identity=identity,
                     nodes=values["nodes"], callers=values["callers"] or (),
+                    sensitive=values["sensitive"] or (),
                     queues=values["queues"] or MappingProxyType({}), loc=root.mark,
                     locs=MappingProxyType(locs))
 

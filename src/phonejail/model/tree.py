@@ -253,6 +253,8 @@ class Tree:
     nodes: Mapping[str, Node]
     callers: tuple[Persona, ...] = ()
     description: str | None = None
+    sensitive: tuple[str, ...] = ()
+    """Intents that change an account: resolving one with no identity given is unverified."""
     queues: Mapping[str, Queue] = field(default_factory=_no_queues)
     """Staffed queues by name; an agent whose `queue` is named here waits as they say."""
     loc: Loc = Loc(1, 1)

@@ -23,7 +23,7 @@ from phonejail.report.answer import PersonaAnswer, persona_answer
 from phonejail.rules import Context
 from phonejail.rules.pj103_identity_gate import gated_personas
 from phonejail.simulate import Simulation, run
-from phonejail.sources import load_source
+from phonejail.sources import importer_settings, load_source
 
 DRAW_LIMIT = 150
 """Trees with more nodes are not drawn in the report (use `phonejail graph --format dot`)."""
@@ -65,6 +65,8 @@ class TreeReport:
     through: dict[str, float] = field(default_factory=dict)
     """Node id -> exact share of calls (all personas, by share) that pass through it."""
     """Per persona: where its calls are lost and its likeliest call (report/answer.py)."""
+    queue_limits: tuple[float, float] = (120.0, 0.10)
+    """PJ209's limits: mean wait of served callers (s), share abandoning in a queue."""
 
     def count(self, severity: str) -> int:
         return sum(f.severity.value == severity for f in self.findings)
@@ -72,7 +74,7 @@ class TreeReport:
 
 def build_report(path: str, slug: str, config: Config, callers: int, seed: int) -> TreeReport:
     """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
-    source = load_source(path)
+    source = load_source(path, importer_settings(config))
     loaded = source.loaded
     findings = tuple(check_source(source, config))
     tree = loaded.tree
@@ -85,7 +87,9 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
             marks[f.node].append(f.code)
     base = TreeReport(path, slug, tree.name, tree, findings,
                       marks={k: tuple(v) for k, v in marks.items()},
-                      max_jail_rate=float(config.options.get("max-jail-rate", 0.05)))
+                      max_jail_rate=float(config.options.get("max-jail-rate", 0.05)),
+                      queue_limits=(float(config.options.get("max-queue-wait-seconds", 120)),
+                                    config.options.get("max-queue-abandon-percent", 10) / 100))
     try:
         exact = run(tree, method="exact")
         sampled = run(tree, method="montecarlo", callers=callers, seed=seed) if callers else None

@@ -15,6 +15,8 @@ from phonejail.report import flowchart, interactive
 from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report.compare import Comparison
 from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.journeys import journeys_html
+from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
@@ -22,6 +24,7 @@ from phonejail.report.text import (
     journey_end_text,
     journey_steps,
     persona_breakdown,
+    redials,
     time_to_human_text,
     value_text,
     verdict,
@@ -147,6 +150,7 @@ def _persona_table(r: TreeReport) -> str:
     assert r.exact is not None
     head = "".join(f'<th class="num">{escape(o.replace("_", " "))}</th>' for o in OUTCOMES)
     rows = []
+    sensitive = bool(r.exact.sensitive)
     for p in (*r.exact.personas, r.exact.overall):
         f = p.figures
         cells = "".join(f'<td class="num">{share_text(f.outcomes[o])}</td>' for o in OUTCOMES)
@@ -159,14 +163,20 @@ def _persona_table(r: TreeReport) -> str:
             f'<td class="num">{escape(value_text(f.seconds_to_human.mean, "seconds"))}</td>'
             f'<td class="num">{f.identity_prompts:.2f}</td>'
             f'<td class="num">{f.repeated_identity_prompts:.2f}</td>'
-            f'<td class="num">{f.transfers:.2f}</td></tr>')
+            f'<td class="num">{f.transfers:.2f}</td>'
+            f'<td class="num">{escape(value_text(f.call_seconds, "seconds"))}</td>'
+            + (f'<td class="num">{share_text(f.unverified_resolutions)}</td>' if sensitive
+               else "") + "</tr>")
     return (_table('<th>persona</th><th class="num">share</th>'
                    f'{head}<th class="num">jail rate</th><th class="num">reached human</th>'
                    '<th class="num">steps to human</th><th class="num">time to human</th>'
                    '<th class="num">identity prompts</th><th class="num">repeated</th>'
-                   '<th class="num">transfers</th>', rows)
+                   '<th class="num">transfers</th><th class="num">call length</th>'
+                   + ('<th class="num">unverified</th>' if sensitive else ""), rows)
             + '<p class="small">Exact figures. Steps and time to a human are means over the calls '
-            "that reach one; prompts and transfers are per call.</p>")
+            "that reach one; prompts, transfers and call length (prompts and holds) are per "
+            "call." + (" Unverified: calls in which a sensitive intent is resolved with no "
+                       "identity fact given." if sensitive else "") + "</p>")
 
 
 def figure_html(name: str, png: bytes, alt: str, caption: str) -> str:
@@ -228,6 +238,9 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
         ("What to fix first", _fix_first(r) if simulated else None),
         ("Findings", _findings_table(r)),
         ("Per persona", _persona_table(r) if simulated else None),
+        ("Callers who call again", journeys_html(r) if simulated and redials(r) else None),
+        ("Staffing", staffing_html(r.tree, *r.queue_limits)
+         if r.tree is not None and r.tree.queues else None),
         ("Compared with the baseline",
          comparison_html(comparison) if comparison is not None else None),
         ("Figures", "\n".join(figure_html(*f) for f in shown) if shown else None),

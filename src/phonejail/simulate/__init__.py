@@ -52,6 +52,8 @@ class Simulation:
     seed: int | None
     personas: tuple[PersonaResult, ...]
     overall: PersonaResult
+    sensitive: tuple[str, ...] = ()
+    """The tree's sensitive intents: where unverified resolutions can happen."""
     queues: Mapping[str, QueueFigures] = field(default_factory=dict)
     """The Erlang figures of each staffed queue (docs/format.md, "Queues"); empty if none."""
 
@@ -120,7 +122,7 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
             tallies.append(sum(rounds[1:], rounds[0]))
             journeys.append(sampled_journey(rounds, int(n), persona_.redials))
             counts.append(int(n))
-        overall = sum(tallies, Tally(prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0))
+        overall = sum(tallies, Tally())
         journey_weights = [int(n) / callers for n in drawn]
     else:
         raise ValueError(f"method must be one of {METHODS}")
@@ -137,6 +139,7 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
         overall=PersonaResult("overall", 1.0, replace(figures(overall, sampled),
                                                       journey=everyone),
                               callers if sampled else None),
+        sensitive=tree.sensitive,
         queues=queue_figures(tree),
     )
 

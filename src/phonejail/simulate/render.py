@@ -35,6 +35,8 @@ def persona_dict(p: PersonaResult) -> dict[str, Any]:
         "repeated_identity_prompts": f.repeated_identity_prompts,
         "calls_with_repeats": f.calls_with_repeats,
         "transfers": f.transfers,
+        "unverified_resolutions": f.unverified_resolutions,
+        "call_seconds": f.call_seconds,
     }
     if f.journey is not None:
         data["journey"] = f.journey.to_dict()
@@ -75,7 +77,7 @@ CSV_COLUMNS = (
     "steps_to_human_mean", "steps_to_human_p50", "steps_to_human_p90", "steps_to_human_max",
     "seconds_to_human_mean", "seconds_to_human_p50", "seconds_to_human_p90",
     "seconds_to_human_max", "identity_prompts", "repeated_identity_prompts",
-    "calls_with_repeats", "transfers",
+    "calls_with_repeats", "transfers", "unverified_resolutions", "call_seconds",
     "journey_calls", "journey_resolved", "journey_jail_rate", "journey_identity_prompts",
 )
 
@@ -91,7 +93,7 @@ def render_csv(sim: Simulation) -> str:
         for s in (f.steps_to_human, f.seconds_to_human):
             row += ["" if v is None else v for v in (s.mean, s.p50, s.p90, s.max)]
         row += [f.identity_prompts, f.repeated_identity_prompts, f.calls_with_repeats,
-                f.transfers]
+                f.transfers, f.unverified_resolutions, f.call_seconds]
         j = f.journey
         row += ["", "", "", ""] if j is None else [j.calls, j.resolved, j.jail_rate,
                                                    j.identity_prompts]
@@ -146,17 +148,22 @@ def render_text(sim: Simulation) -> str:
             _num(f.steps_to_human.mean), _num(f.steps_to_human.p90, 0),
             _num(f.seconds_to_human.mean, 0), _num(f.seconds_to_human.p90, 0),
             _num(f.identity_prompts, 2), _num(f.repeated_identity_prompts, 2),
-            _pct(f.calls_with_repeats), _num(f.transfers, 2),
+            _pct(f.calls_with_repeats), _num(f.transfers, 2), _num(f.call_seconds, 0),
         ])
     lines = [f"{sim.name} ({sim.tree}): {how}", "", "Outcomes"]
     lines += _table(["persona", "share", *(o.replace("_", " ") for o in OUTCOMES),
                      "jail rate"], outcome_rows)
     lines += ["", "Reaching a human"]
     lines += _table(["persona", "reached", "steps mean", "steps p90", "seconds mean",
-                     "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers"],
-                    journey_rows)
+                     "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers",
+                     "call seconds"], journey_rows)
     lines += ["", "Jail rate = dead end + abandoned + unresolved. Steps and seconds count calls "
-                  "that reached a human ('-': none did); prompts and transfers are per call."]
+                  "that reached a human ('-': none did); prompts, transfers and call seconds "
+                  "(prompts and holds of the whole call) are per call."]
+    if sim.sensitive:
+        lines += ["", f"Unverified resolutions (sensitive: {', '.join(sim.sensitive)})"]
+        lines += _table(["persona", "resolved with no identity given"],
+                        [[p.name, _pct(p.figures.unverified_resolutions)] for p in everyone])
     if any(p.figures.journey and p.figures.journey.redials for p in sim.personas):
         lines += ["", "Journeys (a caller's calls together: redials after a jailed call)"]
         lines += _table(["persona", "redials", "calls", "resolved", "jail rate", "id prompts",
