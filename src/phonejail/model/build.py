@@ -91,6 +91,9 @@ class _Builder:
         self.intents: dict[str, None] = {}
         self.facts: dict[str, None] = {}
         self.node_ids: dict[str, None] = {}
+        self.keep_undefined_targets = False
+        """For drawing a broken tree: a target naming no node is kept (and reported)."""
+        self.undefined_targets: list[Problem] = []
 
     # -- reporting -----------------------------------------------------------------
     def error(self, at: YNode | Loc, message: str, code: str = "PJ002",
@@ -229,7 +232,14 @@ class _Builder:
         return ref
 
     def target(self, value: YNode, where: str) -> Any:
-        return self._ref(value, where, self.node_ids, "node", "targets name a node of `nodes`")
+        before = len(self.problems)
+        ref = self._ref(value, where, self.node_ids, "node", "targets name a node of `nodes`")
+        if ref is _MISSING and self.keep_undefined_targets and len(self.problems) == before + 1 \
+                and self.problems[-1].code == "PJ004" and isinstance(value, YScalar):
+            # Set aside, so the node holding it is still built (it checks for new problems).
+            self.undefined_targets.append(self.problems.pop())
+            return value.value
+        return ref
 
     def intent(self, value: YNode, where: str) -> Any:
         return self._ref(value, where, self.intents, "intent", "intents are listed in `intents`")
@@ -569,8 +579,12 @@ class _Builder:
                     locs=MappingProxyType(locs))
 
 
-def build_tree(root: YNode, path: str) -> tuple[Tree | None, list[Problem]]:
-    """Validate `root` as a format-1 tree. The tree is None if any problem was found."""
+def build_tree(root: YNode, path: str, keep_undefined_targets: bool = False
+               ) -> tuple[Tree | None, list[Problem]]:
+    """Validate `root` as a format-1 tree. The tree is None if any problem was found, except
+    with `keep_undefined_targets` (for drawing a broken tree): then a tree whose only
+    problems are targets naming no node is built, keeping those names as targets."""
     builder = _Builder(path)
+    builder.keep_undefined_targets = keep_undefined_targets
     tree = builder.tree(root)
-    return tree, builder.problems
+    return tree, builder.problems + builder.undefined_targets
