@@ -762,7 +762,9 @@ def explain(code: str | None) -> int:
     by_name = {rule.NAME: c for c, rule in RULES.items()}
     key = by_name.get(code.strip().lower(), key)
     if key not in RULES:
-        raise click.BadParameter(f"no rule '{code}'{did_you_mean(key, [*RULES, *by_name])}; "
+        # Codes are matched in capitals, names in lower case: `dead-ends` -> dead-end.
+        hint = did_you_mean(key, RULES) or did_you_mean(code.strip().lower(), by_name)
+        raise click.BadParameter(f"no rule '{code}'{hint}; "
                                  "`phonejail explain` lists them", param_hint="CODE")
     click.echo(documentation(key), nl=False)
     return EXIT_OK
