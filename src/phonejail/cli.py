@@ -736,7 +736,13 @@ def _callers(path: str) -> list[dict[str, Any]]:
         where = f"{problems[0].line}:{problems[0].column}: {problems[0].message}" if problems \
             else "empty"
         raise click.BadParameter(f"{path}: {where}", param_hint="--callers")
-    data = yaml.safe_load(raw.decode("utf-8"))
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except yaml.YAMLError as error:  # a key PyYAML cannot hash (`? [a, b]`), say
+        mark = getattr(error, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}: " if mark else ""
+        raise click.BadParameter(f"{path}: {where}{getattr(error, 'problem', None) or error}",
+                                 param_hint="--callers") from None
     if isinstance(data, dict) and "callers" in data:
         data = data["callers"]
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
