@@ -10,6 +10,11 @@ max-steps-to-human = 5       # PJ204
 max-prompt-seconds = 30      # PJ206
 max-queue-wait-seconds = 120 # PJ209: mean wait of served callers in a staffed queue
 max-queue-abandon-percent = 10  # PJ209: callers hanging up in the queue
+max-jail-rate = 0.05         # PJ105: most a persona's calls may end in jail (0 to 1)
+max-overall-jail-rate = 0.02 # PJ105: the same for all calls together (default: off)
+
+[tool.phonejail.persona-max-jail-rate]   # PJ105: a persona's own limit
+"caregiver checking a refill" = 0.2
 ```
 
 A bad configuration raises `ConfigError`, which the CLI turns into exit 2.
@@ -28,6 +33,7 @@ from phonejail.fileio import InputError, read_capped
 from phonejail.limits import MAX_FILE_BYTES
 from phonejail.model.build import did_you_mean
 from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
+from phonejail.rules.base import OptionValue
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,7 +52,7 @@ class Config:
     select: tuple[str, ...] = ("PJ",)
     ignore: tuple[str, ...] = ()
     fail_on: str = "error"
-    options: Mapping[str, int] = field(
+    options: Mapping[str, OptionValue] = field(
         default_factory=lambda: MappingProxyType({o.name: o.default for o in OPTIONS.values()})
     )
     source: str | None = None
@@ -169,7 +175,26 @@ def parse_table(table: Mapping[str, Any], source: str) -> Config:
                 raise ConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}")
             config["fail_on"] = value
         else:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{where}: expected a whole number >= 0")
-            options[key] = value
+            options[key] = option_value(OPTIONS[key].kind, value, where)
     return Config(options=MappingProxyType(options), source=source, **config)
+
+
+def _rate(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(f"{where}: expected a share of calls from 0 to 1, e.g. 0.05 for 5%")
+    return float(value)
+
+
+def option_value(kind: str, value: Any, where: str) -> OptionValue:
+    """A rule option's value checked against its kind (see `phonejail.rules.base.Option`)."""
+    if kind == "rate":
+        return _rate(value, where)
+    if kind == "persona rates":
+        if not isinstance(value, Mapping):
+            raise ConfigError(f'{where}: expected a table of persona names and shares, e.g. '
+                              f'{{"caregiver" = 0.2}}')
+        return tuple(sorted((str(name), _rate(rate, f"{where}.{name}"))
+                            for name, rate in value.items()))
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}: expected a whole number >= 0")
+    return value

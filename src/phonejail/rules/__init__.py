@@ -20,6 +20,8 @@ from phonejail.rules import (
     pj102_jail_loop,
     pj103_identity_gate,
     pj104_unreachable,
+    pj105_persona_jailed,
+    pj107_implicit_disconnect,
     pj201_no_zero_out,
     pj202_repeated_identity,
     pj203_menu_too_wide,
@@ -36,6 +38,7 @@ RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
     for module in (
         pj001_syntax, pj002_schema, pj003_duplicate_key, pj004_undefined_target, pj005_import,
         pj101_dead_end, pj102_jail_loop, pj103_identity_gate, pj104_unreachable,
+        pj105_persona_jailed, pj107_implicit_disconnect,
         pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,
         pj204_human_too_far, pj205_no_retry_handler, pj206_long_prompt,
         pj207_transfer_bounce,
