@@ -70,8 +70,13 @@ def one_call(tree: Tree, p: Persona, rng: random.Random, totals: Totals) -> None
             node_id = node.next
         elif isinstance(node, Menu):
             serving = [o for o in node.options if p.intent in o.serves]
-            if serving:
-                if rng.random() < p.mistakes:
+            # Spoken: speech menus always, `both` menus until an attempt has failed.
+            spoken = node.input == "speech" or (node.input == "both" and fails == 0)
+            slip = 0.0 if spoken else p.mistakes
+            if spoken and rng.random() >= node.recognition * p.understood:
+                node_id = failure(node)  # not understood: a no-match
+            elif serving:
+                if rng.random() < slip:
                     node_id = failure(node)
                 else:
                     node_id, fails = rng.choice(serving).to, 0

@@ -125,7 +125,8 @@ def test_output_file_is_written_whole_and_never_over_an_input(run, tmp_path, in_
 def test_a_folder_without_trees_says_so(run, tmp_path) -> None:
     code, out, err = run("check", tmp_path)
     assert (code, out) == (0, "No findings in 0 files.\n")
-    assert "no *.yaml or *.yml files" in err
+    assert err == f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow " \
+        f"exports) under {tmp_path}\n"
 
 
 def test_a_broken_file_is_a_finding_and_exit_1(run, tmp_path) -> None:

@@ -64,6 +64,9 @@ def valid_trees(draw: st.DrawFn) -> str:
             for handler in ("invalid", "fail"):
                 node[handler] = draw(target)
             node["retries"] = draw(st.integers(0, 2))
+            node["input"] = draw(st.sampled_from(["dtmf", "speech", "both"]))
+            if node["input"] != "dtmf":
+                node["recognition"] = draw(chance)
         elif kind == "ask":
             node.update(fact=draw(st.sampled_from(["f", "g"])), ok=draw(target),
                         fail=draw(target), retries=draw(st.integers(0, 2)))
@@ -83,7 +86,8 @@ def valid_trees(draw: st.DrawFn) -> str:
            "identity": {"f": None, "g": None}, "nodes": nodes,
            "callers": [{"name": "p", "intent": draw(st.sampled_from(["i", "j"])),
                         "knows": draw(st.lists(st.sampled_from(["f", "g"]), unique=True)),
-                        "mistakes": draw(chance), "zero_out": draw(chance)}]}
+                        "mistakes": draw(chance), "zero_out": draw(chance),
+                        "understood": draw(chance)}]}
     return yaml.safe_dump(doc)
 
 

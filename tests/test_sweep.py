@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
-from functools import partial
 from pathlib import Path
 
 import pytest
 
 from phonejail.config import Config
-from phonejail.lint import check_file, check_paths
+from phonejail.lint import check_paths
 from phonejail.sweep import SweepError, sweep
 from tests.conftest import TREES
 
@@ -71,18 +72,42 @@ def test_dask_without_dask_installed_says_how_to_get_it(run, folder: Path, monke
     assert "pip install 'phonejail[dask]'" in err and out == ""
 
 
-def test_a_dask_cluster_checks_what_one_process_checks(run, folder: Path) -> None:
-    distributed = pytest.importorskip("distributed")
-    serial = run("check", folder, "--format", "json", "--jobs", "1")
-    local = run("check", folder, "--format", "json", "--executor", "dask", "--jobs", "2")
-    assert local == serial
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        remote = run("check", folder, "--format", "json", "--executor", "dask",
-                     "--scheduler", cluster.scheduler_address)
-        on_library = sweep(partial(check_file, config=Config()), [str(p) for p in
-                           sorted(folder.glob("*.yaml"))[:3]], executor="dask",
-                           scheduler=cluster.scheduler_address)
-    assert remote == serial
-    assert [check_file(str(p), Config()) for p in sorted(folder.glob("*.yaml"))[:3]] == \
-        on_library
+def _phonejail(*args: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}
+    return subprocess.run([sys.executable, "-m", "phonejail", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+# Dask runs in child processes here: a cluster's sockets and threads must not outlive the
+# test inside pytest's own process.
+CLUSTER = """
+import sys
+from distributed import LocalCluster
+with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_dask_cluster_checks_what_one_process_checks(folder: Path) -> None:
+    pytest.importorskip("distributed")
+    serial = _phonejail("check", folder, "--format", "json", "--jobs", "1")
+    local = _phonejail("check", folder, "--format", "json", "--executor", "dask", "--jobs", "2")
+    assert (local.returncode, local.stdout) == (serial.returncode, serial.stdout) == \
+        (1, serial.stdout)
+    with subprocess.Popen([sys.executable, "-c", CLUSTER], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as cluster:
+        address = cluster.stdout.readline().strip()
+        assert address.startswith("tcp://")
+        remote = _phonejail("check", folder, "--format", "json", "--executor", "dask",
+                            "--scheduler", address)
+        cluster.stdin.close()
+    assert (remote.returncode, remote.stdout) == (1, serial.stdout)
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(folder: Path) -> None:
+    pytest.importorskip("distributed")
+    done = _phonejail("check", folder, "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    assert done.returncode == 2
+    assert "cannot reach the Dask scheduler tcp://127.0.0.1:9" in done.stderr
+    assert "Traceback" not in done.stderr

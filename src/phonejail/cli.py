@@ -20,13 +20,14 @@ import click
 import yaml
 
 from phonejail import __version__
-from phonejail.config import FAIL_ON, Config, ConfigError, load_config
+from phonejail.config import FAIL_ON, Config, ConfigError, load_config, search_start
 from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
 from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
-from phonejail.lint import CheckResult, MissingPath, check_paths, collect, stamp
+from phonejail.limits import MAX_CALLERS, MAX_JOBS, MAX_SEED
+from phonejail.lint import CheckResult, MissingPath, check_paths, collect, collect_files, stamp
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
 from phonejail.model.tree import DTMF_KEYS, Tree
@@ -43,8 +44,11 @@ from phonejail.sweep import EXECUTORS, SweepError
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def _config(config_file: str | None) -> Config:
-    return load_config(Path(config_file) if config_file else None)
+def _config(config_file: str | None, paths: Sequence[str] = ()) -> Config:
+    """The --config file, or the nearest configuration to the trees (docs/configuration.md)."""
+    if config_file:
+        return load_config(Path(config_file))
+    return load_config(search_from=search_start(paths))
 
 
 def _config_files(config: Config) -> list[str]:
@@ -74,7 +78,7 @@ def _sweep_options(command: Any) -> Any:
         help="local: processes on this machine; dask: a Dask cluster "
         "(pip install 'phonejail[dask]').")(command)
     return click.option(
-        "-j", "--jobs", type=click.IntRange(min=1), default=None,
+        "-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=None,
         help="Trees worked on at once; the output is the same for any number. "
         "[default: the cores this process may use]")(command)
 
@@ -91,7 +95,8 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
               show_default=True, help="Output format: text for people; json, sarif (code "
-              "scanning), github (Actions annotations) or junit (GitLab, Jenkins) for CI.")
+              "scanning), github (Actions annotations), junit (GitLab, Jenkins) or markdown "
+              "(a pull-request comment) for CI.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Lowest severity that makes the exit code 1.  [default: error]")
 @click.option("--select", multiple=True, metavar="CODES",
@@ -100,8 +105,10 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes or "
               "prefixes).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="A TOML file with [tool.phonejail] settings. [default: the nearest "
-              "pyproject.toml that has them]")
+              help="A TOML file of settings: a phonejail.toml (keys at the top or under "
+              "[tool.phonejail]) or a pyproject.toml. [default: the nearest .phonejail.toml, "
+              "phonejail.toml or pyproject.toml with [tool.phonejail], from the trees' folder "
+              "up]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
@@ -117,18 +124,24 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
       phonejail check --select PJ1 --fail-on warning menus/main.yaml
       phonejail check --format sarif -o phonejail.sarif trees/
     """
-    config = _config(config_file).with_overrides(select, ignore, fail_on)
+    config = _config(config_file, paths).with_overrides(select, ignore, fail_on)
     try:
-        total = len(collect(paths))
+        collected = collect_files(paths, config)
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
-    progress = _Progress(total, "checking", enabled=sys.stderr.isatty() and not quiet)
-    try:
-        result = _swept(check_paths, paths, config, jobs, executor, scheduler, progress)
+    progress = _Progress(len(collected.files), "checking",
+                         enabled=sys.stderr.isatty() and not quiet)
+    try:  # the files are named now, so they are not searched (or read) a second time
+        result = _swept(check_paths, collected.files, config, jobs, executor, scheduler,
+                        progress)
     finally:
         progress.close()
+    result = replace(result, skipped=collected.skipped)
     if not result.files:
-        click.echo(f"phonejail: no *.yaml or *.yml files under {', '.join(paths)}", err=True)
+        skipped = (f"; {len(result.skipped)} other YAML "
+                   f"file{'s' * (len(result.skipped) != 1)} skipped" if result.skipped else "")
+        click.echo(f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow "
+                   f"exports) under {', '.join(paths)}{skipped}", err=True)
     stdout_tty = sys.stdout.isatty() and output is None
     text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config)
     if output:
@@ -192,9 +205,10 @@ class _Refused(click.ClickException):
 
 @cli.command()
 @click.argument("tree", type=click.Path(dir_okay=False))
-@click.option("--callers", type=click.IntRange(min=1), default=DEFAULT_CALLERS,
+@click.option("--callers", type=click.IntRange(1, MAX_CALLERS), default=DEFAULT_CALLERS,
               show_default=True, help="Monte-Carlo: number of calls to simulate.")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
+              show_default=True,
               help="Monte-Carlo: random seed; the same seed gives byte-identical output.")
 @click.option("--method", type=click.Choice(METHODS), default="montecarlo", show_default=True,
               help="montecarlo samples calls; exact computes every figure from the Markov "
@@ -253,7 +267,8 @@ def _csv(value: str | None) -> list[str] | None:
               "out.")
 @click.option("--facts", default=None, metavar="FACTS", help="The identity facts you can give, "
               "comma-separated (\"\" for none).  [default: the persona's]")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
+              show_default=True,
               help="Seed for the tree's own draws (chance branches, success).")
 def call(tree: str, persona: str | None, keys: str | None, facts: str | None,
          seed: int) -> int:
@@ -347,7 +362,7 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
     from phonejail.simulate.staff import StaffingError, choose_queue, default_agents, parse_agents
     from phonejail.simulate.staff import sweep as staff_sweep
 
-    limits = _config(config_file).options
+    limits = _config(config_file, [tree]).options
     loaded = _load_tree_or_findings(tree)
     try:
         queue = choose_queue(loaded, queue_name)
@@ -373,9 +388,10 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for the reports (created if missing; files phonejail did not write "
               "are left alone).")
-@click.option("--callers", type=click.IntRange(min=1), default=DEFAULT_CALLERS,
+@click.option("--callers", type=click.IntRange(1, MAX_CALLERS), default=DEFAULT_CALLERS,
               show_default=True, help="Monte-Carlo calls per tree, shown beside exact figures.")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
+              show_default=True)
 @click.option("--baseline", type=click.Path(dir_okay=False, exists=True), default=None,
               help="An earlier version of the tree: each page gets a comparison with it.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
@@ -400,9 +416,9 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     """
     from phonejail.report import write_reports
 
-    config = _config(config_file).with_overrides(fail_on=fail_on)
+    config = _config(config_file, paths).with_overrides(fail_on=fail_on)
     try:
-        total = len(collect(paths))
+        total = len(collect(paths, config))
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
     progress = _Progress(total, "writing reports", enabled=sys.stderr.isatty() and not quiet)
@@ -590,6 +606,26 @@ def explain(code: str | None) -> int:
         raise click.BadParameter(f"no rule '{code}'{did_you_mean(key, [*RULES, *by_name])}; "
                                  "`phonejail explain` lists them", param_hint="CODE")
     click.echo(documentation(key), nl=False)
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Speak over standard input and output (the only "
+              "transport; accepted because editors pass it).")
+def lsp(stdio: bool) -> int:
+    """Run the Language Server: findings as diagnostics while you edit a tree.
+
+    Diagnostics on open, change and save; hover on a rule code shows `phonejail
+    explain`; go-to-definition on a target jumps to its node; completion of node
+    ids, intents, facts and kinds. Needs the lsp extra: pip install 'phonejail[lsp]'.
+    The README shows the VS Code and Neovim set-up.
+    """
+    try:
+        from phonejail.lsp.server import serve
+    except ImportError as missing:
+        raise click.UsageError(f"`phonejail lsp` needs pygls ({missing}): "
+                               "pip install 'phonejail[lsp]'") from None
+    serve()
     return EXIT_OK
 
 

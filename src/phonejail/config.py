@@ -1,10 +1,16 @@
-"""Configuration: `[tool.phonejail]` in the nearest pyproject.toml, or a file given with --config.
+"""Configuration: a TOML file given with --config, or the nearest one found (docs/configuration.md).
+
+Found by looking in the trees' folder and each folder above it for, in order,
+`.phonejail.toml`, `phonejail.toml`, or a `pyproject.toml` with a `[tool.phonejail]`
+table; the first folder that has one wins. A phonejail TOML file holds the keys at
+its top level or under `[tool.phonejail]`.
 
 ```toml
 [tool.phonejail]
 select = ["PJ"]              # codes or prefixes: "PJ1" is every trap rule
 ignore = ["PJ206"]
 fail-on = "error"            # error | warning | never
+exclude = ["legacy/", "**/draft_*.yaml"]   # skipped when scanning folders
 max-menu-options = 5         # PJ203
 max-steps-to-human = 5       # PJ204
 max-prompt-seconds = 30      # PJ206
@@ -15,22 +21,29 @@ max-overall-jail-rate = 0.02 # PJ105: the same for all calls together (default: 
 
 [tool.phonejail.persona-max-jail-rate]   # PJ105: a persona's own limit
 "caregiver checking a refill" = 0.2
+
+[tool.phonejail.per-file-ignores]
+"imported/*.yaml" = ["PJ2"]  # codes or prefixes off for the files a glob matches
 ```
 
-A bad configuration raises `ConfigError`, which the CLI turns into exit 2.
+Globs are relative to the configuration file's folder. A bad configuration raises
+`ConfigError`, which the CLI turns into exit 2.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from phonejail.fileio import InputError, read_capped
-from phonejail.limits import MAX_FILE_BYTES
+from phonejail.limits import MAX_FILE_BYTES, MAX_OPTION_VALUE
 from phonejail.model.build import did_you_mean
 from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
 from phonejail.rules.base import OptionValue
@@ -41,6 +54,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FAIL_ON = ("error", "warning", "never")
+CONFIG_NAMES = (".phonejail.toml", "phonejail.toml", "pyproject.toml")
+"""Looked for in each folder from the trees' up, in this order of preference."""
 
 
 class ConfigError(Exception):
@@ -55,6 +70,12 @@ class Config:
     options: Mapping[str, OptionValue] = field(
         default_factory=lambda: MappingProxyType({o.name: o.default for o in OPTIONS.values()})
     )
+    exclude: tuple[str, ...] = ()
+    """Globs of files and folders skipped when scanning folders."""
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(glob, codes or prefixes) pairs: rules turned off for the files a glob matches."""
+    root: str | None = None
+    """The folder globs are relative to (the configuration file's); None: the current one."""
     source: str | None = None
     """Where the configuration was read, for messages; None for the defaults."""
 
@@ -75,6 +96,32 @@ class Config:
         selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
         ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
         return selected > ignored
+
+    def enabled_in(self, code: str, path: str) -> bool:
+        """`enabled`, and not turned off for this file by `per-file-ignores`.
+
+        A per-file ignore always wins over `select` (it names the files where a rule
+        does not apply); format rules stay on, since a tree that does not load cannot
+        be checked.
+        """
+        if not self.enabled(code):
+            return False
+        if code in FORMAT_CODES or not self.per_file_ignores:
+            return True
+        relative = self.relative(path)
+        return not any(code.startswith(prefix)
+                       for pattern, codes in self.per_file_ignores
+                       if glob_matches(pattern, relative) for prefix in codes)
+
+    def excluded(self, path: str | Path) -> bool:
+        """True if `exclude` matches the file or one of the folders it is in."""
+        return bool(self.exclude) and any(glob_matches(p, self.relative(path))
+                                          for p in self.exclude)
+
+    def relative(self, path: str | Path) -> str:
+        """`path` relative to the configuration's folder, with `/`; `..` parts if outside."""
+        root = self.root or os.getcwd()
+        return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
 
     def with_overrides(self, select: Sequence[str] | None = None,
                        ignore: Sequence[str] | None = None,
@@ -112,13 +159,72 @@ def validate_codes(codes: Sequence[str], where: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above `start` that has a [tool.phonejail] table."""
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as a regular expression: `*` and `?` stay within a folder name, `**` crosses
+    folders, `[...]` is a character class; a trailing `/` matches a folder and all in it."""
+    body = pattern.strip().removeprefix("./")
+    folder = body.endswith("/")
+    body = body.rstrip("/")
+    out, i = [], 0
+    while i < len(body):
+        char = body[i]
+        if body.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if body.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in body[i + 1:]:
+            end = body.index("]", i + 1)
+            inner = body[i + 1:end]
+            out.append("[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    # A pattern without a `/` (other than a trailing one) matches a name at any depth,
+    # as in .gitignore: `drafts` skips every folder called drafts.
+    anywhere = "/" not in body
+    prefix = "(?:.*/)?" if anywhere else ""
+    suffix = "/.*" if folder else "(?:/.*)?"
+    return re.compile(prefix + "".join(out) + suffix, re.DOTALL)
+
+
+def glob_matches(pattern: str, relative: str) -> bool:
+    """True if the glob matches the path (relative, with `/`) or a folder it is in."""
+    return _glob_regex(pattern).fullmatch(relative) is not None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration at or above `start` (see the module docstring)."""
+    start = start.resolve()
     for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "tool.phonejail" in _read_text(candidate):
-            return candidate
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml"
+                                        or "tool.phonejail" in _read_text(candidate)):
+                return candidate
     return None
+
+
+def search_start(paths: Sequence[str | Path]) -> Path:
+    """Where to look for a configuration: the folder the named trees share (or the current
+    folder, when reading standard input), like ruff and pyproject-based tools."""
+    named = [Path(p) for p in paths if str(p) != "-"]
+    if not named:
+        return Path.cwd()
+    folders = [os.path.abspath(p if p.is_dir() else p.parent) for p in named]
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # different drives on Windows
+        return Path(folders[0])
 
 
 def _read_text(path: Path) -> str:
@@ -135,10 +241,11 @@ def _read_text(path: Path) -> str:
 
 
 def load_config(path: Path | None = None, search_from: Path | None = None) -> Config:
-    """Read `path` (a pyproject.toml or a phonejail TOML file), or find the nearest one."""
+    """Read `path` (a pyproject.toml or a phonejail TOML file), or find the nearest one
+    at or above `search_from` (default: the current folder)."""
     explicit = path is not None
     if path is None:
-        path = find_pyproject(search_from or Path.cwd())
+        path = find_config(search_from or Path.cwd())
         if path is None:
             return Config()
     if explicit and not path.is_file():
@@ -147,26 +254,48 @@ def load_config(path: Path | None = None, search_from: Path | None = None) -> Co
         data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    table = data.get("tool", {}).get("phonejail") if path.name == "pyproject.toml" else data
+    tool = data.get("tool")
+    nested = isinstance(tool, Mapping) and "phonejail" in tool
+    if path.name == "pyproject.toml" or nested:
+        if path.name != "pyproject.toml" and len(data) > 1:
+            stray = next(k for k in data if k != "tool")
+            raise ConfigError(f"{path}: '{stray}' is outside [tool.phonejail]; write every "
+                              "key at the top level or every key under [tool.phonejail]")
+        table, section = (tool.get("phonejail") if isinstance(tool, Mapping) else None,
+                          "[tool.phonejail]")
+    else:
+        table, section = data, ""
     if table is None:
         if explicit:
             raise ConfigError(f"{path}: no [tool.phonejail] table")
         return Config()
-    return parse_table(table, str(path))
+    return parse_table(table, str(path), section, root=str(path.resolve().parent))
 
 
-def parse_table(table: Mapping[str, Any], source: str) -> Config:
+def parse_table(table: Mapping[str, Any], source: str, section: str = "[tool.phonejail]",
+                root: str | None = None) -> Config:
+    """Validate a table of settings; `section` names where it sits, for messages ("" when
+    the keys are at the top of a phonejail TOML file)."""
     if not isinstance(table, Mapping):
-        raise ConfigError(f"{source}: [tool.phonejail] must be a table")
-    allowed = ("select", "ignore", "fail-on", *OPTIONS)
+        raise ConfigError(f"{source}: {section} must be a table")
+    allowed = ("select", "ignore", "fail-on", "exclude", "per-file-ignores", *OPTIONS)
     options = {o.name: o.default for o in OPTIONS.values()}
     config: dict[str, Any] = {}
+    prefix = f"{section} " if section else ""
     for key, value in table.items():
-        where = f"{source}: [tool.phonejail] {key}"
+        where = f"{source}: {prefix}{key}"
         if key not in allowed:
-            raise ConfigError(f"{source}: unknown key '{key}' in [tool.phonejail]"
+            raise ConfigError(f"{source}: unknown key '{key}'{f' in {section}' if section else ''}"
                               f"{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}")
-        if key in ("select", "ignore"):
+        if key == "exclude":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                                      for v in value):
+                raise ConfigError(f"{where}: expected a list of globs, e.g. "
+                                  "[\"legacy/\", \"**/draft_*.yaml\"]")
+            config["exclude"] = tuple(value)
+        elif key == "per-file-ignores":
+            config["per_file_ignores"] = _per_file_ignores(value, where)
+        elif key in ("select", "ignore"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: expected a list of codes, e.g. [\"PJ1\", \"PJ202\"]")
             config[key] = validate_codes(value, where)
@@ -176,7 +305,7 @@ def parse_table(table: Mapping[str, Any], source: str) -> Config:
             config["fail_on"] = value
         else:
             options[key] = option_value(OPTIONS[key].kind, value, where)
-    return Config(options=MappingProxyType(options), source=source, **config)
+    return Config(options=MappingProxyType(options), source=source, root=root, **config)
 
 
 def _rate(value: Any, where: str) -> float:
@@ -197,4 +326,20 @@ def option_value(kind: str, value: Any, where: str) -> OptionValue:
                             for name, rate in value.items()))
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ConfigError(f"{where}: expected a whole number >= 0")
+    most = 100 if where.endswith("-percent") else MAX_OPTION_VALUE
+    if value > most:
+        raise ConfigError(f"{where}: at most {most:,}, found {value:,}")
     return value
+
+
+def _per_file_ignores(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    example = '{"imported/*.yaml" = ["PJ2"]}'
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a table of glob = [codes], e.g. {example}")
+    pairs = []
+    for pattern, codes in value.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{where} \"{pattern}\": expected a list of codes, "
+                              f"e.g. {example}")
+        pairs.append((pattern, validate_codes(codes, f"{where} \"{pattern}\"")))
+    return tuple(pairs)

@@ -17,3 +17,43 @@ MAX_ALIASES = 50
 """Aliases (``*name``) per document, the limit SnakeYAML also uses."""
 MAX_ALIAS_EXPANSION = 100_000
 """Nodes that aliases may stand for in total once expanded (alias bombs)."""
+
+# -- numbers in a tree (format version 1) -----------------------------------------------------
+# Each bound is far above any real phone menu and low enough that no figure can overflow:
+# the longest possible call (patience steps of the longest prompt, then the longest hold)
+# is MAX_PATIENCE * MAX_PROMPT_SECONDS + MAX_WAIT_SECONDS = 3,686,400 s, so the
+# seconds-to-human histogram stays under 30 MB and no count leaves int64.
+MAX_RETRIES = 100
+"""`retries` of a menu or an ask: each retry is a state of the caller chain."""
+MAX_PROMPT_SECONDS = 3_600
+"""`seconds` of a prompt: an hour."""
+MAX_WAIT_SECONDS = 86_400
+"""`wait_seconds` of an agent: a day on hold."""
+MAX_PATIENCE = 1_000
+"""`patience` of a persona, in steps."""
+MAX_SHARE = 1_000_000.0
+"""`share` of a persona (shares are normalised; the bound keeps their sum finite)."""
+MAX_AGENTS = 100_000
+"""`agents` of a queue."""
+MAX_CALLS_PER_HOUR = 10_000_000.0
+"""`calls_per_hour` of a queue."""
+MAX_QUEUE_SECONDS = 86_400.0
+"""`handle_seconds` and `patience_seconds` of a queue: a day."""
+MAX_DIGITS = 30
+"""Digits a number may be written with before it is refused unread (a 5,000-digit integer
+would cost Python a quadratic conversion, and exceeds every bound above anyway)."""
+MAX_TEXT_CHARS = 100_000
+"""Characters in one string of a tree (a prompt, a name): a 100,000-character prompt
+would take hours to say."""
+
+# -- the command line and the configuration ---------------------------------------------------
+MAX_CALLERS = 100_000_000
+"""`--callers` of `simulate` and `report`: 10^8 calls take minutes; 10^12 would take days."""
+MAX_SEED = 2**64 - 1
+"""`--seed`: numpy's generators take any size, but a seed is written into every report."""
+MAX_OPTION_VALUE = 1_000_000
+"""Thresholds in [tool.phonejail] (PJ203, PJ204, PJ206, PJ209); percentages stop at 100."""
+MAX_JOBS = 256
+"""`--jobs`: processes (or Dask workers) started at once."""
+MAX_LOOP_COUNT = 1_000
+"""`LoopCount` of an Amazon Connect Loop block."""

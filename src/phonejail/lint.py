@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from phonejail.config import Config
+from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Finding, Problem, Severity
 from phonejail.gcpause import gc_paused
 from phonejail.importers import is_flow_candidate
@@ -20,6 +22,10 @@ from phonejail.sweep import sweep
 TREE_SUFFIXES = (".yaml", ".yml")
 """Files searched for in folders; `.json` files too when they are flow exports."""
 
+_DECLARES_PHONEJAIL = re.compile(
+    rb"^(?:\xef\xbb\xbf)?(?:phonejail|\"phonejail\"|'phonejail')[ \t]*:", re.MULTILINE)
+"""A top-level `phonejail:` key, the format version every tree starts with."""
+
 
 class MissingPath(Exception):
     """A path given on the command line does not exist."""
@@ -29,6 +35,8 @@ class MissingPath(Exception):
 class CheckResult:
     files: tuple[str, ...]
     findings: tuple[Finding, ...]
+    skipped: tuple[str, ...] = field(default=(), compare=False)
+    """YAML files in the folders scanned that are not phonejail trees (no `phonejail:` key)."""
 
     def count(self, severity: Severity) -> int:
         return sum(f.severity is severity for f in self.findings)
@@ -41,19 +49,59 @@ class CheckResult:
         return any(f.severity.rank >= floor for f in self.findings)
 
 
-def collect(paths: Iterable[str | Path]) -> list[str]:
-    """Files named, and *.yaml/*.yml files under folders named, sorted within each folder."""
+@dataclass(frozen=True)
+class Collected:
+    files: tuple[str, ...]
+    skipped: tuple[str, ...]
+    """YAML files found in folders that do not declare `phonejail:`."""
+
+
+def declares_phonejail(path: Path) -> bool:
+    """True if a YAML file found in a folder is a phonejail tree: it has a top-level
+    `phonejail:` key. Files too broken to tell (unreadable, binary, not UTF-8: a tree
+    saved as UTF-16, say) are taken, so the reason is reported."""
+    try:
+        data = read_capped(path)
+    except InputError:
+        return True
+    if _DECLARES_PHONEJAIL.search(data) is not None or b"\x00" in data:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def collect_files(paths: Iterable[str | Path], config: Config | None = None) -> Collected:
+    """Files named, and trees under folders named, sorted within each folder.
+
+    In folders, only YAML files that declare `phonejail:` and flow exports are taken
+    (CI files, `.pre-commit-hooks.yaml` and the like are skipped), minus the config's
+    `exclude` globs. A file named on the command line is always taken.
+    """
     files: list[str] = []
+    skipped: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and (
-                p.suffix in TREE_SUFFIXES or (p.suffix == ".json" and is_flow_candidate(p))))
+            for found in sorted(path.rglob("*")):
+                if not found.is_file() or (config is not None and config.excluded(found)):
+                    continue
+                if found.suffix in TREE_SUFFIXES:
+                    (files if declares_phonejail(found) else skipped).append(str(found))
+                elif found.suffix == ".json" and is_flow_candidate(found):
+                    files.append(str(found))
         elif path.exists():
             files.append(str(path))
         else:
             raise MissingPath(str(raw))
-    return list(dict.fromkeys(files))
+    return Collected(tuple(dict.fromkeys(files)), tuple(dict.fromkeys(skipped)))
+
+
+def collect(paths: Iterable[str | Path], config: Config | None = None) -> list[str]:
+    """The files `collect_files` takes."""
+    return list(collect_files(paths, config).files)
 
 
 def stamp(path: str, problems: Iterable[Problem], config: Config) -> list[Finding]:
@@ -62,7 +110,7 @@ def stamp(path: str, problems: Iterable[Problem], config: Config) -> list[Findin
         Finding(path, p.line, p.column, p.code, RULES[p.code].NAME, RULES[p.code].SEVERITY,
                 p.message, p.node)
         for p in problems
-        if config.enabled(p.code)
+        if config.enabled_in(p.code, path)
     ]
 
 
@@ -78,10 +126,14 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
 
 
 def check_loaded(loaded: Loaded, config: Config,
-                 remap: Callable[[Problem], Problem] | None = None) -> list[Finding]:
-    """Findings of a loaded tree; `remap` moves them (e.g. to an imported flow's JSON lines)."""
+                 remap: Callable[[Problem], Problem] | None = None,
+                 judged: bool = True) -> list[Finding]:
+    """Findings of a loaded tree; `remap` moves them (e.g. to an imported flow's JSON lines).
+
+    `judged` False skips the graph rules (an imported flow that is no caller's IVR).
+    """
     problems = list(loaded.problems)
-    if loaded.tree is not None:
+    if loaded.tree is not None and judged:
         problems.extend(lint_tree(loaded.tree, config))
     if remap is not None:
         problems = [remap(p) for p in problems]
@@ -91,7 +143,7 @@ def check_loaded(loaded: Loaded, config: Config,
 def check_file(path: str, config: Config) -> list[Finding]:
     """The findings of one tree file or flow export (never raises on bad input)."""
     source = load_source(path)
-    return check_loaded(source.loaded, config, source.remap)
+    return check_loaded(source.loaded, config, source.remap, source.judged)
 
 
 def check_paths(paths: Sequence[str | Path], config: Config, jobs: int = 1,
@@ -102,8 +154,8 @@ def check_paths(paths: Sequence[str | Path], config: Config, jobs: int = 1,
     Raises MissingPath for a path that does not exist, SweepError if the executor
     cannot run. The result is the same whatever `jobs` and `executor`.
     """
-    files = collect(paths)
-    per_file = sweep(partial(check_file, config=config), files, jobs, executor, scheduler,
-                     progress)
+    collected = collect_files(paths, config)
+    per_file = sweep(partial(check_file, config=config), list(collected.files), jobs, executor,
+                     scheduler, progress)
     findings = [f for found in per_file for f in found]
-    return CheckResult(tuple(files), tuple(sorted(findings)))
+    return CheckResult(collected.files, tuple(sorted(findings)), collected.skipped)

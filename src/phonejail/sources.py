@@ -23,6 +23,9 @@ FLOW_SUFFIXES = (".json", ".js")
 class Source:
     loaded: Loaded
     remap: Callable[[Problem], Problem] = field(default=lambda p: p)
+    judged: bool = True
+    """False for an imported flow that is not a caller's IVR (a queue flow, a module):
+    the graph rules do not run on it; its import note says so."""
 
 
 def load_source(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> Source:
@@ -52,4 +55,5 @@ def load_source(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> Sour
         return replace(problem, line=first.line, column=first.column,
                        message=f"{first.describe()}: {problem.message}")
 
-    return Source(replace(loaded, problems=tuple(problems) + loaded.problems), remap)
+    return Source(replace(loaded, problems=tuple(problems) + loaded.problems), remap,
+                  judged=flow.not_entry is None)

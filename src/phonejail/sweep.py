@@ -109,8 +109,10 @@ def _on_dask(work: Callable[[Item], Result], items: Sequence[Item], jobs: int,
     try:
         if scheduler is None:
             cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-        client = Client(cluster if cluster is not None else scheduler, timeout="20s")
+                                   dashboard_address=":0")  # no fixed port to clash on
+        # How long to try a scheduler is Dask's own setting (distributed.comm.timeouts.connect,
+        # e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=10s), as for any Dask client.
+        client = Client(cluster if cluster is not None else scheduler)
     except OSError as error:
         if cluster is not None:
             cluster.close()

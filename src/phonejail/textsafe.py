@@ -62,13 +62,16 @@ def one_line(text: str) -> str:
 
 
 # -- Markdown ---------------------------------------------------------------------------------
-_MARKDOWN_SPECIAL = "\\`*_[]|<>&~$"
+_MARKDOWN_SPECIAL = "\\`*_[]|<&~$"
 """Characters that start Markdown or HTML structure inside a line (GitHub Flavoured
 Markdown: code, emphasis, links, table columns, strike-through, maths), escaped with a
-backslash; `<`, `>` and `&` become entities so no tag or entity is ever formed. Structure
-that only starts a line (`#`, `-`, `1.`) cannot arise: phonejail never starts a line with
-a tree's string."""
-_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+backslash; `<` (before a letter, `/`, `!` or `?`, or at the end) and `&` become entities, so
+no tag, autolink or entity is ever formed (`<0.01%` stays as written). A `>`
+is kept as written (`fail -> 'goodbye'` reads as written in a raw PR comment): without a
+`<` it opens nothing except a quote at the start of a line, so only a leading one is
+escaped. Other structure that only starts a line (`#`, `-`, `1.`) cannot arise: phonejail
+never starts a line with a tree's string."""
+_ENTITIES = {"<": "&lt;", "&": "&amp;"}
 
 
 def markdown(text: str) -> str:
@@ -78,12 +81,15 @@ def markdown(text: str) -> str:
     shown = visible(text)
     out = []
     for i, char in enumerate(shown):
-        if char in _ENTITIES:
+        if char == "<" and i + 1 < len(shown) and not (shown[i + 1].isalpha()
+                                                       or shown[i + 1] in "/!?"):
+            out.append(char)  # `<0.01%`: no tag, comment or autolink starts without those
+        elif char in _ENTITIES:
             out.append(_ENTITIES[char])
         elif char == "_" and 0 < i < len(shown) - 1 and shown[i - 1].isalnum() \
                 and shown[i + 1].isalnum():
             out.append(char)  # inside a word (ask_phone) an underscore never emphasises
-        elif char in _MARKDOWN_SPECIAL:
+        elif char in _MARKDOWN_SPECIAL or (char == ">" and i == 0):
             out.append("\\" + char)
         else:
             out.append(char)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from itertools import count
 
 import pytest
 
@@ -17,13 +18,19 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 PATIENCE = 30.0
 """Seconds to wait for text to appear before failing (a bound, not a timing assertion)."""
+_SERVERS = count()
 
 
 class Terminal:
-    """One tmux session on a private server, so the test touches no one else's."""
+    """One tmux session on a private server, so the test touches no one else's.
+
+    A new server per terminal: starting a session on a server that the previous test
+    just killed races with its exit ("server exited unexpectedly").
+    """
 
     def __init__(self, command: list[str]) -> None:
-        self.server = ["tmux", "-L", f"phonejail-test-{os.getpid()}", "-f", os.devnull]
+        name = f"phonejail-test-{os.getpid()}-{next(_SERVERS)}"
+        self.server = ["tmux", "-L", name, "-f", os.devnull]
         shell = f"cd {shlex.quote(str(ROOT))} && {shlex.join(command)}; echo '[exited '$?']'; " \
                 "sleep 60"
         subprocess.run([*self.server, "new-session", "-d", "-s", "call", "-x", "200", "-y",

@@ -16,7 +16,8 @@ from tests.test_cli import golden
 
 FIXTURES = Path(__file__).parent / "fixtures"
 IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
-              "connect_inbound.json", "connect_describe.json"]
+              "connect_inbound.json", "connect_describe.json", "connect_wild.json",
+              "connect_console_module.json", "connect_queue_flow.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -50,9 +51,16 @@ ROUND_TRIP = {
     "twilio_module.js": [("PJ101", 5), ("PJ205", 5), ("PJ105", 9), ("PJ107", 9),
                          ("PJ107", 10)],
     "connect_inbound.json": [("PJ101", 32), ("PJ105", 32), ("PJ105", 32), ("PJ005", 38),
-                             ("PJ205", 38), ("PJ103", 81), ("PJ205", 81), ("PJ005", 119),
-                             ("PJ101", 125), ("PJ105", 125), ("PJ107", 125), ("PJ104", 143)],
+                             ("PJ103", 81), ("PJ205", 81), ("PJ101", 125), ("PJ105", 125),
+                             ("PJ107", 125), ("PJ104", 143)],
     "connect_describe.json": [],
+    # every error branch kept: queue at capacity -> a menu that hangs up on silence (true),
+    # error -> message -> disconnect (true); the Lex bot's "Agent" intent is key 0
+    "connect_wild.json": [("PJ005", 68), ("PJ201", 109), ("PJ205", 109), ("PJ101", 132),
+                          ("PJ105", 132)],
+    # not a caller's IVR: one note, and no graph rule judges it
+    "connect_console_module.json": [("PJ005", 1)],
+    "connect_queue_flow.json": [("PJ005", 1)],
 }
 
 
@@ -190,3 +198,68 @@ def test_distribute_by_percentage_keeps_its_percentages() -> None:
     assert [(c.to, c.value) for c in split.cases] == [("a", 0.2), ("b", 0.5)]
     assert split.else_ == "c"
     assert run(tree, method="exact").overall.figures.outcomes["handed_off"] == 1.0
+
+
+def test_connect_keeps_every_error_branch_with_its_assumed_chance() -> None:
+    tree = load_bytes(imported_yaml("connect_wild.json").encode(), "wild.yaml").tree
+    capacity = tree.nodes["to-reception_errors"]
+    assert [(c.to, c.value) for c in capacity.cases] == [
+        ("queue-full_errors", 0.05), ("system-error", round(0.01 / 0.95, 6))]
+    assert capacity.else_ == "to-reception"
+    assert tree.nodes["book-callback"].kind == "callback"
+    assert tree.nodes["voicemail-prompt"].kind == "callback"  # "leave a message after the tone"
+    lex = tree.nodes["speak-to-bot"]
+    assert [(o.key, o.to) for o in lex.options] == [
+        ("1", "check-slots"), ("2", "voicemail-prompt"), ("0", "pick-queue")]
+    assert "# Lex intents as keys: 1 = BookAppointment, 2 = Prescriptions, 0 = Agent" in \
+        imported_yaml("connect_wild.json")
+
+
+def test_polling_loops_cost_a_step_and_every_flow_simulates() -> None:
+    from phonejail.simulate import run
+
+    tree = load_bytes(imported_yaml("connect_wild.json").encode(), "wild.yaml").tree
+    loop = tree.nodes["poll-again"]
+    assert loop.cases[0].value == round(1000 / 1001, 6)  # LoopCount "Infinity", capped
+    waits = [n for n in tree.nodes.values() if n.kind == "say" and n.say.startswith("(waiting")]
+    assert len(waits) == 1 and waits[0].seconds == 10
+    assert waits[0].next in ("check-slots", "slots-ready", "poll-again")
+    exact = run(tree, method="exact").overall.figures.outcomes
+    assert abs(sum(exact.values()) - 1) < 1e-9 and exact["abandoned"] > 0
+
+
+def test_a_block_reached_after_a_transfer_stays_if_a_kept_block_refers_to_it() -> None:
+    flow = {"Version": "2019-10-30", "StartAction": "q", "Actions": [
+        {"Identifier": "q", "Type": "TransferContactToQueue", "Parameters": {},
+         "Transitions": {"NextAction": "after"}},
+        {"Identifier": "after", "Type": "MessageParticipant", "Parameters": {"Text": "Bye."},
+         "Transitions": {"NextAction": "end"}},
+        {"Identifier": "orphan", "Type": "MessageParticipant", "Parameters": {"Text": "Hm."},
+         "Transitions": {"NextAction": "after"}},
+        {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {},
+         "Transitions": {}}]}
+    imported, _ = read_flow(json.dumps(flow).encode(), "prune.json")
+    assert set(imported.nodes) == {"q", "after", "orphan", "end"}
+    loaded = load_bytes(to_yaml(imported).encode(), "prune.yaml")
+    assert loaded.problems == () and loaded.tree is not None
+
+
+@pytest.mark.parametrize("wrapper", [
+    lambda content: {"Name": "Console export", "Type": "CONTACT_FLOW", "Content": content},
+    lambda content: {"ResponseMetadata": {"HTTPStatusCode": 200},
+                     "ContactFlow": {"Name": "Console export", "Content": content}},
+])
+def test_connect_wrappers_are_read_and_name_the_tree(wrapper) -> None:
+    content = json.dumps({"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "DisconnectParticipant", "Parameters": {},
+         "Transitions": {}}]})
+    imported, problems = read_flow(json.dumps(wrapper(content)).encode(), "/abs/path/x.json")
+    assert problems == [] and imported.name == "Console export"
+
+
+def test_a_tree_without_a_name_is_named_after_its_file_not_its_path() -> None:
+    content = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "DisconnectParticipant", "Parameters": {},
+         "Transitions": {}}]}
+    imported, _ = read_flow(json.dumps(content).encode(), "/home/me/flows/main_line.json")
+    assert imported.name == "main_line"

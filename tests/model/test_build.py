@@ -101,3 +101,33 @@ def test_defaults_are_applied_in_the_model() -> None:
     (persona,) = tree.personas
     assert (persona.name, persona.knows, persona.patience, persona.zero_out,
             persona.mistakes, persona.share) == ("x", frozenset({"acct"}), 25, 0.5, 0.02, 1.0)
+
+
+def test_a_voice_menu_reads_input_recognition_and_understood() -> None:
+    loaded = load(HEAD + "  a:\n    kind: menu\n    input: both\n    recognition: 0.8\n"
+                  "    options: [{key: 1, to: b}]\n  b: {kind: agent}\n"
+                  "callers: [{name: p, intent: x, understood: 0.5}]\n")
+    assert loaded.problems == ()
+    menu = loaded.tree.nodes["a"]
+    assert isinstance(menu, Menu)
+    assert (menu.input, menu.recognition) == ("both", 0.8)
+    assert loaded.tree.callers[0].understood == 0.5
+    keyed = load(HEAD + "  a: {kind: menu, options: [{key: 1, to: b}]}\n  b: {kind: agent}\n")
+    assert (keyed.tree.nodes["a"].input, keyed.tree.nodes["a"].recognition) == ("dtmf", 0.9)
+    assert keyed.tree.personas[0].understood == 1.0
+
+
+@pytest.mark.parametrize(("menu", "where", "says"), [
+    ("{kind: menu, input: voice, options: [{key: 1, to: a}]}", (8, 26),
+     "unknown input 'voice'; input is one of dtmf, speech, both"),
+    ("{kind: menu, input: spech, options: [{key: 1, to: a}]}", (8, 26),
+     "(did you mean 'speech'?)"),
+    ("{kind: menu, recognition: 0.8, options: [{key: 1, to: a}]}", (8, 19),
+     "`recognition` applies to spoken input; add `input: speech` or `input: both`"),
+    ("{kind: menu, input: speech, recognition: 1.5, options: [{key: 1, to: a}]}", (8, 47),
+     "a chance lies between 0 and 1"),
+])
+def test_voice_menu_mistakes_are_located_and_explained(menu: str, where: tuple[int, int],
+                                                       says: str) -> None:
+    (found,) = problems(f"  a: {menu}\n")
+    assert found[0] == "PJ002" and found[1:3] == where and says in found[3]

@@ -59,8 +59,10 @@ def test_fix_first_ranks_the_identity_gate_first_with_who_it_shuts_out(reports: 
 def test_index_lists_every_tree_worst_first(reports: Path) -> None:
     page = (reports / "index.html").read_text()
     links = re.findall(r'href="([^"]+)/index.html"', page)
-    assert links == ["isp_billing", "pharmacy", "bank_800", "isp_billing_fixed", "pharmacy_fixed",
-                     "shop", "small_business"]
+    # The bakery's callers hang up in its two-person queue (1.3% of calls): worse than the
+    # bank's 0.7% jail rate, better than the ISP's identity gate and the pharmacy's.
+    assert links == ["isp_billing", "pharmacy", "small_business", "bank_800",
+                     "isp_billing_fixed", "pharmacy_fixed", "shop"]
 
 
 def _png_ok(data: bytes, path: Path) -> None:

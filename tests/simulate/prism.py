@@ -9,13 +9,17 @@ Variables: n (node), out (0 running, then 1 resolved, 2 unresolved, 3 callback,
 4 dead_end, 5 abandoned), steps, fails, one boolean per identity fact (given),
 h (a human answered), r (a fact was asked again), sth (steps when the human
 answered), and optionally sec / sts (seconds so far / seconds when answered).
-One state is one visit, so state rewards count per visit.
+One state is one visit, so state rewards count per visit. A tree with staffed
+queues adds w (the caller at a staffed agent is past its queue): the queue's
+abandonment is taken from the Erlang formulas (`analysis.staffing`, checked on
+its own against published tables), the rest of the walk is read from the tree.
 """
 
 from __future__ import annotations
 
 from itertools import product
 
+from phonejail.analysis.staffing import queue_figures
 from phonejail.model.tree import (
     Agent,
     Ask,
@@ -61,7 +65,11 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
     max_retries = max([n.retries for n in tree.nodes.values() if isinstance(n, Menu | Ask)],
                       default=0)
     smax = T * max([n.seconds for n in tree.nodes.values()], default=0)
-    wmax = max([n.wait_seconds for n in tree.nodes.values() if isinstance(n, Agent)], default=0)
+    staffed = {i: queue_figures(tree.queues[n.queue]) for i, n in tree.nodes.items()
+               if isinstance(n, Agent) and n.queue in tree.queues}
+    wait = {i: (round(staffed[i].wait_seconds) if i in staffed else n.wait_seconds)
+            for i, n in tree.nodes.items() if isinstance(n, Agent)}
+    wmax = max(wait.values(), default=0)
     e, z, intent = persona.mistakes, persona.zero_out, persona.intent
     lines = ["dtmc", "module call",
              f"  n : [0..{len(ids) - 1}] init {index[tree.start]};",
@@ -71,12 +79,15 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
              *(f"  {g[f]} : bool init false;" for f in facts),
              "  h : bool init false;", "  r : bool init false;",
              f"  sth : [0..{T}] init 0;"]
+    if staffed:
+        lines.append("  w : bool init false;")
+    past_queue = "&(w'=false)" if staffed else ""
     if with_seconds:
         lines += [f"  sec : [0..{smax}] init 0;", f"  sts : [0..{smax + wmax}] init 0;"]
 
     def go(target: str | None, fails: str = "0", extra: str = "") -> str:
         base = f"(out'=4){extra}" if target is None else \
-            f"(n'={index[target]})&(fails'={fails}){extra}"
+            f"(n'={index[target]})&(fails'={fails}){past_queue}{extra}"
         return base
 
     def failure(node: Menu | Ask, prob: float, step_upd: str) -> list[tuple]:
@@ -102,19 +113,32 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
         if isinstance(node, Say):
             alts.append(("", "", 1.0, go(node.next, keep_fails) + step_upd))
         elif isinstance(node, Menu):
-            serving = [o for o in node.options if intent in o.serves]
-            if serving:
-                alts += [("", "", (1 - e) / len(serving), go(o.to) + step_upd)
-                         for o in serving]
-                alts += failure(node, e, step_upd)
-            else:
-                zero = node.option("0")
-                if zero:
-                    alts.append(("", "", z, go(zero.to) + step_upd))
+            def menu_alts(node: Menu, spoken: bool, step_upd: str) -> list[tuple]:
+                # Spoken: understood with chance recognition x understood, and then free of
+                # keying slips; not understood, a failure. Keyed: slips with chance e.
+                heard, slip = (node.recognition * persona.understood, 0.0) if spoken \
+                    else (1.0, e)
+                alts = failure(node, 1 - heard, step_upd) if spoken else []
+                serving = [o for o in node.options if intent in o.serves]
+                if serving:
+                    alts += [("", "", heard * (1 - slip) / len(serving), go(o.to) + step_upd)
+                             for o in serving]
+                    alts += failure(node, heard * slip, step_upd)
                 else:
-                    alts += failure(node, z, step_upd)
-                alts += [("", "", (1 - z) / len(node.options), go(o.to) + step_upd)
-                         for o in node.options]
+                    zero = node.option("0")
+                    if zero:
+                        alts.append(("", "", heard * z, go(zero.to) + step_upd))
+                    else:
+                        alts += failure(node, heard * z, step_upd)
+                    alts += [("", "", heard * (1 - z) / len(node.options), go(o.to) + step_upd)
+                             for o in node.options]
+                return alts
+
+            if node.input == "both":  # spoken at the first attempt, keyed after a failure
+                commands += _commands(here + " & fails=0", menu_alts(node, True, step_upd))
+                commands += _commands(here + " & fails>0", menu_alts(node, False, step_upd))
+                continue
+            alts += menu_alts(node, node.input == "speech", step_upd)
         elif isinstance(node, Ask):
             known = node.fact in persona.knows
             rep = f"&(r'=r | {g[node.fact]})"
@@ -148,9 +172,14 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             alts.append(("", "", rest, ("(out'=2)" if node.next is None
                                         else go(node.next, keep_fails)) + step_upd))
         elif isinstance(node, Agent):
+            if node_id in staffed:  # first the queue: hang up there, or get past it
+                abandon = staffed[node_id].abandon
+                commands += _commands(here + " & !w", [("", "", abandon, "(out'=5)"),
+                                                       ("", "", 1 - abandon, "(w'=true)")])
+                here += " & w"
             answered = "&(h'=true)&(sth'=h ? sth : steps)"
             if with_seconds:
-                answered += f"&(sts'=h ? sts : sec+{node.wait_seconds})"
+                answered += f"&(sts'=h ? sts : sec+{wait[node_id]})"
             asked = "".join(f"&({g[f]}'=true)" for f in node.asks)
             repeat = "&(r'=r" + "".join(f" | {g[f]}" for f in node.asks) + ")"
             settles = node.success if node.resolves_intent(intent) else 0.0
@@ -181,6 +210,8 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             prompts.append(f"  {at_step} : 1;")
             repeats.append(f"  {at_step} & {g[node.fact]} : 1;")
         elif isinstance(node, Agent):
+            if node_id in staffed:
+                at += " & w"
             if node.asks:
                 prompts.append(f"  {at} : {len(node.asks)};")
                 for f in node.asks:

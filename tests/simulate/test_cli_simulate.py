@@ -28,9 +28,15 @@ def test_json_follows_the_contract(run, in_repo) -> None:
                        "trees/small_business.yaml")
     data = json.loads(out)
     assert code == 0
-    assert list(data) == ["tree", "name", "method", "callers", "seed", "personas", "overall"]
+    assert list(data) == ["tree", "name", "method", "callers", "seed", "personas", "overall",
+                          "queues"]
     assert (data["tree"], data["method"], data["callers"], data["seed"]) == (
         "trees/small_business.yaml", "montecarlo", 2000, 5)
+    # The bakery's counter: 2 agents, 8 calls an hour of 120 s, 60 s patience (Erlang A).
+    counter = data["queues"]["counter"]
+    assert list(counter) == ["offered_erlangs", "utilisation", "wait_seconds", "abandon"]
+    assert counter["offered_erlangs"] == pytest.approx(8 * 120 / 3600)
+    assert counter["abandon"] == pytest.approx(0.0149, abs=5e-5)
     persona = data["personas"][0]
     for key in ("name", "share", "outcomes", "reached_human", "jail_rate", "steps_to_human",
                 "seconds_to_human", "identity_prompts", "repeated_identity_prompts",
@@ -49,6 +55,7 @@ def test_exact_json_has_null_callers_seed_and_figures_over_no_calls(run, in_repo
     (persona,) = data["personas"]
     assert persona["steps_to_human"] == {"mean": None, "p50": None, "p90": None, "max": None}
     assert persona["stderr"] is None
+    assert "queues" not in data  # only a tree that staffs a queue has its figures
 
 
 def test_csv_has_a_row_per_persona_and_overall(run, in_repo) -> None:

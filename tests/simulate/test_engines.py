@@ -170,9 +170,69 @@ def test_bounce_between_agents_by_hand(patience: int) -> None:
     assert (f.steps_to_human.max, f.seconds_to_human.max) == (1, 32)
 
 
+# A voice menu: recognition 0.8 x understood 0.75 = 0.6 per spoken attempt; each no-match
+# is a failure, replayed within `retries` (R), then `fail` hangs up. Keying slips
+# (mistakes 0.1) do not apply to speech: resolved = 1 - 0.4^(R+1). At a `both` menu only
+# the first attempt is spoken, the R retries are keyed: resolved = 0.6 + 0.4 (1 - 0.1^R).
+SPEECH = """
+phonejail: 1
+name: speech by hand
+start: menu
+intents: [x, y]
+nodes:
+  menu:
+    kind: menu
+    input: INPUT
+    recognition: 0.8
+    seconds: 5
+    options: [{key: "1", serves: [x], to: agent}, {key: "0", to: agent}]
+    invalid: menu
+    retries: RETRIES
+    fail: bye
+  agent: {kind: agent, wait_seconds: 60}
+  bye: {kind: hangup}
+callers:
+  - {name: p, intent: x, mistakes: 0.1, understood: 0.75}
+  - {name: lost, intent: y, mistakes: 0.1, understood: 0.75, zero_out: 1.0}
+"""
+
+
+def speech(mode: str, retries: int) -> str:
+    return SPEECH.replace("INPUT", mode).replace("RETRIES", str(retries))
+
+
+@pytest.mark.parametrize("retries", [0, 1, 2, 4])
+def test_a_speech_menu_by_hand(retries: int) -> None:
+    p, lost = (r.figures for r in run(load(speech("speech", retries)).tree,
+                                      method="exact").personas)
+    assert p.outcomes["resolved"] == pytest.approx(1 - 0.4 ** (retries + 1))
+    assert p.outcomes["dead_end"] == pytest.approx(0.4 ** (retries + 1))
+    # saying "agent" (where the caller would press 0) is heard as often as a choice
+    assert lost.outcomes["resolved"] == pytest.approx(1 - 0.4 ** (retries + 1))
+    # the human answers after attempt k (k = 1..R+1) with chance 0.6 * 0.4^(k-1)
+    k = range(1, retries + 2)
+    mean_steps = sum(j * 0.6 * 0.4 ** (j - 1) for j in k) / (1 - 0.4 ** (retries + 1))
+    assert p.steps_to_human.mean == pytest.approx(mean_steps)
+    assert p.seconds_to_human.mean == pytest.approx(5 * mean_steps + 60)
+
+
+@pytest.mark.parametrize("retries", [0, 1, 3])
+def test_a_both_menu_falls_back_to_keys_by_hand(retries: int) -> None:
+    f = exact(speech("both", retries))
+    assert f.outcomes["resolved"] == pytest.approx(0.6 + 0.4 * (1 - 0.1 ** retries))
+    assert f.outcomes["dead_end"] == pytest.approx(0.4 * 0.1 ** retries)
+
+
+def test_a_keyed_menu_ignores_understood() -> None:
+    keyed = SPEECH.replace("    input: INPUT\n    recognition: 0.8\n", "")
+    f = exact(keyed.replace("RETRIES", "1"))
+    assert f.outcomes["resolved"] == pytest.approx(1 - 0.1 ** 2)
+
+
 HAND = {"menu": MENU.replace("PATIENCE", "25"), "menu-impatient": MENU.replace("PATIENCE", "2"),
         "repeats": REPEATS, "branches": BRANCHES, "handoff": HANDOFF,
-        "bounce": BOUNCE.replace("PATIENCE", "6")}
+        "bounce": BOUNCE.replace("PATIENCE", "6"), "speech": speech("speech", 2),
+        "speech-both": speech("both", 2)}
 CALLS = 40_000
 
 

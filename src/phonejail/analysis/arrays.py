@@ -13,8 +13,9 @@ import numpy as np
 
 from phonejail.analysis.chain import Chain, State
 
-ENDINGS = ("resolved", "unresolved", "callback", "handed_off", "dead_end")
-"""Outcomes a move can lead to; `abandoned` comes from patience and the visit cap."""
+ENDINGS = ("resolved", "unresolved", "callback", "handed_off", "dead_end", "abandoned")
+"""Outcomes a move can lead to. `abandoned` comes from patience and the visit cap (the
+engines apply them), and from hanging up in a staffed queue (a move)."""
 MAX_VISITS = 10_000
 """DESIGN.md: a hard cap of node visits ends a call `abandoned`."""
 

@@ -5,7 +5,7 @@ node. The rules use it for "is there any path" questions, the exact analysis
 propagates probability over it, and the Monte-Carlo engine samples it, so all
 three share one reading of the contract.
 
-A chain state is (node, facts given so far, consecutive failures, transferring). The step
+A chain state is (node, facts given so far, consecutive failures, transferring, queued). The step
 count and "human reached" are not part of it: they are tracked by the engines,
 because they only grow. Visiting a state has fixed effects (`Visit`: a step or
 not, prompt seconds, identity prompts, repeats, a human answered, a transfer),
@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 from phonejail.model.tree import (
     Agent,
@@ -29,29 +30,40 @@ from phonejail.model.tree import (
     Menu,
     Node,
     Persona,
+    Queue,
     Say,
     SelfService,
     Tree,
 )
 
+if TYPE_CHECKING:
+    from phonejail.analysis.staffing import QueueFigures
+
 OUTCOMES = ("resolved", "unresolved", "callback", "handed_off", "dead_end", "abandoned")
-"""Every way a call ends. `abandoned` comes from patience, which the engines apply;
+"""Every way a call ends. `abandoned` comes from patience, which the engines apply, or from
+hanging up in a staffed queue;
 `handed_off` means the call left this tree (a handoff node), where phonejail cannot follow."""
 
 
 class State(NamedTuple):
-    """(node, facts given so far, consecutive failures, transferring): a tuple, so hashing is fast.
+    """(node, facts given so far, consecutive failures, transferring, queued): a tuple, so
+    hashing is fast.
 
     `transferring` marks the step of a transfer away from the agent `node` (docs/format.md:
     each transfer costs one step of patience). Such a state has the agent's node and the
     facts given before the human asked, so rules that look at a state's node see the agent;
     its visit is the transfer itself (a step, one transfer, nothing asked).
+
+    `queued` marks a caller waiting in the staffed queue of the agent `node`, not yet
+    answered (docs/format.md, "Queues"): no step, no human; they hang up there with the
+    queue's abandonment (outcome `abandoned`), otherwise the agent answers.
     """
 
     node: str
     given: frozenset[str]
     fails: int
     transferring: bool = False
+    queued: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +107,7 @@ class Chain:
         while self.parent[i] >= 0:
             i = self.parent[i]
             path.append(self.states[i])
-        return [s for s in path[::-1] if not s.transferring]
+        return [s for s in path[::-1] if not (s.transferring or s.queued)]
 
     def reaches_human(self) -> bool:
         return any(v.human for v in self.visits)
@@ -108,18 +120,44 @@ class Chain:
 
 _TRANSFER = Visit(step=True, seconds=0, prompts=0, repeats=0, human=False, transfers=1)
 """A transfer: one step of patience, no prompt seconds (the hold is the next agent's wait)."""
+_QUEUED = Visit(step=False, seconds=0, prompts=0, repeats=0, human=False, transfers=0)
+"""Waiting in a staffed queue: no step; the wait of a served caller is the agent's visit."""
 
 
-def _visit(node: Node, state: State) -> Visit:
+def staffing(tree: Tree, node: Agent) -> QueueFigures | None:
+    """The Erlang figures of the queue `node` waits in, if `queues` staffs it."""
+    queue = tree.queues.get(node.queue) if node.queue is not None else None
+    return None if queue is None else _queue_figures(queue)
+
+
+@lru_cache(maxsize=256)
+def _queue_figures(queue: Queue) -> QueueFigures:
+    # Queues are frozen records: the series behind Erlang A is summed once per staffing.
+    from phonejail.analysis.staffing import queue_figures
+
+    return queue_figures(queue)
+
+
+def agent_wait(tree: Tree, node: Agent) -> int:
+    """Seconds on hold before `node` answers: its staffed queue's mean wait of served
+    callers, rounded to whole seconds, or its own `wait_seconds`."""
+    staffed = staffing(tree, node)
+    return node.wait_seconds if staffed is None else round(staffed.wait_seconds)
+
+
+def _visit(tree: Tree, node: Node, state: State) -> Visit:
     if state.transferring:
         return _TRANSFER
+    if state.queued:
+        return _QUEUED
     if isinstance(node, Ask):
         return Visit(step=True, seconds=node.seconds, prompts=1,
                      repeats=int(node.fact in state.given), human=False, transfers=0)
     if isinstance(node, Agent):
         return Visit(step=False, seconds=0, prompts=len(node.asks),
                      repeats=sum(f in state.given for f in node.asks), human=True,
-                     transfers=0, wait_seconds=node.wait_seconds, gives=frozenset(node.asks))
+                     transfers=0, wait_seconds=agent_wait(tree, node),
+                     gives=frozenset(node.asks))
     return Visit(step=node.takes_step, seconds=node.seconds if node.takes_step else 0,
                  prompts=0, repeats=0, human=False, transfers=0)
 
@@ -138,7 +176,34 @@ def _failure(node: Menu | Ask, state: State) -> Target:
 
 
 def moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, Target]]:
-    """Where a visit to `state` leads, with probabilities (some may be zero)."""
+    """Where a visit to `state` leads, with probabilities (some may be zero).
+
+    A move to an agent whose queue is staffed lands in its queue first (`queued`); from
+    there the caller hangs up with the queue's abandonment or is answered.
+    """
+    if state.queued:
+        node = tree.nodes[state.node]
+        assert isinstance(node, Agent)
+        figures = staffing(tree, node)
+        assert figures is not None
+        yield figures.abandon, "abandoned"
+        yield 1.0 - figures.abandon, state._replace(queued=False)
+        return
+    for p, target in _moves(tree, persona, state):
+        yield p, _queue_first(tree, target)
+
+
+def _queue_first(tree: Tree, target: Target) -> Target:
+    """`target`, or its staffed agent's queue."""
+    if not tree.queues or not isinstance(target, State) or target.transferring:
+        return target
+    node = tree.nodes[target.node]
+    if isinstance(node, Agent) and staffing(tree, node) is not None:
+        return target._replace(queued=True)
+    return target
+
+
+def _moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, Target]]:
     node = tree.nodes[state.node]
     given, intent, e = state.given, persona.intent, persona.mistakes
     if state.transferring:
@@ -147,17 +212,25 @@ def moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, T
     elif isinstance(node, Say):
         yield 1.0, _to(node.next, given, state.fails)
     elif isinstance(node, Menu):
+        heard = 1.0
+        if node.spoken(state.fails):
+            # A spoken attempt: understood, it is the choice the caller would key (saying
+            # "agent" where they would press 0), with no slip of the finger; not
+            # understood, it is a no-match, a failure like a wrong key.
+            heard = node.recognition * persona.understood
+            e = 0.0
+            yield 1.0 - heard, _failure(node, state)
         serving = [o for o in node.options if intent in o.serves]
         if serving:
             for option in serving:
-                yield (1.0 - e) / len(serving), _to(option.to, given, 0)
-            yield e, _failure(node, state)
+                yield heard * (1.0 - e) / len(serving), _to(option.to, given, 0)
+            yield heard * e, _failure(node, state)
         else:
             zero = node.option("0")
             z = persona.zero_out
-            yield z, _to(zero.to, given, 0) if zero else _failure(node, state)
+            yield heard * z, _to(zero.to, given, 0) if zero else _failure(node, state)
             for option in node.options:
-                yield (1.0 - z) / len(node.options), _to(option.to, given, 0)
+                yield heard * (1.0 - z) / len(node.options), _to(option.to, given, 0)
     elif isinstance(node, Ask):
         known = node.fact in persona.knows
         yield (1.0 - e) if known else 0.0, _to(node.ok, given | {node.fact}, 0)
@@ -200,14 +273,15 @@ def moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, T
 
 def compile_chain(tree: Tree, persona: Persona) -> Chain:
     """Every state `persona` can reach from the start, breadth first, with merged moves."""
-    start = State(tree.start, frozenset(), 0)
+    start = _queue_first(tree, State(tree.start, frozenset(), 0))
+    assert isinstance(start, State)
     index = {start: 0}
     states, visits, all_moves, parent = [start], [], [], [-1]
     queue = deque([start])
     while queue:
         state = queue.popleft()
         node = tree.nodes[state.node]
-        visit = _visit(node, state)
+        visit = _visit(tree, node, state)
         merged: dict[Target, float] = {}
         for p, target in moves(tree, persona, state):
             if p > 0.0:
@@ -224,7 +298,8 @@ def compile_chain(tree: Tree, persona: Persona) -> Chain:
 
 
 def states_that_end(chain: Chain) -> set[int]:
-    """Indices of states from which some path ends the call (any outcome but patience)."""
+    """Indices of states from which some path ends the call (any outcome but giving up:
+    patience, or hanging up in a staffed queue, is how a caller leaves a jail loop)."""
     index = chain.index()
     callers_of: list[list[int]] = [[] for _ in chain.states]
     ending: list[int] = []
@@ -232,7 +307,7 @@ def states_that_end(chain: Chain) -> set[int]:
         for _, target in options:
             if isinstance(target, State):
                 callers_of[index[target]].append(i)
-            else:
+            elif target != "abandoned":
                 ending.append(i)
     seen = set(ending)
     queue = deque(ending)
@@ -274,10 +349,10 @@ def fewest_steps_to_human(chain: Chain) -> tuple[int, list[State]] | None:
     while parent[path[-1]] >= 0:
         path.append(parent[path[-1]])
     return dist[best], [chain.states[i] for i in reversed(path)
-                        if not chain.states[i].transferring]
+                        if not (chain.states[i].transferring or chain.states[i].queued)]
 
 
 def visit(tree: Tree, state: State) -> Visit:
     """What one visit to `state` does to the call's counters, for walks outside a Chain
     (`phonejail call` follows a designer's keys, not a persona's draws)."""
-    return _visit(tree.nodes[state.node], state)
+    return _visit(tree, tree.nodes[state.node], state)

@@ -274,8 +274,9 @@ class _Call:
 
     def visit(self, state: State, node: Node, wait: int) -> Iterator[Event]:
         """The events of one visit; returns where the call goes next."""
-        if getattr(state, "transferring", False):
-            # The step of a transfer (the chain makes it a state of its own).
+        if state.transferring or state.queued:
+            # The step of a transfer, or the wait in a staffed queue that ends in a hang-up
+            # with the queue's abandonment (the chain makes each a state of its own).
             return (yield from self.draw(node.id, _possible(self.tree, self.persona, state)))
         if node.takes_step:
             yield Prompted(node.id, node.kind, node.say, node.seconds, self.at)
@@ -395,6 +396,7 @@ def _why(outcome: str, node: Node) -> str:
                                  else f"{n.id} could not help"),
         "callback": lambda n: f"{n.id} takes a message: a human calls back later",
         "handed_off": lambda n: f"{n.id} passes the call outside this tree",
+        "abandoned": lambda n: f"you hung up in the queue for {n.id}",
         "dead_end": lambda n: (f"{n.id} hangs up" if n.kind == "hangup"
                                else f"{n.id} has no target here: the line goes dead"),
     }

@@ -11,40 +11,57 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from phonejail.findings import Problem
 from phonejail.importers.common import (
-    DEFAULT_INFO,
-    DEFAULT_OPEN,
-    DEFAULT_SUCCESS,
     ImportedFlow,
+    Settings,
+    break_zero_step_cycles,
     drop_unmodelled_only,
     to_yaml,
 )
 from phonejail.importers.connect import import_connect
 from phonejail.importers.twilio import import_twilio
+from phonejail.limits import MAX_DIGITS
 from phonejail.model.yamlread import MAX_BYTES
 
 FORMATS = ("twilio", "connect")
 _MODULE = re.compile(r"^\s*(?:module\.exports|exports\.\w+)\s*=\s*", re.S)
 
 
-@dataclass(frozen=True)
-class Settings:
-    success: float = DEFAULT_SUCCESS
-    open_chance: float = DEFAULT_OPEN
-    info: float = DEFAULT_INFO
-
-
 DEFAULT_SETTINGS = Settings()
+
+
+class _Unreadable(ValueError):
+    """A JSON number phonejail will not read: `raw` as written."""
+
+    def __init__(self, raw: str, why: str) -> None:
+        super().__init__(why)
+        self.raw, self.why = raw, why
+
+
+def _whole(raw: str) -> int:
+    if len(raw.lstrip("-0")) > MAX_DIGITS:  # int() of thousands of digits is slow, or refused
+        raise _Unreadable(raw, f"a number of {len(raw):,} digits is far too large")
+    return int(raw)
+
+
+def _constant(raw: str) -> float:
+    raise _Unreadable(raw, f"'{raw}' is not a JSON number (Python writes it, JSON has none)")
+
+
+def _position(text: str, needle: str) -> tuple[int, int]:
+    at = max(text.find(needle), 0)
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
 def _json(text: str) -> tuple[Any, Problem | None]:
     try:
-        return json.loads(text), None
+        return json.loads(text, parse_int=_whole, parse_constant=_constant), None
+    except _Unreadable as exc:
+        return None, Problem("PJ001", *_position(text, exc.raw), f"JSON: {exc.why}")
     except json.JSONDecodeError as exc:
         return None, Problem("PJ001", exc.lineno, exc.colno, f"JSON syntax: {exc.msg}")
     except RecursionError:
@@ -57,7 +74,7 @@ def detect(data: Any) -> str | None:
         return None
     if isinstance(data.get("definition"), dict):
         data = data["definition"]
-    if isinstance(data.get("ContactFlow"), dict):
+    if _connect_wrapper(data) is not None:
         return "connect"
     if "states" in data and ("initial_state" in data or "flags" in data):
         return "twilio"
@@ -120,6 +137,11 @@ def read_flow(data: bytes, source: str, fmt: str | None = None,
         return None, [built]
     built.info_success = settings.info
     drop_unmodelled_only(built)
+    break_zero_step_cycles(built)
+    if built.not_entry:
+        built.problems.append(Problem(
+            "PJ005", 1, 1, f"this is {built.not_entry}, not a caller's entry IVR: phonejail "
+            "does not judge it as one (import and simulate still read it)"))
     return built, list(built.problems)
 
 
@@ -128,26 +150,44 @@ def _twilio(parsed: dict[str, Any], text: str, source: str,
     definition = parsed.get("definition", parsed)
     if not isinstance(definition, dict) or not isinstance(definition.get("states"), list):
         return Problem("PJ002", 1, 1, "a Studio flow needs a `states` list")
-    flow = import_twilio(definition, text, source, settings.success)
+    flow = import_twilio(definition, text, source, settings)
     if isinstance(parsed.get("friendly_name"), str):  # the Flows API resource's name
         flow.name = parsed["friendly_name"]
     return flow
 
 
+def _connect_wrapper(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The envelope holding a Connect flow's `Content`, if `data` is one.
+
+    DescribeContactFlow(Module) output (`ContactFlow` or `ContactFlowModule`, with
+    or without boto3's `ResponseMetadata`) and the console's `{Name, Type, Content}`.
+    """
+    for key in ("ContactFlow", "ContactFlowModule"):
+        if isinstance(data.get(key), dict) and "Content" in data[key]:
+            return data[key]
+    if "Content" in data and ("Name" in data or "Type" in data) and "Actions" not in data:
+        return data
+    return None
+
+
 def _connect(parsed: dict[str, Any], text: str, source: str,
              settings: Settings) -> ImportedFlow | Problem:
-    wrapper = parsed.get("ContactFlow")
+    wrapper = _connect_wrapper(parsed)
     content: Any = parsed
-    if isinstance(wrapper, dict):  # DescribeContactFlow: the flow is a JSON string
-        content, problem = _json(str(wrapper.get("Content", "")))
-        if problem:
-            return Problem("PJ001", 1, 1, f"ContactFlow.Content is not valid JSON: "
-                           f"{problem.message} (inside the string, line {problem.line})")
+    if wrapper is not None:  # the flow is a JSON string (or, hand-made, an object)
+        content = wrapper.get("Content")
+        if not isinstance(content, dict):
+            content, problem = _json(str(content or ""))
+            if problem:
+                return Problem("PJ001", 1, 1, f"Content is not valid JSON: "
+                               f"{problem.message} (inside the string, line {problem.line})")
     if not isinstance(content, dict) or not isinstance(content.get("Actions"), list):
         return Problem("PJ002", 1, 1, "a Connect flow needs an `Actions` list")
-    flow = import_connect(content, text, source, settings.success, settings.open_chance)
-    if isinstance(wrapper, dict) and isinstance(wrapper.get("Name"), str):
-        flow.name = wrapper["Name"]
+    wrapped = wrapper or {}
+    kind = wrapped.get("Type") or ("MODULE" if "ContactFlowModule" in parsed else None)
+    flow = import_connect(content, text, source, settings, kind)
+    if isinstance(wrapped.get("Name"), str) and wrapped["Name"].strip():
+        flow.name = wrapped["Name"]
     return flow
 
 

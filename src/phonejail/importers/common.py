@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -24,6 +25,13 @@ DEFAULT_OPEN = 0.8
 """Chance that an hours-of-operation check finds the centre open."""
 DEFAULT_INFO = 0.7
 """Chance that recorded information a menu option leads to settles the caller's need."""
+ERROR_CHANCES = {"QueueAtCapacity": 0.05, "CallFailed": 0.05,
+                 "ConnectionTimeLimitExceeded": 0.02}
+"""Assumed chance of an error branch, by Connect error type (a full queue is not rare)."""
+DEFAULT_ERROR_CHANCE = 0.01
+"""Assumed chance of any other error branch: they follow misconfiguration or an outage."""
+POLL_SECONDS = 10
+"""A polling loop (Loop, Lambda) waits this long, and costs a step, per round."""
 WORDS_PER_SECOND = 2.5
 """Speaking rate used to estimate prompt length from its text (150 words a minute)."""
 
@@ -44,14 +52,74 @@ IDENTITY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     ))
 
 
-def identity_fact(text: str | None) -> tuple[str, str] | None:
-    """(fact id, label) if `text` asks for something that identifies the caller."""
+def identity_fact(text: str | None, extra: tuple[tuple[str, str], ...] = ()
+                  ) -> tuple[str, str] | None:
+    """(fact id, label) if `text` asks for something that identifies the caller.
+
+    `extra` holds a team's own (fact id, phrase) pairs (`identity-words` in the
+    configuration); they are tried first, as whole words, ignoring case.
+    """
     if not text:
         return None
+    for fact, phrase in extra:
+        words = r"\s+".join(re.escape(w) for w in phrase.split())
+        if words and re.search(rf"\b{words}\b", text, re.I):
+            return fact, phrase
     for fact, label, pattern in IDENTITY_PATTERNS:
         if pattern.search(text):
             return fact, label
     return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The chances an import assumes where the export cannot say (see docs/importers.md)."""
+
+    success: float = DEFAULT_SUCCESS
+    open_chance: float = DEFAULT_OPEN
+    info: float = DEFAULT_INFO
+    branch_chances: tuple[tuple[str, float], ...] = ()
+    """`--branch-chance NAME=P`: NAME is a branch label (an error type, a condition's
+    value) or `BLOCK.LABEL` for one block (a widget name or action identifier)."""
+    identity_words: tuple[tuple[str, str], ...] = ()
+    """(fact id, phrase) pairs a team adds to the identity heuristic."""
+
+    def chance(self, block: str, label: str, default: float | None) -> float | None:
+        """The chance set for this block's branch, else for the label, else `default`."""
+        given = dict(self.branch_chances)
+        for key in (f"{block}.{label}", label):
+            if key in given:
+                return given[key]
+        return default
+
+
+def error_chance(error_type: str) -> float:
+    return ERROR_CHANCES.get(error_type, DEFAULT_ERROR_CHANCE)
+
+
+def chance_cases(branches: list[tuple[float, str | None]]) -> list[dict[str, Any]]:
+    """Cases of a `branch` from absolute chances: a case holds with p / (what is left).
+
+    The branch's `else` takes what is left after them all.
+    """
+    cases: list[dict[str, Any]] = []
+    left = 1.0
+    for p, target in branches:
+        p = max(min(p, left), 0.0)
+        chance = round(p / left, 6) if left > 1e-12 else 0.0
+        cases.append({k: v for k, v in (("when", {"chance": chance}), ("to", target))
+                      if v is not None})
+        left -= p
+    return cases
+
+
+def share_out(fixed: list[tuple[str, float | None, str | None]]
+              ) -> list[tuple[str, float, str | None]]:
+    """Branches with a chance, or None for "an equal share of what the others leave"."""
+    taken = sum(p for _, p, _ in fixed if p is not None)
+    equal = [label for label, p, _ in fixed if p is None]
+    share = max(1.0 - taken, 0.0) / len(equal) if equal else 0.0
+    return [(label, share if p is None else p, to) for label, p, to in fixed]
 
 
 RECORDING = "(recording"
@@ -63,6 +131,11 @@ def speech_seconds(text: str | None) -> int:
     if not text or text.startswith(RECORDING):
         return 0
     return max(1, math.ceil(len(re.findall(r"\w+", text)) / WORDS_PER_SECOND))
+
+
+def flow_name(source: str) -> str:
+    """A tree's name when the export has none: the file's name, never a whole path."""
+    return Path(source.split("#", 1)[0]).stem or "flow"
 
 
 def strip_ssml(text: str) -> str:
@@ -122,6 +195,13 @@ class ImportedFlow:
     """Node ids phonejail made up (the export's own id was opaque, e.g. a UUID)."""
     unmodelled: dict[str, list[str]] = field(default_factory=dict)
     """Node id -> targets of branches phonejail does not follow (after an agent, errors)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Generated node id -> the block it stands for (an error branch in front of a block)."""
+    assumed: dict[str, str] = field(default_factory=dict)
+    """Node id -> the chances phonejail assumed there, written as a comment above it."""
+    not_entry: str | None = None
+    """What the flow is if it is not a caller's entry IVR (a queue flow, a module...):
+    it gets one note, and the graph rules do not judge it as an IVR."""
 
     def warn(self, origin: Origin | None, message: str, node: str | None = None) -> None:
         line, column = (origin.line, origin.column) if origin else (1, 1)
@@ -192,8 +272,10 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
             if target in menus:
                 option["serves"] = serve(target, (*stack, menu_id))
             else:
-                named = target and target not in flow.generated
-                intent = slug(str(target)) if named else f"{slug(menu_id)}_{option['key']}"
+                target_name = flow.labels.get(target, target) if target else None
+                named = target_name and target_name not in flow.generated
+                intent = (slug(str(target_name)) if named
+                          else f"{slug(menu_id)}_{option['key']}")
                 if intent not in intents:
                     intents.append(intent)
                 option["serves"] = [intent]
@@ -261,7 +343,14 @@ def drop_unmodelled_only(flow: ImportedFlow) -> None:
 
     start = [flow.start] if flow.start else []
     modelled, real = walk(start, False), walk(start, True)
-    for node_id in [n for n in flow.nodes if n in real and n not in modelled]:
+    dropped = {n for n in flow.nodes if n in real and n not in modelled}
+    kept_refers = True
+    while kept_refers:  # a node something kept refers to stays: the tree must load (PJ004)
+        wanted = {t for n, node in flow.nodes.items() if n not in dropped
+                  for t in _targets(node)}
+        kept_refers = bool(wanted & dropped)
+        dropped -= wanted
+    for node_id in [n for n in flow.nodes if n in dropped]:
         del flow.nodes[node_id]
         flow.notes.append(f"'{node_id}' follows only branches phonejail does not model "
                           "(after a transfer, an error); it is left out.")
@@ -295,7 +384,73 @@ def to_yaml(flow: ImportedFlow, callers: list[dict[str, Any]] | None = None) -> 
     for node_id, node in flow.nodes.items():
         for origin in flow.origins.get(node_id, []):
             lines.append(f"  # {origin.describe()} (line {origin.line})")
+        if node_id in flow.assumed:
+            lines.append(f"  # {flow.assumed[node_id]}")
         lines.append(_dump({node_id: node}, 2).rstrip("\n"))
     if callers:
         lines.append(_dump({"callers": callers}, 0).rstrip("\n"))
     return "\n".join(lines) + "\n"
+
+
+def break_zero_step_cycles(flow: ImportedFlow) -> None:
+    """Give every cycle of silent branches (a Loop or Lambda polling) a wait that takes a step.
+
+    In the export such a loop polls until something changes; as a tree it would be a
+    cycle no call can leave in finite steps, which the simulation refuses. Each round
+    becomes a `say` of POLL_SECONDS seconds (hold music), so the caller's patience
+    bounds it as it does in reality.
+    """
+    while True:
+        cycle = _silent_cycle(flow)
+        if cycle is None:
+            return
+        head = cycle[0]
+        wait = f"{head}_wait"
+        while wait in flow.nodes:
+            wait += "_"
+        flow.nodes[wait] = {"kind": "say", "say": "(waiting while the flow polls)",
+                            "seconds": POLL_SECONDS, "next": head}
+        flow.origins[wait] = list(flow.origins.get(head, []))
+        flow.generated.add(wait)
+        # every silent way into the head now waits a round
+        for member in [k for k, n in flow.nodes.items() if n.get("kind") == "branch"]:
+            flow.nodes[member] = _retarget(flow.nodes[member], head, wait)
+        note = (f"A polling loop of silent blocks waits {POLL_SECONDS} seconds, one step of "
+                "the caller's patience, per round.")
+        if note not in flow.notes:
+            flow.notes.append(note)
+
+
+def _retarget(node: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    def fix(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            return {k: fix(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return new if key in TARGET_KEYS and value == old else value
+    return fix(node)
+
+
+def _silent_cycle(flow: ImportedFlow) -> list[str] | None:
+    """A cycle of `branch` nodes (which take no step), head first, or None."""
+    silent = [k for k, n in flow.nodes.items() if n.get("kind") == "branch"]  # in file order
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    for root in silent:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        stack = [iter([t for t in _targets(flow.nodes[root]) if t in silent])]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):]
+            if nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter([t for t in _targets(flow.nodes[nxt]) if t in silent]))
+    return None

@@ -10,25 +10,32 @@ chances. See docs/importers.md for the whole mapping.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from phonejail.importers.common import (
-    DEFAULT_OPEN,
-    DEFAULT_SUCCESS,
+    DEFAULT_ERROR_CHANCE,
+    ERROR_CHANCES,
     RECORDING,
     ImportedFlow,
     Origin,
+    Settings,
     as_dict,
     as_list,
     as_name,
+    chance_cases,
+    error_chance,
+    flow_name,
     identity_fact,
     locate,
     resolve_pass_throughs,
+    share_out,
     slug,
     speech_seconds,
     strip_ssml,
 )
+from phonejail.limits import MAX_DIGITS, MAX_LOOP_COUNT
 from phonejail.model.tree import DTMF_KEYS
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -56,6 +63,19 @@ def _node_ids(actions: list[dict[str, Any]]) -> dict[str, str]:
     return ids
 
 
+def _loop_count(raw: Any) -> float | None:
+    """A Loop block's count (above MAX_LOOP_COUNT, even infinite, for the caller to cap),
+    or None unless it is a whole number from 0."""
+    text = str(1 if raw in (None, "") else raw).strip()
+    try:
+        count = float(text) if len(text) <= MAX_DIGITS else math.inf
+    except ValueError:
+        return None
+    if count == math.inf or (count.is_integer() and count >= 0):
+        return count if count > MAX_LOOP_COUNT else int(count)
+    return None
+
+
 def _prompt(params: dict[str, Any]) -> str | None:
     if params.get("Text"):
         return str(params["Text"])
@@ -66,19 +86,135 @@ def _prompt(params: dict[str, Any]) -> str | None:
     return None
 
 
+NOT_ENTRY = {
+    "customerqueue": "a customer queue flow (what a caller hears while queued)",
+    "customerhold": "a customer hold flow", "agenthold": "an agent hold flow",
+    "customerwhisper": "a customer whisper flow", "agentwhisper": "an agent whisper flow",
+    "outboundwhisper": "an outbound whisper flow",
+    "agenttransfer": "a transfer-to-agent flow (run when an agent transfers a call)",
+    "queuetransfer": "a transfer-to-queue flow (run when an agent transfers a call)",
+    "campaign": "an outbound campaign flow",
+    "contactflowmodule": "a flow module (it returns to the flow that invoked it)",
+    "flowmodule": "a flow module (it returns to the flow that invoked it)",
+    "module": "a flow module (it returns to the flow that invoked it)",
+}
+"""Connect flow types (normalised: lower case, no `_`) that are not a caller's entry IVR."""
+DATA_ACTIONS = ("Get", "Associate", "Evaluate", "Load", "Render", "Untag", "Start", "Stop",
+                "Authenticate", "Check") + SILENT
+"""Action types that read or change data, not the call: silent, with error branches."""
+CALLER_FACING = {"GetParticipantInput", "ConnectParticipantWithLexBot", "MessageParticipant",
+                 "TransferContactToQueue"}
+HUMAN_INTENT = re.compile(r"agent|operator|human|person|representative|someone|staff|"
+                          r"speak|talk|transfer", re.I)
+"""A Lex intent asking for a person: it becomes key 0 of the menu."""
+VOICEMAIL = re.compile(r"\b(leave|record)\s+(us\s+|me\s+)?(a|your)\s+(voice\s*)?(message|mail)"
+                       r"|\bvoicemail\b|\bafter\s+the\s+(tone|beep)\b", re.I)
+"""A prompt inviting a recorded message: what follows is a voicemail (a human calls back)."""
+
+
+def flow_kind(type_name: Any, actions: list[dict[str, Any]]) -> str | None:
+    """What a flow is if it is not a caller's entry IVR, from its type or its blocks."""
+    if isinstance(type_name, str):
+        found = NOT_ENTRY.get(re.sub(r"[\s_-]", "", type_name).lower())
+        if found:
+            return found
+    kinds = {a.get("Type") for a in actions}
+    if "EndFlowModuleExecution" in kinds:
+        return NOT_ENTRY["module"]
+    if "ShowView" in kinds and not kinds & CALLER_FACING:
+        return "an agent workspace guide (ShowView: the agent's screen, not a caller's IVR)"
+    return None
+
+
+class _Block:
+    """One action being imported: places its node(s) and its error branches."""
+
+    def __init__(self, flow: ImportedFlow, settings: Settings, ident: str, node_id: str,
+                 origin: Origin, nxt: str | None, errors: dict[str, str | None],
+                 guards: dict[str, str], through: dict[str, str | None], used: set[str],
+                 taken: set[str]) -> None:
+        self.flow, self.settings, self.ident, self.node_id = flow, settings, ident, node_id
+        self.origin, self.nxt, self.errors, self.guards = origin, nxt, errors, guards
+        self.through, self.used, self.taken = through, used, taken
+
+    def place(self, node: dict[str, Any], node_id: str | None = None) -> None:
+        node_id = node_id or self.node_id
+        self.flow.nodes[node_id] = _clean(node)
+        self.flow.origins[node_id] = [self.origin]
+
+    def guarded(self, body: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
+        """The block's body, behind a branch for its error branches (if any).
+
+        A menu's own failures (NoMatchingCondition, InputTimeLimitExceeded) are
+        the caller's; they are the menu's `invalid` and `no_input`, not errors.
+        """
+        if body.get("kind") == "menu":
+            skip = (*skip, "NoMatchingCondition", "InputTimeLimitExceeded")
+        nxt = self.nxt
+        branches = [(etype, self._chance(etype, error_chance(etype)), to)
+                    for etype, to in self.errors.items() if etype not in skip
+                    and not (to == nxt and body.get("next") == nxt)]
+        if not branches:
+            self.place(body)
+            return
+        guard = f"{self.node_id}_errors"
+        while guard in self.taken or guard in self.flow.nodes:
+            guard += "_"
+        self.flow.generated.add(guard)
+        self.place(body)
+        self.used.add("errors")
+        _assume(self.flow, guard, branches)
+        self.place({"kind": "branch", "cases": chance_cases([(p, to) for _, p, to in branches]),
+                    "else": self.node_id}, guard)
+        self.guards[self.node_id] = guard
+        self.flow.labels[guard] = self.node_id
+
+    def routed(self, fixed: list[tuple[str, float | None, str | None]], default: str | None,
+               skip: tuple[str, ...] = ()) -> None:
+        """A silent block: errors at their assumed chances, then `fixed`, else `default`.
+
+        A chance of None is an equal share of what the others leave (the default
+        takes one too); with no branch but the default the block passes calls on.
+        """
+        branches: list[tuple[str, float | None, str | None]] = [
+            (etype, self._chance(etype, error_chance(etype)), to)
+            for etype, to in self.errors.items() if etype not in skip and to != default]
+        branches += [(label, self._chance(label, p), to) for label, p, to in fixed]
+        equal = [b for b in branches if b[1] is None]
+        shared = share_out([*branches, ("default", self._chance("default", None)
+                                        if equal else 0.0, default)])
+        last = shared.pop()
+        if not shared:
+            self.through[self.node_id] = default
+            return
+        if equal:
+            _assume(self.flow, self.node_id, [*shared, last])
+        elif any(label in self.errors for label, _, _ in shared):
+            self.used.add("errors")
+            _assume(self.flow, self.node_id, [b for b in shared if b[0] in self.errors])
+        self.place({"kind": "branch",
+                    "cases": chance_cases([(p, to) for _, p, to in shared]), "else": last[2]})
+
+    def _chance(self, label: str, default: float | None) -> float | None:
+        return self.settings.chance(self.ident, label, default)
+
+
 def import_connect(content: dict[str, Any], text: str, source: str,
-                   success: float = DEFAULT_SUCCESS, open_chance: float = DEFAULT_OPEN
-                   ) -> ImportedFlow:
+                   settings: Settings | None = None, type_name: Any = None) -> ImportedFlow:
+    settings = settings or Settings()
     actions = [a for a in as_list(content.get("Actions")) if isinstance(a, dict)
                and as_name(a.get("Identifier")) and isinstance(a.get("Type"), str)]
-    name = as_name(as_dict(content.get("Metadata")).get("name"))
-    flow = ImportedFlow("connect", name or source, source)
+    metadata = as_dict(content.get("Metadata"))
+    flow = ImportedFlow("connect", as_name(metadata.get("name")) or flow_name(source), source)
     if len(actions) < len(as_list(content.get("Actions"))):
         flow.warn(None, "actions without an Identifier or a Type are left out")
+    flow.not_entry = flow_kind(type_name or metadata.get("type"), actions)
     ids = _node_ids(actions)
     through: dict[str, str | None] = {}
     queue: str | None = None
-    used = {"lambda": False, "hours": False, "loop": False, "compare": False}
+    used: set[str] = set()
+    guards: dict[str, str] = {}
+    """Block -> the branch for its errors, which calls reach first (the block keeps its id)."""
 
     def target(ident: Any) -> str | None:
         name = as_name(ident)
@@ -95,92 +231,166 @@ def import_connect(content: dict[str, Any], text: str, source: str,
         params = as_dict(action.get("Parameters"))
         moves = as_dict(action.get("Transitions"))
         nxt = target(moves.get("NextAction"))
-        errors = {str(e.get("ErrorType")): target(e.get("NextAction"))
-                  for e in map(as_dict, as_list(moves.get("Errors"))) if e}
+        errors: dict[str, str | None] = {}
+        for e in map(as_dict, as_list(moves.get("Errors"))):
+            if as_name(e.get("ErrorType")):
+                errors.setdefault(str(e["ErrorType"]), target(e.get("NextAction")))
         conditions = [(as_dict(c.get("Condition")), target(c.get("NextAction")))
                       for c in map(as_dict, as_list(moves.get("Conditions"))) if c]
         origin = Origin(f"Connect {kind}", ident, *locate(text, "Identifier", ident))
         if node_id != ident:
             flow.generated.add(node_id)
-        node: dict[str, Any] | None
+
+        blk = _Block(flow, settings, ident, node_id, origin, nxt, errors, guards, through,
+                     used, set(ids.values()))
         if kind == "MessageParticipant":
             say = _prompt(params)
-            node = {"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt}
+            body = {"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt}
+            if say and VOICEMAIL.search(say):
+                body = {"kind": "callback", "say": say, "seconds": speech_seconds(say)}
+                flow.unmodelled[node_id] = [t for t in (nxt, *errors.values()) if t]
+            blk.guarded(body)
+        elif kind == "MessageParticipantIteratively":
+            say = _prompt(as_dict(as_list(params.get("Messages"))[0])
+                          if as_list(params.get("Messages")) else params)
+            blk.guarded({"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt})
         elif kind == "GetParticipantInput":
-            node = _input(flow, origin, params, nxt, errors, conditions)
+            body = _input(flow, origin, params, nxt, errors, conditions, settings)
+            blk.guarded(body, skip=() if body["kind"] == "menu" else tuple(errors))
+        elif kind == "ConnectParticipantWithLexBot":
+            used.add("lex")
+            blk.guarded(_lex(flow, node_id, origin, params, nxt, errors, conditions))
         elif kind == "DisconnectParticipant":
-            node = {"kind": "hangup"}
+            blk.place({"kind": "hangup"})
         elif kind == "UpdateContactTargetQueue":
             queue = str(params.get("QueueId") or params.get("AgentId") or "queue")
-            through[node_id] = nxt
-            continue
-        elif kind == "TransferContactToQueue":
-            node = {"kind": "agent", "queue": queue}
+            blk.routed([], nxt)
+        elif kind in ("TransferContactToQueue", "TransferContactToAgent"):
             flow.unmodelled[node_id] = [t for t in (nxt, *errors.values()) if t]
+            blk.guarded({"kind": "agent", "queue": queue if kind.endswith("Queue") else "agent"})
         elif kind == "TransferParticipantToThirdParty":
-            node = {"kind": "agent", "queue": str(params.get("ThirdPartyPhoneNumber")
-                                                  or "third party")}
             flow.unmodelled[node_id] = [t for t in (nxt, *errors.values()) if t]
-        elif kind in ("TransferToFlow", "EndFlowExecution"):
+            blk.guarded({"kind": "agent", "queue": str(params.get("ThirdPartyPhoneNumber")
+                                                   or "third party")})
+        elif kind == "CreateCallbackContact":
+            flow.unmodelled[node_id] = [t for t in (nxt, *errors.values()) if t]
+            blk.guarded({"kind": "callback", "say": "(a callback is queued)"})
+        elif kind in ("TransferToFlow", "EndFlowExecution", "EndFlowModuleExecution"):
             flow.unmodelled[node_id] = [t for t in (nxt, *errors.values()) if t]
             destination = (f"flow {params['ContactFlowId']}" if params.get("ContactFlowId")
+                           else "the flow that invoked this module"
+                           if kind == "EndFlowModuleExecution"
                            else "the end of this flow: the contact goes on elsewhere")
-            node = {"kind": "handoff", "destination": destination}
+            blk.guarded({"kind": "handoff", "destination": destination})
         elif kind == "InvokeLambdaFunction":
-            used["lambda"] = True
-            failed = next(iter(errors.values()), None)
-            node = {"kind": "branch", "cases": [{"when": {"chance": success}, "to": nxt}],
-                    "else": failed}
+            used.add("lambda")
+            failures = [(f"{etype}", blk._chance(etype, None), to)
+                        for etype, to in errors.items()]
+            share = (1 - settings.success) / max(len(failures), 1)
+            blk.routed([(label, share if p is None else p, to) for label, p, to in failures], nxt,
+                   skip=tuple(errors))
+        elif kind == "InvokeFlowModule":
+            used.add("module")
+            blk.routed([], nxt)
         elif kind == "CheckHoursOfOperation":
-            used["hours"] = True
+            used.add("hours")
             branch = {_operand(c).lower(): t for c, t in conditions}
-            node = {"kind": "branch",
-                    "cases": [{"when": {"chance": open_chance}, "to": branch.get("true")}],
-                    "else": branch.get("false", next(iter(errors.values()), None))}
+            blk.routed([("True", settings.open_chance, branch.get("true"))],
+                   branch.get("false", nxt))
         elif kind == "Loop":
-            used["loop"] = True
-            try:
-                count = max(int(float(str(params.get("LoopCount") or 1))), 0)
-            except ValueError:
-                count = 1
+            used.add("loop")
+            count = _loop_count(params.get("LoopCount"))
+            if count is None or count > MAX_LOOP_COUNT:
+                written = str(params.get("LoopCount"))[:20]
+                capped = count is not None  # "Infinity" is real: a loop until something else
+                flow.warn(origin, f"LoopCount '{written}' is not a number from 0 to "
+                                  f"{MAX_LOOP_COUNT:,}; " + (f"counted as {MAX_LOOP_COUNT:,}"
+                                                             if capped else "read as 1"))
+                count = MAX_LOOP_COUNT if capped else 1
             by_name = {_operand(c): t for c, t in conditions}
-            node = {"kind": "branch",
-                    "cases": [{"when": {"chance": round(count / (count + 1), 6)},
-                               "to": by_name.get("ContinueLooping")}],
-                    "else": by_name.get("DoneLooping")}
+            blk.routed([("ContinueLooping", count / (count + 1), by_name.get("ContinueLooping"))],
+                   by_name.get("DoneLooping", nxt))
         elif kind == "DistributeByPercentage" and _percent_cases(conditions) is not None:
-            node = {"kind": "branch", "cases": _percent_cases(conditions),
-                    "else": errors.get("NoMatchingCondition", nxt)}
-        elif kind in ("Compare", "CheckMetricData", "DistributeByPercentage"):
-            used["compare"] = True
-            cases = [{"when": {"chance": round(1.0 / (len(conditions) + 1 - k), 6)}, "to": t}
-                     for k, (_, t) in enumerate(conditions)]
-            node = {"kind": "branch",
-                    "cases": cases or [{"when": {"chance": 0.0}, "to": nxt}],
-                    "else": nxt or next(iter(errors.values()), None)}
-        elif kind.startswith(SILENT):
-            through[node_id] = nxt
-            continue
+            blk.place({"kind": "branch", "cases": _percent_cases(conditions),
+                   "else": errors.get("NoMatchingCondition", nxt)})
+        elif kind in ("Compare", "CheckMetricData", "DistributeByPercentage",
+                      "CheckVoiceId", "CheckOutboundCallStatus", "CheckCallProgress"):
+            used.add("compare")
+            default = errors.get("NoMatchingCondition", nxt)
+            blk.routed([(_operand(c) or f"condition {k + 1}", None, t)
+                    for k, (c, t) in enumerate(conditions)], default,
+                   skip=("NoMatchingCondition",))
+        elif kind == "ShowView":
+            blk.routed([(_operand(c) or f"action {k + 1}", None, t)
+                    for k, (c, t) in enumerate(conditions)], nxt)
+        elif kind.startswith(DATA_ACTIONS) or kind in ("Wait", "TagContact"):
+            blk.routed([], nxt)
         else:
             through[node_id] = nxt
             flow.warn(origin, f"action type '{kind}' is not modelled; calls pass straight "
                       "through it" + (" to its NextAction" if nxt else " and are disconnected"))
-            continue
-        flow.nodes[node_id] = _clean(node)
-        flow.origins[node_id] = [origin]
-    if used["lambda"]:
-        flow.notes.append(f"Lambda functions succeed with chance {success}.")
-    if used["hours"]:
+    if "lambda" in used:
+        flow.notes.append(f"Lambda functions succeed with chance {settings.success}.")
+    if "hours" in used:
         flow.notes.append(f"Hours-of-operation checks find the centre open with chance "
-                          f"{open_chance}.")
-    if used["loop"]:
-        flow.notes.append("A Loop of N rounds continues with chance N/(N+1): the same mean "
-                          "number of rounds, not a counter.")
-    if used["compare"]:
+                          f"{settings.open_chance}.")
+    if "loop" in used:
+        flow.notes.append(f"A Loop of N rounds continues with chance N/(N+1): the same mean "
+                          f"number of rounds, not a counter (Infinity counts as "
+                          f"{MAX_LOOP_COUNT:,}).")
+    if "compare" in used:
         flow.notes.append("Compare and metric checks test runtime data: their branches are "
-                          "taken with equal chances.")
+                          "taken with equal chances (assumed; set them with --branch-chance).")
+    if "module" in used:
+        flow.notes.append("An invoked flow module returns to its NextAction (its own blocks "
+                          "are in its own file).")
+    if "lex" in used:
+        flow.notes.append("A Lex bot is a menu: each intent it branches on is a key (1, 2, "
+                          "...), in the order of its conditions; its comment names them.")
+    if "errors" in used:
+        flow.notes.append(f"Error branches are taken with assumed chances (QueueAtCapacity "
+                          f"{ERROR_CHANCES['QueueAtCapacity']}, others "
+                          f"{DEFAULT_ERROR_CHANCE}); set them with --branch-chance.")
     resolve_pass_throughs(flow, through)
+    resolve_pass_throughs(flow, dict(guards))  # calls reach a block's error branch first
+    for block, guard in guards.items():
+        flow.nodes[guard]["else"] = block
     return flow
+
+
+def _assume(flow: ImportedFlow, node_id: str,
+            branches: list[tuple[str, float, str | None]]) -> None:
+    flow.assumed[node_id] = "chances assumed: " + ", ".join(
+        f"{label} {round(p, 4)}" for label, p, _ in branches)
+
+
+def _lex(flow: ImportedFlow, node_id: str, origin: Origin, params: dict[str, Any],
+         nxt: str | None, errors: dict[str, str | None],
+         conditions: list[tuple[dict, str | None]]) -> dict[str, Any]:
+    """A Lex bot as a menu: its intents are numbered keys (phonejail has no speech menus)."""
+    say = _prompt(params)
+    keys = list("123456789*#")
+    options, names = [], []
+    for condition, to in conditions:
+        intent = _operand(condition) or "intent"
+        if HUMAN_INTENT.search(intent) and all(o["key"] != "0" for o in options):
+            key = "0"  # asking for a person is what key 0 is in a keypad menu
+        elif keys:
+            key = keys.pop(0)
+        else:
+            flow.warn(origin, f"more intents than keys; '{intent}' is left out")
+            continue
+        options.append({"key": key, "to": to})
+        names.append(f"{key} = {intent}")
+    wrong = errors.get("NoMatchingCondition", nxt)
+    if not options:
+        options = [{"key": "1", "to": nxt}]
+        names = ["1 = any answer"]
+    flow.assumed[node_id] = "Lex intents as keys: " + ", ".join(names)
+    return {"kind": "menu", "say": say, "seconds": speech_seconds(say),
+            "options": [{k: v for k, v in o.items() if v is not None} for o in options],
+            "invalid": wrong, "fail": wrong,
+            "no_input": errors.get("InputTimeLimitExceeded", wrong)}
 
 
 def _operand(condition: dict[str, Any]) -> str:
@@ -218,8 +428,8 @@ def _clean(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str | None,
-           errors: dict[str, str | None], conditions: list[tuple[dict, str | None]]
-           ) -> dict[str, Any]:
+           errors: dict[str, str | None], conditions: list[tuple[dict, str | None]],
+           settings: Settings) -> dict[str, Any]:
     say = _prompt(params)
     stores = str(params.get("StoreInput", "False")).lower() == "true"
     if not stores:
@@ -232,15 +442,15 @@ def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str 
                     options.append({"key": key, "to": to})
                 elif key not in seen:
                     flow.warn(origin, f"condition on '{key}' is not one key; left out")
-        wrong = errors.get("NoMatchingCondition", errors.get("NoMatchingError"))
+        wrong = errors.get("NoMatchingCondition", nxt)
         if not options:
             flow.warn(origin, "no DTMF conditions; every key counts as a wrong key")
             options = [{"key": "#", "to": wrong}]
         return {"kind": "menu", "say": say, "seconds": speech_seconds(say),
                 "options": [{k: v for k, v in o.items() if v is not None} for o in options],
-                "invalid": wrong, "fail": errors.get("NoMatchingError", wrong),
+                "invalid": wrong, "fail": wrong,
                 "no_input": errors.get("InputTimeLimitExceeded")}
-    fact = identity_fact(say)
+    fact = identity_fact(say, settings.identity_words)
     failed = errors.get("InputTimeLimitExceeded", errors.get("NoMatchingError"))
     if fact:
         flow.facts.setdefault(*fact)
@@ -248,4 +458,5 @@ def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str 
                 "ok": nxt, "fail": failed}
     flow.warn(origin, "stores input that does not look like an identity question; treated as "
               "a prompt")
-    return {"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt}
+    return {"kind": "say", "say": say, "seconds": speech_seconds(say),
+            "next": nxt or failed}

@@ -13,13 +13,14 @@ import re
 from typing import Any
 
 from phonejail.importers.common import (
-    DEFAULT_SUCCESS,
     RECORDING,
     ImportedFlow,
     Origin,
+    Settings,
     as_dict,
     as_list,
     as_name,
+    flow_name,
     identity_fact,
     locate,
     resolve_pass_throughs,
@@ -56,8 +57,10 @@ def _prompt(props: dict[str, Any]) -> str | None:
 
 
 def import_twilio(definition: dict[str, Any], text: str, source: str,
-                  success: float = DEFAULT_SUCCESS) -> ImportedFlow:
-    flow = ImportedFlow("twilio", as_name(definition.get("description")) or source, source)
+                  settings: Settings | None = None) -> ImportedFlow:
+    success = (settings or Settings()).success
+    flow = ImportedFlow("twilio", as_name(definition.get("description")) or flow_name(source),
+                        source)
     states: dict[str, dict[str, Any]] = {}
     for k, state in enumerate(as_list(definition.get("states"))):
         name = as_name(as_dict(state).get("name"))

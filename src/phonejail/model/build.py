@@ -16,9 +16,11 @@ from types import MappingProxyType
 from typing import Any
 
 from phonejail.findings import Problem
+from phonejail.limits import MAX_DIGITS, MAX_TEXT_CHARS
 from phonejail.model import spec
 from phonejail.model.tree import (
     DTMF_KEYS,
+    INPUT_MODES,
     KINDS,
     NODE_CLASSES,
     Case,
@@ -63,6 +65,13 @@ def _describe(node: YNode) -> str:
     )
 
 
+def _figure(number: float) -> str:
+    """1,000,000 for a whole number however it is stored, 2.5e+300 for the rest."""
+    if float(number).is_integer() and abs(number) < 1e18:
+        return f"{int(number):,}"
+    return f"{number:g}"
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -87,6 +96,10 @@ class _Builder:
                 return _MISSING
             if value.tag == _TAG + "null" and not value.quoted:
                 self.error(value, f"{where}: expected text, found nothing")
+                return _MISSING
+            if len(value.value) > MAX_TEXT_CHARS:
+                self.error(value, f"{where}: {len(value.value):,} characters; text may hold at "
+                                  f"most {MAX_TEXT_CHARS:,}")
                 return _MISSING
             if any("\ud800" <= c <= "\udfff" for c in value.value):
                 # A lone surrogate (a "\ud800" escape) is no character: no file can hold it.
@@ -131,6 +144,11 @@ class _Builder:
             _TAG + "int", _TAG + "float"
         ):
             raw = value.value.replace("_", "")
+            if len(raw.lstrip("+-0")) > MAX_DIGITS:
+                # Refused unread: int() of thousands of digits is slow, and no bound allows it.
+                self.error(value, f"{where}: a number of {len(raw):,} digits is far too large "
+                                  "(docs/format.md lists the limits)")
+                return _MISSING
             if whole:
                 if _WHOLE.fullmatch(raw):
                     return int(raw, 10)
@@ -181,6 +199,14 @@ class _Builder:
                               "(quote * and #: '*', '#')")
             return _MISSING
         return key
+
+    def input_mode(self, value: YNode, where: str) -> Any:
+        mode = self.text(value, where)
+        if mode is not _MISSING and mode not in INPUT_MODES:
+            self.error(value, f"{where}: unknown input '{mode}'{did_you_mean(mode, INPUT_MODES)}"
+                              f"; input is one of {', '.join(INPUT_MODES)}")
+            return _MISSING
+        return mode
 
     def _ref(self, value: YNode, where: str, known: dict[str, None], what: str,
              listed_in: str) -> Any:
@@ -279,8 +305,19 @@ class _Builder:
                 values[name] = field.default
                 continue
             reader = getattr(self, field.type)
-            values[name] = reader(item, _join(where, name))
+            values[name] = self._bounded(reader(item, _join(where, name)), field, item,
+                                         _join(where, name))
         return values, locs
+
+    def _bounded(self, number: Any, field: spec.Field, item: YNode, where: str) -> Any:
+        """`number` if it is within the field's maximum; else a finding naming the limit."""
+        if field.maximum is None or number is _MISSING or number is None:
+            return number
+        if number > field.maximum:
+            self.error(item, f"{where}: at most {_figure(field.maximum)} (docs/format.md, "
+                             f"Limits), found {_figure(number)}")
+            return _MISSING
+        return number
 
     def identity(self, value: YNode, where: str) -> Any:
         if not isinstance(value, YMap):
@@ -401,6 +438,12 @@ class _Builder:
         if len(self.problems) > before:
             return None
         values.pop("kind")
+        if kind == "menu" and "recognition" in found and values["input"] == "dtmf":
+            # Recognition on a keys-only menu does nothing: most likely `input` was forgotten.
+            self.error(found["recognition"][0], f"{where}: `recognition` applies to spoken "
+                       "input; add `input: speech` or `input: both` (or remove it)",
+                       node=node_id)
+            return None
         if kind == "branch":
             values["else_"] = values.pop("else")
         if kind == "agent" and "asks" in found:
@@ -440,7 +483,7 @@ class _Builder:
         return Persona(name=values["name"], intent=values["intent"], knows=frozenset(knows),
                        share=float(values["share"]), patience=values["patience"],
                        zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
-                       loc=value.mark)
+                       understood=float(values["understood"]), loc=value.mark)
 
     # -- staffing ------------------------------------------------------------------------
     def queues(self, value: YNode, where: str) -> Any:

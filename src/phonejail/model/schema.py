@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from phonejail.model import spec
-from phonejail.model.tree import DTMF_KEYS, KINDS
+from phonejail.model.tree import DTMF_KEYS, INPUT_MODES, KINDS
 
 _TEXT = {"type": ["string", "number"]}  # the loader takes `key: 1` as the text "1"
 _CHANCE = {"type": "number", "minimum": 0, "maximum": 1}
@@ -25,6 +25,7 @@ VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "name": {"type": ["string", "number"], "minLength": 1},
     "title": {"type": ["string", "number"], "minLength": 1},
     "kind": {"enum": list(KINDS)},
+    "input_mode": {"enum": list(INPUT_MODES)},
     "target": {"$ref": "#/definitions/node_id"},
     "intent": {"$ref": "#/definitions/intent_id"},
     "fact": {"$ref": "#/definitions/fact_id"},
@@ -58,6 +59,8 @@ def _object(fields: Mapping[str, spec.Field], description: str) -> dict[str, Any
     properties = {}
     for field in fields.values():
         prop = {**VALUE_SCHEMAS[field.type], "description": field.doc}
+        if field.maximum is not None:
+            prop["maximum"] = field.maximum
         if field.default is not None:
             prop["default"] = field.default
         properties[field.name] = prop

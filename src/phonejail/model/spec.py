@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from phonejail import limits
+
 FORMAT_VERSION = 1
 
 
@@ -20,6 +22,8 @@ class Field:
     doc: str
     required: bool = False
     default: object = None
+    maximum: float | None = None
+    """Largest value a number may take (docs/format.md, "Limits"); None for chances."""
 
 
 def _fields(*fields: Field) -> MappingProxyType[str, Field]:
@@ -43,12 +47,15 @@ TREE = _fields(
 )
 
 QUEUE = _fields(
-    Field("agents", "count", "agents answering this queue (N)", required=True),
-    Field("calls_per_hour", "positive", "calls arriving at this queue per hour", required=True),
+    Field("agents", "count", "agents answering this queue (N)", required=True,
+          maximum=limits.MAX_AGENTS),
+    Field("calls_per_hour", "positive", "calls arriving at this queue per hour", required=True,
+          maximum=limits.MAX_CALLS_PER_HOUR),
     Field("handle_seconds", "positive", "mean seconds an agent spends on one call",
-          required=True),
+          required=True, maximum=limits.MAX_QUEUE_SECONDS),
     Field("patience_seconds", "positive", "mean seconds a caller waits in the queue before "
-          "hanging up; left out, callers never leave the queue (Erlang C)"),
+          "hanging up; left out, callers never leave the queue (Erlang C)",
+          maximum=limits.MAX_QUEUE_SECONDS),
 )
 
 FACT = _fields(
@@ -60,7 +67,8 @@ COMMON = _fields(
           "handoff", required=True),
     Field("say", "text", "what the caller hears"),
     Field("seconds", "whole", "length of the prompt in whole seconds; counted towards "
-          "seconds-to-human on nodes that take a step", default=0),
+          "seconds-to-human on nodes that take a step", default=0,
+          maximum=limits.MAX_PROMPT_SECONDS),
 )
 
 KIND_FIELDS = MappingProxyType({
@@ -70,13 +78,20 @@ KIND_FIELDS = MappingProxyType({
         Field("invalid", "target", "where a wrong key goes; left out, the call is disconnected"),
         Field("no_input", "target", "where silence goes; left out, the call is disconnected "
               "(checked by the linter only)"),
-        Field("retries", "whole", "failures allowed before `fail`", default=2),
+        Field("retries", "whole", "failures allowed before `fail`", default=2,
+              maximum=limits.MAX_RETRIES),
         Field("fail", "target", "where the call goes after the last failure; left out, "
               "the call is disconnected"),
+        Field("input", "input_mode", "how callers choose: dtmf (keys), speech (spoken, "
+              "understood with chance `recognition`) or both (spoken first, keys after a "
+              "failed utterance)", default="dtmf"),
+        Field("recognition", "chance", "chance that a spoken choice is understood (speech "
+              "and both menus); a persona's `understood` multiplies it", default=0.9),
     ),
     "ask": _fields(
         Field("fact", "fact", "the identity fact asked for", required=True),
-        Field("retries", "whole", "attempts allowed after a failed one", default=2),
+        Field("retries", "whole", "attempts allowed after a failed one", default=2,
+              maximum=limits.MAX_RETRIES),
         Field("ok", "target", "where the call goes once the fact is given"),
         Field("fail", "target", "where the call goes after the last failed attempt; left out, "
               "the call is disconnected"),
@@ -94,7 +109,8 @@ KIND_FIELDS = MappingProxyType({
     ),
     "agent": _fields(
         Field("queue", "text", "name of the agent queue, e.g. 'billing (Manila)'"),
-        Field("wait_seconds", "whole", "hold time before the human answers", default=0),
+        Field("wait_seconds", "whole", "hold time before the human answers", default=0,
+              maximum=limits.MAX_WAIT_SECONDS),
         Field("asks", "fact_refs", "identity facts the human asks for, in order"),
         Field("resolves", "intent_refs", "intents this human can settle; left out, every intent"),
         Field("transfer", "target", "where an unsettled call is transferred (one step of "
@@ -134,13 +150,17 @@ WHEN = _fields(
 
 PERSONA = _fields(
     Field("name", "name", "the persona's name, unique in the tree", required=True),
-    Field("share", "weight", "weight in the caller population (normalised)", default=1.0),
+    Field("share", "weight", "weight in the caller population (normalised)", default=1.0,
+          maximum=limits.MAX_SHARE),
     Field("intent", "intent", "why this caller calls", required=True),
     Field("knows", "fact_refs", "facts this caller can give; left out, every fact"),
-    Field("patience", "count", "steps before hanging up", default=25),
+    Field("patience", "count", "steps before hanging up", default=25,
+          maximum=limits.MAX_PATIENCE),
     Field("zero_out", "chance", "chance of pressing 0 when no option fits", default=0.5),
     Field("mistakes", "chance", "chance of a wrong key at a menu or a typo at an ask",
           default=0.02),
+    Field("understood", "chance", "multiplies a speech menu's `recognition` for this caller "
+          "(an accent, a noisy line)", default=1.0),
 )
 
 

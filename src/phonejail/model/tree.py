@@ -27,6 +27,8 @@ STEP_KINDS = frozenset({"say", "menu", "ask", "self_service"})
 KINDS = ("say", "menu", "ask", "branch", "self_service", "agent", "callback", "hangup",
          "handoff")
 DTMF_KEYS = frozenset("0123456789*#")
+INPUT_MODES = ("dtmf", "speech", "both")
+"""How a menu takes a choice: keys, the caller's voice, or voice first and keys after."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +79,10 @@ class Menu(Node):
     no_input: str | None = None
     retries: int = 2
     fail: str | None = None
+    input: str = "dtmf"
+    """dtmf, speech or both (INPUT_MODES)."""
+    recognition: float = 0.9
+    """Chance that a spoken choice is understood (before the persona's `understood`)."""
     kind = "menu"
 
     def targets(self) -> Iterator[tuple[str, str | None]]:
@@ -88,6 +94,14 @@ class Menu(Node):
 
     def option(self, key: str) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
+
+    def spoken(self, fails: int) -> bool:
+        """Whether an attempt made after `fails` consecutive failures is spoken.
+
+        A `both` menu takes the first attempt by voice and falls back to keys once an
+        attempt has failed (the count of consecutive failures is above 0).
+        """
+        return self.input == "speech" or (self.input == "both" and fails == 0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,6 +213,8 @@ class Persona:
     patience: int = 25
     zero_out: float = 0.5
     mistakes: float = 0.02
+    understood: float = 1.0
+    """Multiplies a speech menu's recognition: an accent, a noisy line."""
     declared: bool = True
     loc: Loc
 

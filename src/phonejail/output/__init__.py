@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from phonejail.lint import CheckResult
-from phonejail.output import github, json_, junit, sarif, text
+from phonejail.output import github, json_, junit, markdown, sarif, text
 
 CHECK_FORMATS: dict[str, Callable[..., str]] = {
     "text": text.render,
@@ -13,6 +13,7 @@ CHECK_FORMATS: dict[str, Callable[..., str]] = {
     "sarif": sarif.render,
     "github": github.render,
     "junit": junit.render,
+    "markdown": markdown.render,
 }
 
 __all__ = ["CHECK_FORMATS", "CheckResult"]

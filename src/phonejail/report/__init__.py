@@ -107,7 +107,7 @@ def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
     symlink, not an input (trees, baseline, configuration), and either new or written by
     phonejail before (listed in the folder's manifest) unless `force`.
     """
-    files = collect(paths)
+    files = collect(paths, config)
     names = slugs(files)
     inputs = [*files, *([baseline] if baseline else []),
               *([config.source] if config.source else [])]

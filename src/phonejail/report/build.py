@@ -19,6 +19,7 @@ from phonejail.config import Config
 from phonejail.findings import Finding
 from phonejail.lint import check_loaded
 from phonejail.model.tree import Tree
+from phonejail.report.answer import PersonaAnswer, persona_answer
 from phonejail.rules import Context
 from phonejail.rules.pj103_identity_gate import gated_personas
 from phonejail.simulate import Simulation, run
@@ -58,6 +59,10 @@ class TreeReport:
     """Expected times per call (share-weighted) each node-to-node move is taken; None: ends."""
     marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Node id -> trap codes found at it (dead end, jail loop, identity gate)."""
+    max_jail_rate: float = 0.05
+    """A persona jailed in more of its calls than this is named in the verdict (PJ105's limit)."""
+    answers: tuple[PersonaAnswer, ...] = ()
+    """Per persona: where its calls are lost and its likeliest call (report/answer.py)."""
 
     def count(self, severity: str) -> int:
         return sum(f.severity.value == severity for f in self.findings)
@@ -67,7 +72,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
     """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
     source = load_source(path)
     loaded = source.loaded
-    findings = tuple(check_loaded(loaded, config, source.remap))
+    findings = tuple(check_loaded(loaded, config, source.remap, source.judged))
     tree = loaded.tree
     if tree is None:
         return TreeReport(path, slug, path, None, findings,
@@ -77,7 +82,8 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
         if f.code in TRAP_CODES and f.node and f.code not in marks[f.node]:
             marks[f.node].append(f.code)
     base = TreeReport(path, slug, tree.name, tree, findings,
-                      marks={k: tuple(v) for k, v in marks.items()})
+                      marks={k: tuple(v) for k, v in marks.items()},
+                      max_jail_rate=float(config.options.get("max-jail-rate", 0.05)))
     try:
         exact = run(tree, method="exact")
         sampled = run(tree, method="montecarlo", callers=callers, seed=seed) if callers else None
@@ -85,19 +91,24 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
         reason = (f"a cycle of nodes that take no step: {refused}"
                   if isinstance(refused, ZeroStepCycle) else str(refused))
         return replace(base, refused=reason)
-    fix_first, flow = _where_calls_go(tree, findings, [p.share for p in exact.personas])
-    return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow)
+    fix_first, flow, answers = _where_calls_go(tree, findings, exact)
+    return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow,
+                   answers=answers)
 
 
-def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], shares: list[float]
-                    ) -> tuple[tuple[FixFirst, ...], dict[tuple[str, str | None], float]]:
+def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
+                    ) -> tuple[tuple[FixFirst, ...], dict[tuple[str, str | None], float],
+                               tuple[PersonaAnswer, ...]]:
     personas = tree.personas
+    shares = [p.share for p in exact.personas]
+    answers = []
     chains: list[Chain] = [compile_chain(tree, p) for p in personas]
     arrays = [to_arrays(chain) for chain in chains]
     nodes = sorted({f.node for f in findings if f.node and f.node in tree.nodes})
     reach: dict[str, list[float]] = {node: [] for node in nodes}
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
-    for persona, chain, a, share in zip(personas, chains, arrays, shares, strict=True):
+    for persona, chain, a, share, result in zip(personas, chains, arrays, shares,
+                                                exact.personas, strict=True):
         at_node = np.array([s.node for s in chain.states])
         masks = at_node[:, None] == np.array(nodes, dtype=object)[None, :]
         met = masks.any(axis=0)  # nodes this persona never meets: chance 0, no work
@@ -106,10 +117,12 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], shares: list[floa
         for node, chance in zip(nodes, chances, strict=True):
             reach[node].append(float(chance))
         src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
-        for e, amount in enumerate(edge_flow(a, persona.patience)):
+        moves = edge_flow(a, persona.patience)
+        for e, amount in enumerate(moves):
             target = a.target[e]
             dst = chain.states[target].node if target < a.n_states else None
             flow[(chain.states[src[e]].node, dst)] += share * float(amount)
+        answers.append(persona_answer(tree, chain, a, moves, result))
     ranked = []
     ctx = Context(tree)
     for f in findings:
@@ -120,4 +133,4 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], shares: list[floa
                 else ()
             ranked.append(FixFirst(f, overall, per, shut))
     ranked.sort(key=lambda x: (-x.overall, -x.finding.severity.rank, x.finding.line))
-    return tuple(ranked), dict(flow)
+    return tuple(ranked), dict(flow), tuple(answers)

@@ -24,6 +24,11 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 DPI = 100
 
 
+def persona_colour(k: int) -> str:
+    """The colour of the k-th persona (tree order) in every chart, table and flow overlay."""
+    return PALETTE[k % len(PALETTE)]
+
+
 def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings():

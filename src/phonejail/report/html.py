@@ -13,13 +13,18 @@ from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
 from phonejail.report.build import TreeReport
 from phonejail.report.compare import Comparison
-from phonejail.report.figures import share_text
+from phonejail.report.figures import persona_colour, share_text
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
     headlines,
+    journey_end_text,
+    journey_steps,
     persona_breakdown,
+    time_to_human_text,
     value_text,
+    verdict,
+    where_lost_text,
 )
 
 CSS = """
@@ -37,6 +42,18 @@ figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #e
 figcaption{color:#5b6473;font-size:.9rem}code{font-family:ui-monospace,monospace}
 .refused{background:#fff8e1;border-left:4px solid #f9a825;padding:.6rem 1rem}
 .delta-worse{color:#b71c1c}.delta-better{color:#2e7d32}
+.scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:40rem}
+td,th{overflow-wrap:anywhere}td.num,th.num{white-space:nowrap;overflow-wrap:normal}
+.verdict{font-size:1.2rem;font-weight:600;margin:.8rem 0}
+.verdict.jailed{border-left:5px solid #c62828;padding-left:.7rem}
+.verdict.fine{border-left:5px solid #2e7d32;padding-left:.7rem}
+.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;
+vertical-align:baseline}
+ol.journey{margin:0;padding-left:1.2rem;font-size:.85rem}ol.journey li{margin:0}
+table.answer td{font-size:.9rem}table.answer td.journey{min-width:18rem}
+@media print{body{max-width:none;padding:0;font-size:10pt}.scroll{overflow:visible}
+table{font-size:8pt;page-break-inside:auto}tr,figure{page-break-inside:avoid}
+a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}
 """
 
 
@@ -48,10 +65,45 @@ def _page(title: str, body: str) -> str:
             f"</body>\n</html>\n")
 
 
-def _table(head: str, rows: list[str] | str) -> str:
-    """A table from its header cells and its rows (both HTML, already escaped)."""
+def _table(head: str, rows: list[str] | str, css: str = "") -> str:
+    """A table from its header cells and its rows (both HTML, already escaped); it scrolls
+    sideways inside its own box on a narrow screen instead of cutting columns off."""
     body = rows if isinstance(rows, str) else "".join(rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cls = f' class="{css}"' if css else ""
+    return (f'<div class="scroll"><table{cls}><thead><tr>{head}</tr></thead><tbody>{body}'
+            "</tbody></table></div>")
+
+
+def _swatch(k: int) -> str:
+    return f'<span class="swatch" style="background:{persona_colour(k)}"></span>'
+
+
+def answer_html(r: TreeReport) -> str:
+    """The verdict, then one row per persona: jail rate, where lost, likeliest call, time."""
+    sentence = verdict(r)
+    jailed = any(a.jail_rate > r.max_jail_rate for a in r.answers)
+    parts = [f'<p class="verdict {"jailed" if jailed else "fine"}">{escape(sentence)}</p>']
+    rows = []
+    for k, a in enumerate(r.answers):
+        j = a.journey
+        steps = "".join(f"<li>{escape(step)}</li>" for step in journey_steps(j))
+        bad = "bad" if a.jail_rate > r.max_jail_rate else ""
+        rows.append(
+            f"<tr><td>{_swatch(k)}{escape(a.name)}</td>"
+            f'<td class="num">{share_text(a.share)}</td>'
+            f'<td class="num {bad}">{share_text(a.jail_rate)}</td>'
+            f"<td>{escape(where_lost_text(a))}</td>"
+            f'<td class="journey"><ol class="journey">{steps}</ol>'
+            f'<span class="small">{escape(journey_end_text(j))}; '
+            f"{share_text(j.chance)} of its calls go exactly this way</span></td>"
+            f"<td>{escape(time_to_human_text(a))}</td></tr>")
+    parts.append(_table('<th>persona</th><th class="num">share of callers</th>'
+                        '<th class="num">jail rate</th><th>where calls are lost</th>'
+                        "<th>likeliest call</th><th>time to a human</th>", rows, "answer"))
+    parts.append('<p class="small">Exact figures. Jail: cut off, hung up (patience) or left '
+                 "unhelped. The likeliest call is the single most probable way a call of the "
+                 "persona goes, with the seconds of each prompt.</p>")
+    return "\n".join(parts)
 
 
 def _findings_table(r: TreeReport) -> str:
@@ -151,6 +203,7 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
     if r.refused:
         parts.append(f'<p class="refused">Not simulated: {escape(r.refused)}.</p>')
     if r.exact is not None:
+        parts += ["<h2>Who gets stuck, and where</h2>", answer_html(r)]
         parts += ["<h2>Headline</h2>", _headline_table(r)]
     parts += ["<h2>What to fix first</h2>", _fix_first(r)] if r.exact is not None else []
     parts += ["<h2>Findings</h2>", _findings_table(r)]

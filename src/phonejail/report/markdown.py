@@ -4,8 +4,36 @@ from __future__ import annotations
 
 from phonejail.report.build import TreeReport
 from phonejail.report.compare import Comparison, to_markdown
-from phonejail.report.text import estimate_text, fix_first_text, headlines, value_text
+from phonejail.report.figures import share_text
+from phonejail.report.text import (
+    estimate_text,
+    fix_first_text,
+    headlines,
+    journey_end_text,
+    journey_steps,
+    time_to_human_text,
+    value_text,
+    verdict,
+    where_lost_text,
+)
 from phonejail.textsafe import markdown, markdown_code
+
+
+def answer_markdown(r: TreeReport) -> list[str]:
+    """The verdict in bold, then one table row per persona (a PR comment's first screen)."""
+    lines = [f"**{markdown(verdict(r))}**", "",
+             "| persona | share | jail rate | where calls are lost | likeliest call | "
+             "time to a human |", "| --- | ---: | ---: | --- | --- | --- |"]
+    for a in r.answers:
+        j = a.journey
+        call = " → ".join(markdown(step) for step in journey_steps(j))
+        jail = share_text(a.jail_rate)
+        lines.append(
+            f"| {markdown(a.name)} | {share_text(a.share)} | "
+            f"{f'**{jail}**' if a.jail_rate > r.max_jail_rate else jail} | "
+            f"{markdown(where_lost_text(a))} | {call}; *{markdown(journey_end_text(j))} "
+            f"({share_text(j.chance)} of its calls)* | {markdown(time_to_human_text(a))} |")
+    return [*lines, ""]
 
 
 def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
@@ -13,6 +41,7 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
     if r.refused:
         lines += [f"**Not simulated:** {markdown(r.refused)}.", ""]
     if r.exact is not None:
+        lines += answer_markdown(r)
         calls = r.sampled.callers if r.sampled else 0
         lines += ["| overall | exact | Monte-Carlo |", "| --- | ---: | ---: |"]
         lines += [f"| {h.label} | {value_text(h.exact, h.unit)} | {estimate_text(h)} |"

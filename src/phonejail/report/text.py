@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from phonejail.analysis.tally import Figures
+from phonejail.report.answer import Journey, Loss, PersonaAnswer, Stop
 from phonejail.report.build import FixFirst, TreeReport
 from phonejail.report.figures import share_text
 
@@ -100,3 +101,118 @@ def fix_first_text(x: FixFirst, r: TreeReport) -> str:
 
 def persona_breakdown(x: FixFirst) -> str:
     return ", ".join(f"{name} {share_text(p)}" for name, p in x.personas)
+
+
+# -- the answer first: verdict, where callers are lost, their likeliest call ---------------------
+OUTCOME_WORDS = {"dead_end": "cut off", "abandoned": "hang up", "unresolved": "left unhelped",
+                 "resolved": "helped", "callback": "promised a callback",
+                 "handed_off": "handed to another flow"}
+
+
+def minutes(seconds: float) -> str:
+    """'7:34' for 454 seconds: how people read a call's length."""
+    m, s = divmod(round(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+def loss_text(loss: Loss) -> str:
+    """"cut off after 'ask_phone' (sent to 'goodbye')": where and how a call is lost."""
+    if loss.outcome == "abandoned":
+        return f"hang up at '{loss.node}'"
+    if loss.via:
+        return f"cut off after '{loss.node}' (sent to '{loss.via}')"
+    return f"{OUTCOME_WORDS[loss.outcome]} at '{loss.node}'"
+
+
+def where_lost_text(a: PersonaAnswer, most: int = 2) -> str:
+    """The places that lose this persona's calls, largest first: share of its calls each."""
+    if not a.losses:
+        return "nowhere"
+    if a.jail_rate < 0.001:
+        return f"rarely: {share_text(a.jail_rate)} of its calls"
+    parts = [f"{share_text(x.share)} {loss_text(x)}" for x in a.losses[:most]]
+    rest = sum(x.share for x in a.losses[most:])
+    if rest > 0:
+        parts.append(f"{share_text(rest)} elsewhere")
+    return "; ".join(parts)
+
+
+def _stop_text(stop: Stop) -> str:
+    if stop.kind == "end":
+        return stop.action
+    if stop.kind == "agent":
+        hold = f"holds {minutes(stop.hold)}" if stop.hold else "answered at once"
+        asks = ""
+        if stop.asked:
+            again = [f"{fact} again" if fact in stop.repeated else fact for fact in stop.asked]
+            asks = f", asked for the {' and the '.join(again)}"
+        return f"{stop.node}: {hold}{asks}; {stop.action}"  # a human: hold, questions
+    timing = f" ({stop.seconds} s)" if stop.seconds else ""
+    if stop.kind == "say":
+        return f"{stop.node}{timing}"
+    if stop.kind == "ask" and stop.repeated:
+        return f"{stop.node}{timing}: asked again, {stop.action.replace('the ', '', 1)}"
+    return f"{stop.node}{timing}: {stop.action}"
+
+
+def journey_steps(j: Journey) -> list[str]:
+    """The likeliest call, one phrase per place; repeats of one place folded ('x3')."""
+    texts = [_stop_text(s) for s in j.stops if s.kind != "transfer"]
+    folded: list[str] = []
+    count = 0
+    for k, text in enumerate(texts):
+        count += 1
+        if k + 1 < len(texts) and texts[k + 1] == text:
+            continue
+        folded.append(f"{text} (x{count})" if count > 1 else text)
+        count = 0
+    return folded
+
+
+def journey_end_text(j: Journey) -> str:
+    """'helped after 21:33; 9 identity questions (5 repeated), 2 transfers, 20:00 on hold'."""
+    parts = [f"{OUTCOME_WORDS[j.outcome]} after {minutes(j.seconds)}"]
+    if j.identity_asked:
+        repeats = f" ({j.identity_repeated} repeated)" if j.identity_repeated else ""
+        parts.append(f"{j.identity_asked} identity question{'s' * (j.identity_asked != 1)}"
+                     f"{repeats}")
+    if j.transfers:
+        parts.append(f"{j.transfers} transfer{'s' * (j.transfers != 1)}")
+    if j.hold:
+        parts.append(f"{minutes(j.hold)} on hold")
+    return ", ".join(parts)
+
+
+def time_to_human_text(a: PersonaAnswer) -> str:
+    if a.reached_human == 0 or a.seconds_to_human is None:
+        return "never reaches a human"
+    if a.rarely_helped:
+        return f"<1% reach a human ({share_text(a.reached_human)})"
+    return f"{minutes(a.seconds_to_human)} (mean; {share_text(a.reached_human)} reach one)"
+
+
+def verdict(r: TreeReport) -> str:
+    """One sentence: how many calls end in phone jail, and who is hit hardest, where."""
+    if r.exact is None:
+        return f"Not simulated: {r.refused}." if r.refused else "Not simulated."
+    overall = r.exact.overall.figures.jail_rate
+    jailed = sorted((a for a in r.answers if a.jail_rate > r.max_jail_rate),
+                    key=lambda a: (-a.jail_rate, -a.share))
+    head = f"{share_text(overall)} of calls end in phone jail"
+    if not jailed:
+        return (f"{head}; no persona is jailed in more than {share_text(r.max_jail_rate)} of "
+                "its calls.")
+    worst = jailed[0]
+    always = worst.jail_rate >= 0.999995
+    how = "in every call" if always else f"in {share_text(worst.jail_rate)} of its calls"
+    where = ""
+    if worst.losses:
+        top = worst.losses[0]
+        most = "all" if top.share >= 0.999 * worst.jail_rate else \
+            "mostly" if top.share > 0.5 * worst.jail_rate else "most often"
+        where = f", {most} {loss_text(top)}"
+    others = len(jailed) - 1
+    also = (f"; {others} more persona{'s' * (others != 1)} above "
+            f"{share_text(r.max_jail_rate)}" if others else "")
+    return (f"{head}: {worst.name} ({share_text(worst.share)} of callers) is jailed {how}"
+            f"{where}{also}.")

@@ -9,8 +9,9 @@ move is taken, and where callers run out of patience, from which:
 - **where jailed calls are lost**: a disconnect is charged to the node whose move
   disconnects (for a `hangup` node, to the node that sent the call there: the ask
   that failed, the menu whose `fail` hangs up); `unresolved` to the agent or
-  self-service that ended the call; `abandoned` to the node where patience ran out,
-  or, inside a loop, to the loop's entry (the loop's node most calls come in by);
+  self-service that ended the call; `abandoned` to the agent whose staffed queue the
+  caller hung up in, or to the node where patience ran out, or, inside a loop, to the
+  loop's entry (the loop's node most calls come in by);
 - **left-out targets taken**: the share of calls disconnected by each missing
   `next`/`to`/`ok`/`fail`/`invalid`/`else`, told apart by running the caller's
   moves over a copy of the node whose left-out targets are marked;
@@ -145,6 +146,7 @@ def caller_jail(tree: Tree, persona: Persona, share: float) -> CallerJail | Refu
     lost: dict[str, float] = defaultdict(float)
     dead = a.target == a.n_states + ENDINGS.index("dead_end")
     unresolved = a.target == a.n_states + ENDINGS.index("unresolved")
+    queue_gave_up = a.target == a.n_states + ENDINGS.index("abandoned")
     inflow: dict[int, list[int]] = defaultdict(list)
     for e in np.flatnonzero(a.target < a.n_states):
         inflow[int(a.target[e])].append(int(e))
@@ -157,8 +159,8 @@ def caller_jail(tree: Tree, persona: Persona, share: float) -> CallerJail | Refu
                 lost[nodes[int(src[edge])]] += float(flow[edge])
         else:
             lost[nodes[s]] += amount
-    for e in np.flatnonzero(unresolved):
-        lost[nodes[int(src[e])]] += float(flow[e])
+    for e in np.flatnonzero(unresolved | queue_gave_up):
+        lost[nodes[int(src[e])]] += float(flow[e])  # the agent, or the agent's queue
     entry = _loop_entries(chain, nodes, src, a.target, a.n_states, flow)
     for s in np.flatnonzero(hung_up > 0):
         lost[entry.get(nodes[s], nodes[s])] += float(hung_up[s])
@@ -284,7 +286,9 @@ def _left_out_moves(tree: Tree, persona: Persona, state: State) -> list[tuple[st
     node = tree.nodes[state.node]
     if state.transferring or not left_out_fields(node):
         return []
-    marked = replace(tree, nodes=ChainMap({node.id: _marked(node)}, tree.nodes))
+    stand_ins = {_MARK + label: Hangup(id=_MARK + label, loc=node.loc)
+                 for label in left_out_fields(node)}
+    marked = replace(tree, nodes=ChainMap({node.id: _marked(node), **stand_ins}, tree.nodes))
     taken: dict[str, float] = defaultdict(float)
     for p, target in moves(marked, persona, state):
         if p > 0 and isinstance(target, State) and target.node.startswith(_MARK):

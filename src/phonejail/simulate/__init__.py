@@ -6,8 +6,9 @@ compiled chain (`phonejail.analysis.chain`) and the figures (`analysis.tally`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS
 from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Persona, Tree
 from phonejail.simulate.montecarlo import simulate
+
+if TYPE_CHECKING:
+    from phonejail.analysis.staffing import QueueFigures
 
 
 class UnknownPersona(Exception):
@@ -44,6 +48,8 @@ class Simulation:
     seed: int | None
     personas: tuple[PersonaResult, ...]
     overall: PersonaResult
+    queues: Mapping[str, QueueFigures] = field(default_factory=dict)
+    """The Erlang figures of each staffed queue (docs/format.md, "Queues"); empty if none."""
 
 
 def select_personas(tree: Tree, name: str | None) -> tuple[Persona, ...]:
@@ -107,7 +113,16 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
         personas=results,
         overall=PersonaResult("overall", 1.0, figures(overall, sampled),
                               callers if sampled else None),
+        queues=queue_figures(tree),
     )
+
+
+def queue_figures(tree: Tree) -> dict[str, QueueFigures]:
+    """Each staffed queue's figures, in the order `queues` names them (those no agent
+    waits in too: the model describes the queue either way)."""
+    from phonejail.analysis.staffing import queue_figures as figures_of
+
+    return {name: figures_of(queue) for name, queue in tree.queues.items()}
 
 
 __all__ = ["DEFAULT_CALLERS", "DEFAULT_SEED", "METHODS", "PersonaResult", "Simulation",

@@ -43,7 +43,7 @@ def persona_dict(p: PersonaResult) -> dict[str, Any]:
 
 
 def to_dict(sim: Simulation) -> dict[str, Any]:
-    return {
+    data = {
         "tree": sim.tree,
         "name": sim.name,
         "method": sim.method,
@@ -52,6 +52,9 @@ def to_dict(sim: Simulation) -> dict[str, Any]:
         "personas": [persona_dict(p) for p in sim.personas],
         "overall": persona_dict(sim.overall),
     }
+    if sim.queues:  # only a tree that staffs queues has their figures
+        data["queues"] = {name: q.to_dict() for name, q in sim.queues.items()}
+    return data
 
 
 def render_json(sim: Simulation) -> str:
@@ -133,6 +136,14 @@ def render_text(sim: Simulation) -> str:
                     journey_rows)
     lines += ["", "Jail rate = dead end + abandoned + unresolved. Steps and seconds count calls "
                   "that reached a human ('-': none did); prompts and transfers are per call."]
+    if sim.queues:
+        lines += ["", "Queues (Erlang A; Erlang C without patience_seconds)"]
+        lines += _table(["queue", "offered", "utilisation", "mean wait", "abandon"],
+                        [[name, f"{q.offered_erlangs:.2f} erl", _pct(q.utilisation),
+                          f"{q.wait_seconds:,.1f} s", _pct(q.abandon)]
+                         for name, q in sim.queues.items()])
+        lines += ["Mean wait: callers who are served. A caller who hangs up in a queue ends "
+                  "the call abandoned."]
     return "\n".join(lines) + "\n"
 
 

@@ -24,8 +24,9 @@ from phonejail.analysis.staffing import (
     queue_figures,
     unstable_message,
 )
+from phonejail.limits import MAX_AGENTS
 from phonejail.model.build import did_you_mean
-from phonejail.model.tree import Agent, Branch, Case, Hangup, Node, Queue, Tree
+from phonejail.model.tree import Queue, Tree
 
 MAX_ROWS = 1000
 _RANGE = re.compile(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?")
@@ -65,8 +66,12 @@ def parse_agents(text: str) -> tuple[int, ...]:
         if not match:
             raise StaffingError(f"'{part.strip()}' is not a number of agents or a range "
                                 "such as 4..20")
+        if any(len(g.lstrip("0")) > len(str(MAX_AGENTS)) for g in match.groups() if g):
+            raise StaffingError(f"'{part.strip()[:40]}': at most {MAX_AGENTS:,} agents")
         low = int(match[1])
         high = int(match[2]) if match[2] is not None else low
+        if high > MAX_AGENTS:
+            raise StaffingError(f"'{part.strip()}': at most {MAX_AGENTS:,} agents")
         if low < 1 or high < low:
             raise StaffingError(f"'{part.strip()}': give at least 1 agent, low..high with "
                                 "low <= high")
@@ -114,44 +119,10 @@ def sweep(tree: Tree, queue: Queue, agents: Sequence[int]) -> StaffTable:
             rows.append(StaffRow(count, None, None, None))
             continue
         variant = replace(tree, queues=MappingProxyType({**tree.queues, queue.name: staffed}))
-        overall = run(_queues_as_nodes(variant), method="exact").overall.figures
+        overall = run(variant, method="exact").overall.figures
         rows.append(StaffRow(count, queue_figures(staffed), overall.jail_rate,
                              overall.reached_human))
     return StaffTable(tree.path, tree.name, queue, tuple(rows))
-
-
-def _queues_as_nodes(tree: Tree) -> Tree:
-    """The tree with each staffed agent written out as nodes the caller chain reads today.
-
-    An agent whose queue is staffed becomes a branch under its own id (so transfers
-    to it queue again): with the abandonment's chance the call reaches a hang-up
-    (a dead end: jail, as an `abandoned` call is), otherwise the agent, with the
-    model's mean wait rounded to whole seconds as its `wait_seconds`. Jail rate and
-    reached-human share are those of docs/format.md, "Queues". Interim: once the
-    caller chain reads `queues` itself, this rewrite goes and `sweep` runs the tree.
-    """
-    nodes: dict[str, Node] = dict(tree.nodes)
-    for node in tree.nodes.values():
-        if not isinstance(node, Agent) or node.queue not in tree.queues:
-            continue
-        figures = queue_figures(tree.queues[node.queue])
-        answered = _fresh_id(nodes, f"{node.id} (answered)")
-        nodes[answered] = replace(node, id=answered, wait_seconds=round(figures.wait_seconds))
-        hung_up = _fresh_id(nodes, f"{node.id} (hung up in queue)")
-        nodes[hung_up] = Hangup(id=hung_up, loc=node.loc)
-        nodes[node.id] = Branch(
-            id=node.id, loc=node.loc,
-            cases=(Case(test="chance", value=1.0 - figures.abandon, to=answered, loc=node.loc),),
-            else_=hung_up)
-    return replace(tree, nodes=MappingProxyType(nodes))
-
-
-def _fresh_id(nodes: dict[str, Node], wanted: str) -> str:
-    candidate, n = wanted, 1
-    while candidate in nodes:
-        n += 1
-        candidate = f"{wanted} {n}"
-    return candidate
 
 
 # -- rendering ------------------------------------------------------------------------------

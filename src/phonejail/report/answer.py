@@ -1,0 +1,283 @@
+"""The answer a designer looks for first: which callers get stuck, where, and how their call goes.
+
+Per persona, from the exact chain:
+- where calls are lost: the node at which jailed calls end (dead end, unresolved, or
+  patience running out), with the exact share of the persona's calls lost there;
+- the likeliest call: the single most probable walk from `start` to the end of the call,
+  told as a journey (each prompt with its seconds, the key pressed or fact given, identity
+  asked or asked again, hold, transfers), with the exact chance that a call goes that way.
+
+Both read only the chain of docs/format.md ("Caller semantics"), so they agree with every
+figure of the report. A dead end at a `hangup` node is placed at the node that sent the
+call there: "cut off after 'ask_phone'" says what to fix, "at 'goodbye'" does not.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from phonejail.analysis.arrays import ENDINGS, ChainArrays
+from phonejail.analysis.chain import Chain, State
+from phonejail.model.tree import Agent, Ask, Branch, Hangup, Menu, SelfService, Tree
+from phonejail.simulate import PersonaResult
+
+JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
+RARELY_HELPED = 0.01
+"""A persona that reaches a human in fewer calls than this is 'almost never helped': its
+time-to-human figures describe a handful of freak calls, and the report says so instead
+of drawing them as if typical."""
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Calls of one persona lost at one node."""
+
+    node: str
+    outcome: str
+    """'dead_end', 'abandoned' or 'unresolved'."""
+    share: float
+    """Exact share of this persona's calls lost here this way."""
+    via: str | None = None
+    """The hangup node the call was sent to, for a dead end placed at the node before it."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One place on a call's way: a prompt heard, a choice made, a human on the line."""
+
+    node: str
+    kind: str
+    seconds: int
+    """Prompt seconds heard here (hold time is `hold`)."""
+    action: str
+    """What happens, in words: 'presses 1', 'gives home phone number', 'cannot give ...'."""
+    asked: tuple[str, ...] = ()
+    """Identity facts asked here (their labels)."""
+    repeated: tuple[str, ...] = ()
+    """Of those, the ones already given earlier in the call."""
+    hold: int = 0
+    transfer: bool = False
+
+
+@dataclass(frozen=True)
+class Journey:
+    stops: tuple[Stop, ...]
+    outcome: str
+    chance: float
+    """Exact chance that a call of this persona goes exactly this way."""
+
+    @property
+    def seconds(self) -> int:
+        return sum(s.seconds + s.hold for s in self.stops)
+
+    @property
+    def identity_asked(self) -> int:
+        return sum(len(s.asked) for s in self.stops)
+
+    @property
+    def identity_repeated(self) -> int:
+        return sum(len(s.repeated) for s in self.stops)
+
+    @property
+    def transfers(self) -> int:
+        return sum(s.transfer for s in self.stops)
+
+    @property
+    def hold(self) -> int:
+        return sum(s.hold for s in self.stops)
+
+
+@dataclass(frozen=True)
+class PersonaAnswer:
+    name: str
+    share: float
+    jail_rate: float
+    reached_human: float
+    seconds_to_human: float | None
+    """Mean over the calls that reach a human; None if none does."""
+    losses: tuple[Loss, ...]
+    """Largest first; only nodes where some calls are lost."""
+    journey: Journey
+
+    @property
+    def rarely_helped(self) -> bool:
+        return self.reached_human < RARELY_HELPED
+
+
+def persona_answer(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray,
+                   result: PersonaResult) -> PersonaAnswer:
+    """The answer for one persona; `flow` is `edge_flow(a, patience)` (CSR move order)."""
+    f = result.figures
+    return PersonaAnswer(result.name, result.share, f.jail_rate, f.reached_human,
+                         f.seconds_to_human.mean, losses(tree, chain, a, flow),
+                         likeliest_journey(tree, chain, a))
+
+
+def losses(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray) -> tuple[Loss, ...]:
+    """Where jailed calls end, per node, exactly, largest first."""
+    n = a.n_states
+    src = np.repeat(np.arange(n), np.diff(a.indptr))
+    inside = a.target < n
+    inflow = np.bincount(a.target[inside], weights=flow[inside], minlength=n)
+    inflow[0] += 1.0  # every call starts at state 0
+    outflow = np.bincount(src, weights=flow, minlength=n)
+    found: dict[tuple[str, str, str | None], float] = defaultdict(float)
+    # Patience: a call that arrives at a state but does not leave it hung up there.
+    for i in np.flatnonzero(inflow - outflow > 1e-12):
+        found[(chain.states[i].node, "abandoned", None)] += float(inflow[i] - outflow[i])
+    feeders: dict[int, list[int]] = defaultdict(list)  # state -> moves into it
+    for e in np.flatnonzero(inside):
+        feeders[int(a.target[e])].append(int(e))
+    for e in np.flatnonzero(~inside):
+        outcome = ENDINGS[a.target[e] - n]
+        if outcome not in JAIL_OUTCOMES or flow[e] <= 0:
+            continue
+        here = int(src[e])
+        node = chain.states[here].node
+        if isinstance(tree.nodes[node], Hangup) and feeders[here]:
+            for before in feeders[here]:
+                found[(chain.states[src[before]].node, outcome, node)] += float(flow[before])
+        else:
+            found[(node, outcome, None)] += float(flow[e])
+    ranked = [Loss(node, outcome, share, via) for (node, outcome, via), share in found.items()
+              if share > 1e-12]
+    ranked.sort(key=lambda x: (-x.share, x.node, x.outcome))
+    return tuple(ranked)
+
+
+def likeliest_journey(tree: Tree, chain: Chain, a: ChainArrays) -> Journey:
+    """The most probable walk from the start to the end of a call (patience applied).
+
+    Dijkstra over (state, steps taken) with cost -log(chance): the first ending taken off
+    the heap is the most probable complete call. It expands only what it needs, so long
+    retry loops (each a small chance) are rarely explored.
+    """
+    n = a.n_states
+    patience = chain.persona.patience
+    first = (0, int(a.step[0]))
+    best: dict[tuple[int, int], float] = {first: 0.0}
+    parent: dict[tuple[int, int], tuple[int, int] | None] = {first: None}
+    heap: list[tuple[float, int, int]] = [(0.0, 0, first[1])]
+    if first[1] > patience:
+        return Journey((), "abandoned", 1.0)
+    would: dict[tuple[int, int], int] = {}  # an abandoned ending -> the state not visited
+    while heap:
+        cost, i, steps = heapq.heappop(heap)
+        if i < 0:  # an ending: -1 - outcome index, `steps` holds the state it came from
+            key = parent[(i, steps)]
+            assert key is not None
+            return _journey(tree, chain, _walk(parent, key), ENDINGS_ALL[-1 - i],
+                            math.exp(-cost), would.get((i, steps)))
+        if cost > best.get((i, steps), math.inf):
+            continue
+        for e in range(a.indptr[i], a.indptr[i + 1]):
+            p = a.prob[e]
+            if p <= 0:
+                continue
+            c = cost - math.log(p)
+            t = int(a.target[e])
+            if t >= n:
+                end = (-1 - ENDINGS_ALL.index(ENDINGS[t - n]), i * (patience + 2) + steps)
+            else:
+                after = steps + int(a.step[t])
+                if after > patience:  # that visit would be one step too many: hangs up
+                    end = (-1 - ENDINGS_ALL.index("abandoned"), i * (patience + 2) + steps)
+                else:
+                    if c < best.get((t, after), math.inf):
+                        best[(t, after)] = c
+                        parent[(t, after)] = (i, steps)
+                        heapq.heappush(heap, (c, t, after))
+                    continue
+            if c < best.get(end, math.inf):
+                best[end] = c
+                parent[end] = (i, steps)
+                if t < n:
+                    would[end] = t
+                heapq.heappush(heap, (c, *end))
+    return Journey((), "abandoned", 0.0)  # pragma: no cover - every chain ends somewhere
+
+
+ENDINGS_ALL = (*ENDINGS, "abandoned")
+
+
+def _walk(parent: dict[tuple[int, int], tuple[int, int] | None], key: tuple[int, int]
+          ) -> list[int]:
+    path = []
+    at: tuple[int, int] | None = key
+    while at is not None:
+        path.append(at[0])
+        at = parent[at]
+    return path[::-1]
+
+
+def _journey(tree: Tree, chain: Chain, path: list[int], outcome: str, chance: float,
+             not_visited: int | None) -> Journey:
+    labels = {fact: spec.label for fact, spec in tree.identity.items()}
+    stops = []
+    for k, i in enumerate(path):
+        state = chain.states[i]
+        if k + 1 < len(path):
+            after: State | None = chain.states[path[k + 1]]
+        else:  # the last move: where the caller would have gone had patience lasted
+            after = chain.states[not_visited] if not_visited is not None else None
+        stop = _stop(tree, state, after, outcome, labels)
+        if stop is not None:
+            stops.append(stop)
+    last = stops[-1].kind if stops else None
+    if outcome == "abandoned":
+        stops.append(Stop("", "end", 0, "hangs up: patience runs out"))
+    elif outcome == "dead_end" and last != "hangup":
+        stops.append(Stop("", "end", 0, "the line goes dead"))
+    return Journey(tuple(stops), outcome, chance)
+
+
+def _stop(tree: Tree, state: State, after: State | None, outcome: str,
+          labels: dict[str, str]) -> Stop | None:
+    node = tree.nodes[state.node]
+    label = labels.get
+    if state.transferring:
+        return Stop(node.id, "transfer", 0, f"transferred to '{after.node}'" if after
+                    else "transferred", transfer=True)
+    if isinstance(node, Menu):
+        keys = [o.key for o in node.options if after is not None and o.to == after.node
+                and after.fails == 0]
+        if after is None:
+            action = "no option fits: a wrong key" if outcome == "abandoned" else "presses a key"
+        elif keys:
+            action = f"presses {keys[0]}"
+        else:
+            action = "no option fits: a wrong key"
+        return Stop(node.id, node.kind, node.seconds, action)
+    if isinstance(node, Ask):
+        fact = label(node.fact, node.fact)
+        repeated = (fact,) if node.fact in state.given else ()
+        gave = (after is not None and after.node == node.ok and after.fails == 0
+                and node.fact in after.given)
+        action = f"gives the {fact}" if gave else f"cannot give the {fact}"
+        return Stop(node.id, node.kind, node.seconds, action, (fact,), repeated)
+    if isinstance(node, Agent):
+        asked = tuple(label(f, f) for f in node.asks)
+        repeated = tuple(label(f, f) for f in node.asks if f in state.given)
+        if after is not None:
+            action = "cannot help, transfers"
+        else:
+            action = {"resolved": "helps", "unresolved": "cannot help"}.get(outcome, outcome)
+        return Stop(node.id, node.kind, 0, action, asked, repeated, hold=node.wait_seconds)
+    if isinstance(node, Branch):
+        return None  # routing without a prompt: nothing the caller hears or does
+    if isinstance(node, SelfService):
+        if after is None:
+            action = "settles it" if outcome == "resolved" else "does not settle it"
+        else:
+            action = "does not settle it"
+        return Stop(node.id, node.kind, node.seconds, f"self-service {action}")
+    if isinstance(node, Hangup):
+        return Stop(node.id, node.kind, 0, "the system hangs up")
+    action = {"callback": "a callback is booked", "handoff": "handed to another flow"}.get(
+        node.kind, "listens")
+    return Stop(node.id, node.kind, node.seconds if node.takes_step else 0, action)

@@ -1,0 +1,129 @@
+"""The answer first: who gets stuck, where, and their likeliest call; Markdown a PR shows."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from markdown_it import MarkdownIt
+
+from phonejail.config import Config
+from phonejail.report.build import build_report
+from phonejail.report.markdown import summary
+from phonejail.report.text import journey_end_text, journey_steps, verdict, where_lost_text
+from tests.conftest import TREES
+
+GITHUB = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+@pytest.fixture(scope="module")
+def isp():
+    return build_report(str(TREES / "isp_billing.yaml"), "isp", Config(), 0, 1)
+
+
+def test_the_isp_story_reads_like_the_story(isp) -> None:
+    assert verdict(isp) == ("25.1% of calls end in phone jail: internet-only customer (25.0% "
+                            "of callers) is jailed in every call, all cut off after 'ask_phone' "
+                            "(sent to 'goodbye').")
+    lost, changing, payer, _ = isp.answers
+    assert where_lost_text(lost) == "100.0% cut off after 'ask_phone' (sent to 'goodbye')"
+    assert journey_steps(lost.journey) == [
+        "welcome (6 s)", "ask_phone (6 s): cannot give the home phone number (x3)",
+        "goodbye: the system hangs up"]
+    assert (lost.journey.outcome, lost.journey.chance) == ("dead_end", 1.0)
+    j = changing.journey
+    assert journey_end_text(j) == ("helped after 21:33, 7 identity questions (5 repeated), "
+                                   "2 transfers, 21:00 on hold")
+    assert [s.node for s in j.stops if s.kind == "agent"] == [
+        "agent_cards_manila", "agent_billing_dublin", "agent_accounts_toronto"]
+    # The bill payer's likeliest call: three right keys (1 - mistakes each), self-service works.
+    assert payer.journey.chance == pytest.approx(0.98 ** 3 * 0.8)
+    assert payer.journey.outcome == "resolved" and payer.journey.seconds == 52
+
+
+@pytest.mark.parametrize("tree", sorted(TREES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_where_calls_are_lost_adds_up_to_the_exact_jail_rate(tree) -> None:
+    r = build_report(str(tree), "t", Config(), 0, 1)
+    assert r.exact is not None
+    for a, p in zip(r.answers, r.exact.personas, strict=True):
+        assert sum(x.share for x in a.losses) == pytest.approx(p.figures.jail_rate, abs=1e-9)
+        assert 0 < a.journey.chance <= 1 + 1e-12
+        if a.journey.outcome in ("dead_end", "abandoned", "unresolved"):
+            assert a.losses  # a likeliest call that ends in jail is lost somewhere
+
+
+def test_patience_places_the_loss_where_the_caller_hangs_up(tmp_path) -> None:
+    tree = tmp_path / "loop.yaml"
+    tree.write_text(textwrap.dedent("""
+        phonejail: 1
+        name: loop
+        start: menu
+        intents: [x, y]
+        nodes:
+          menu:
+            kind: menu
+            seconds: 5
+            options: [{key: "1", serves: [y], to: agent}]
+            invalid: menu
+            retries: 100
+          agent: {kind: agent}
+        callers:
+          - {name: lost, intent: x, patience: 4, zero_out: 1}
+        """))
+    r = build_report(str(tree), "t", Config(), 0, 1)
+    (a,) = r.answers
+    # Pressing 0 where no option fits is a wrong key: four attempts, then patience runs out.
+    assert a.jail_rate == pytest.approx(1.0)
+    assert [(x.node, x.outcome, x.share) for x in a.losses] == [("menu", "abandoned", 1.0)]
+    assert a.journey.outcome == "abandoned" and a.journey.chance == 1.0
+    assert journey_steps(a.journey) == ["menu (5 s): no option fits: a wrong key (x4)",
+                                        "hangs up: patience runs out"]
+
+
+def test_summary_md_renders_as_tables_with_no_html_escapes_left(isp) -> None:
+    text = summary(isp)
+    assert "-&gt;" not in text and "&lt;0" not in text
+    tokens = GITHUB.parse(text)
+    assert not [t for t in tokens if t.type.startswith("html")]
+    html = GITHUB.render(text)
+    first = html.index("<table>")
+    answer = html[first:html.index("</table>", first)]
+    rows = answer.split("<tr>")[2:]  # after the header row
+    assert len(rows) == 4 and all(row.count("<td") == 6 for row in rows)
+    assert "internet-only customer" in rows[0] and "<strong>100.0%</strong>" in rows[0]
+    assert "fail -&gt; 'goodbye'" in html  # the arrow is text, rendered as GitHub would
+
+
+def test_check_markdown_is_a_pr_comment(run, in_repo) -> None:
+    code, out, _ = run("check", "--format", "markdown", "trees/")
+    assert code == 1
+    assert out.startswith("### ❌ phonejail check\n\nFound 3 errors and ")
+    html = GITHUB.render(out)
+    assert html.count("<table>") == 3  # one per file with findings
+    assert "<td>error</td>" in html and "PJ103" in html
+    code, out, _ = run("check", "--format", "markdown", "trees/isp_billing_fixed.yaml")
+    assert (code, out) == (0, "### ✅ phonejail check\n\nNo findings in 1 file.\n")
+
+
+def test_markdown_from_a_hostile_tree_opens_no_html_or_columns(run, tmp_path) -> None:
+    tree = tmp_path / "h.yaml"
+    tree.write_text('phonejail: 1\nname: "<img src=x> | [a](http://x)"\nstart: "m"\n'
+                    'intents: [x]\nnodes:\n  m: {kind: menu, say: "<b>", options: '
+                    '[{key: "1"}]}\ncallers:\n  - {name: "<i>p</i> | q", intent: x}\n')
+    code, out, _ = run("check", "--format", "markdown", tree)
+    assert code == 1
+    assert not [t for t in GITHUB.parse(out) if t.type.startswith("html")]
+    code, _, _ = run("report", "-q", tree, "-o", tmp_path / "out", "--callers", "100")
+    text = (tmp_path / "out" / "h" / "summary.md").read_text()
+    tokens = GITHUB.parse(text)
+    assert not [t for t in tokens if t.type.startswith("html")]
+    assert "<a " not in GITHUB.render(text)
+    table = next(k for k, t in enumerate(tokens) if t.type == "table_open")
+    row = tokens[[t.type for t in tokens].index("tbody_open", table):]
+    cells = 0
+    for t in row:
+        if t.type == "td_open":
+            cells += 1
+        if t.type == "tr_close":
+            break
+    assert cells == 6  # the `|` in the persona's name did not add a column
