@@ -37,12 +37,15 @@ class Totals:
     repeats: int = 0
     with_repeat: int = 0
     transfers: int = 0
+    call_seconds: int = 0
+    call_seconds_sq: int = 0
+    unverified: int = 0
 
 
 def one_call(tree: Tree, p: Persona, rng: random.Random, totals: Totals) -> None:
     node_id: str | None = tree.start
     given: set[str] = set()
-    fails = steps = seconds = visits = prompts = repeats = transfers = 0
+    fails = steps = seconds = held = visits = prompts = repeats = transfers = 0
     human = False
     outcome = None
 
@@ -107,6 +110,7 @@ def one_call(tree: Tree, p: Persona, rng: random.Random, totals: Totals) -> None
         elif isinstance(node, SelfService):
             if p.intent in node.resolves and rng.random() < node.success:
                 outcome = "resolved"
+                totals.unverified += p.intent in tree.sensitive and not given
             elif node.next is None:
                 outcome = "unresolved"
             else:
@@ -117,12 +121,14 @@ def one_call(tree: Tree, p: Persona, rng: random.Random, totals: Totals) -> None
                 totals.steps_to_human.append(steps)
                 totals.seconds_to_human.append(seconds + node.wait_seconds)
             fails = 0
+            held += node.wait_seconds
             for fact in node.asks:
                 prompts += 1
                 repeats += fact in given
                 given.add(fact)
             if node.resolves_intent(p.intent) and rng.random() < node.success:
                 outcome = "resolved"
+                totals.unverified += p.intent in tree.sensitive and not given
             elif node.transfer is None:
                 outcome = "unresolved"
             elif steps == p.patience:  # a transfer is one step of patience
@@ -143,6 +149,8 @@ def one_call(tree: Tree, p: Persona, rng: random.Random, totals: Totals) -> None
     totals.repeats += repeats
     totals.with_repeat += repeats > 0
     totals.transfers += transfers
+    totals.call_seconds += seconds + held
+    totals.call_seconds_sq += (seconds + held) ** 2
 
 
 def walk(tree: Tree, persona: Persona, calls: int, seed: int = 1) -> Totals:

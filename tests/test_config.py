@@ -140,7 +140,7 @@ def test_check_applies_per_file_ignores_and_exclude(run, tmp_path, monkeypatch) 
     for folder in ("menus", "imported", "drafts"):
         _tree(tmp_path / folder)
     monkeypatch.chdir(tmp_path)
-    code, out, err = run("check", ".")
+    code, out, err = run("check", "--no-snippet", ".")
     assert (code, err) == (0, "")
     assert out == ("menus/t.yaml:6:18: warning PJ206 long-prompt: the prompt of 'a' lasts "
                    "20 seconds, more than 10\n"

@@ -42,7 +42,7 @@ nodes:
 callers:
   - {{name: p, intent: x, share: {persona.share}, patience: {persona.patience},
      zero_out: {persona.zero_out}, mistakes: {persona.mistakes},
-     understood: {persona.understood}}}
+     understood: {persona.understood}, redials: {persona.redials}}}
 queues:
   desk: {{agents: {queue.agents}, calls_per_hour: {queue.calls_per_hour},
          handle_seconds: {queue.handle_seconds}, patience_seconds: {queue.patience_seconds}}}
@@ -56,7 +56,7 @@ SAFE = {"say.seconds": 2, "menu.seconds": 3, "menu.retries": 2, "ask.seconds": 3
         "persona.patience": 25, "persona.zero_out": 0.5, "persona.mistakes": 0.02,
         "persona.understood": 0.8, "menu.recognition": 0.9,
         "queue.agents": 3, "queue.calls_per_hour": 20, "queue.handle_seconds": 300,
-        "queue.patience_seconds": 120}
+        "queue.patience_seconds": 120, "persona.redials": 1}
 
 
 def numeric_keys() -> list[tuple[str, spec.Field]]:
@@ -133,7 +133,8 @@ def test_the_largest_numbers_the_format_allows_simulate_without_a_blow_up(run, t
                             "agent__wait_seconds": limits.MAX_WAIT_SECONDS,
                             "persona__share": limits.MAX_SHARE,
                             "persona__patience": limits.MAX_PATIENCE,
-                            "persona__mistakes": 0.5}))
+                            "persona__mistakes": 0.5,
+                            "persona__redials": limits.MAX_REDIALS}))
     for method in ("exact", "montecarlo"):
         code, out, err = run("simulate", "-q", "--method", method, "--callers", 2000,
                              "--format", "json", path)

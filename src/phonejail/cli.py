@@ -26,8 +26,16 @@ from phonejail.fileio import InputError, OutputError, atomic_write, read_capped,
 from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
-from phonejail.limits import MAX_CALLERS, MAX_JOBS, MAX_SEED
-from phonejail.lint import CheckResult, MissingPath, check_paths, collect, collect_files, stamp
+from phonejail.limits import MAX_CALLERS, MAX_FILE_BYTES, MAX_JOBS, MAX_SEED
+from phonejail.lint import (
+    CheckResult,
+    MissingPath,
+    check_paths,
+    check_source,
+    collect,
+    collect_files,
+    stamp,
+)
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
 from phonejail.model.tree import DTMF_KEYS, Tree
@@ -35,7 +43,7 @@ from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
-from phonejail.sources import load_source
+from phonejail.sources import load_source, source_from_bytes
 from phonejail.sweep import EXECUTORS, SweepError
 
 # The engines (numpy), the report (matplotlib) and the staffing sweep are imported by
@@ -91,6 +99,46 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
         raise click.UsageError(str(error)) from None
 
 
+def _watch_option(command: Any) -> Any:
+    return click.option("--watch", is_flag=True, help="Keep running: run again whenever a "
+                        "tree (or the configuration file) is saved. Ctrl-C stops; the exit "
+                        "code is the last run's.")(command)
+
+
+def _watching(paths: Sequence[str], once: Any, config_file: str | None, doing: str) -> int:
+    """Run `once` now and after every save under `paths`; a bad run is reported, not fatal."""
+    from phonejail.watch import watch
+
+    def job() -> int:
+        try:
+            return once()
+        except (click.ClickException, ConfigError, OutputError, InputError) as error:
+            message = error.format_message() if isinstance(error, click.ClickException) \
+                else str(error)
+            click.echo(f"phonejail: {message}", err=True)
+            return error.exit_code if isinstance(error, click.ClickException) else EXIT_USAGE
+
+    def ready() -> None:
+        click.echo(f"phonejail: watching {', '.join(paths)} for changes (Ctrl-C stops)",
+                   err=True)
+
+    def changed(names: list[str]) -> None:
+        if sys.stdout.isatty():
+            click.clear()
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        click.echo(f"phonejail: {time.strftime('%H:%M:%S')} {shown} changed; {doing} again",
+                   err=True)
+
+    try:
+        config = _config(config_file, paths)
+    except ConfigError:
+        config = Config()  # the first run reports it; a fixed file is picked up when saved
+    extra = [config.source] if config.source else []
+    if config_file and config_file not in extra:
+        extra.append(config_file)
+    return watch(paths, job, changed, extra, ready)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="text",
@@ -111,20 +159,78 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
               "up]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
-@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="One line per finding: no source lines "
+              "and no summary line.")
+@click.option("--no-snippet", is_flag=True, help="Text format: leave out the source line and "
+              "caret under each finding.")
+@click.option("--stdin-filename", default=None, metavar="PATH",
+              help="With `check -`: the path to show in findings, match against "
+              "per-file-ignores and look for a configuration from (.json: a flow export).")
+@_watch_option
 @_sweep_options
 def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
           ignore: Sequence[str], config_file: str | None, output: str | None,
-          quiet: bool, jobs: int | None, executor: str, scheduler: str | None) -> int:
-    """Validate and lint phone-menu trees: files, or folders of *.yaml / *.yml.
+          quiet: bool, no_snippet: bool, stdin_filename: str | None, watch: bool,
+          jobs: int | None, executor: str, scheduler: str | None) -> int:
+    """Validate and lint phone-menu trees: files, or folders (phonejail trees and flow
+    exports in them); `-` reads one tree from standard input.
 
     \b
     Examples:
       phonejail check trees/
       phonejail check --select PJ1 --fail-on warning menus/main.yaml
       phonejail check --format sarif -o phonejail.sarif trees/
+      cat menu.yaml | phonejail check - --stdin-filename menus/main.yaml
+      phonejail check --watch trees/
     """
-    config = _config(config_file, paths).with_overrides(select, ignore, fail_on)
+    reading_stdin = "-" in paths
+    if reading_stdin and len(paths) > 1:
+        raise click.BadParameter("`-` (standard input) cannot be mixed with other paths",
+                                 param_hint="PATHS")
+    if stdin_filename is not None and not reading_stdin:
+        raise click.UsageError("--stdin-filename goes with `check -` (a tree on standard "
+                               "input)")
+    if watch and reading_stdin:
+        raise click.UsageError("--watch needs files or folders to watch, not `-`")
+
+    def once() -> int:
+        return _check_once(paths, fmt, fail_on, select, ignore, config_file, output, quiet,
+                           no_snippet, stdin_filename, jobs, executor, scheduler)
+
+    return _watching(paths, once, config_file, "checking") if watch else once()
+
+
+def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
+                ignore: Sequence[str], config_file: str | None, output: str | None,
+                quiet: bool, no_snippet: bool, stdin_filename: str | None, jobs: int | None,
+                executor: str, scheduler: str | None) -> int:
+    config = _config(config_file, [stdin_filename] if stdin_filename else paths
+                     ).with_overrides(select, ignore, fail_on)
+    if "-" in paths:
+        result = _check_stdin(stdin_filename or STDIN_NAME, config)
+    else:
+        result = _check_files(paths, config, quiet, jobs, executor, scheduler)
+    if not result.files:
+        skipped = (f"; {len(result.skipped)} other YAML "
+                   f"file{'s' * (len(result.skipped) != 1)} skipped" if result.skipped else "")
+        click.echo(f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow "
+                   f"exports) under {', '.join(paths)}{skipped}", err=True)
+    stdout_tty = sys.stdout.isatty() and output is None
+    text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config,
+                              snippet=not no_snippet)
+    if output:
+        atomic_write(Path(output), text, inputs=[*result.files, *_config_files(config)])
+    else:
+        click.echo(text, nl=False, color=stdout_tty)
+    return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
+
+
+STDIN_NAME = "<stdin>"
+"""The path shown for a tree read from standard input without --stdin-filename."""
+
+
+def _check_files(paths: Sequence[str], config: Config, quiet: bool, jobs: int | None,
+                 executor: str, scheduler: str | None) -> CheckResult:
     try:
         collected = collect_files(paths, config)
     except MissingPath as missing:
@@ -136,19 +242,16 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
                         progress)
     finally:
         progress.close()
-    result = replace(result, skipped=collected.skipped)
-    if not result.files:
-        skipped = (f"; {len(result.skipped)} other YAML "
-                   f"file{'s' * (len(result.skipped) != 1)} skipped" if result.skipped else "")
-        click.echo(f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow "
-                   f"exports) under {', '.join(paths)}{skipped}", err=True)
-    stdout_tty = sys.stdout.isatty() and output is None
-    text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config)
-    if output:
-        atomic_write(Path(output), text, inputs=[*result.files, *_config_files(config)])
-    else:
-        click.echo(text, nl=False, color=stdout_tty)
-    return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
+    return replace(result, skipped=collected.skipped)
+
+
+def _check_stdin(shown: str, config: Config) -> CheckResult:
+    """One tree from standard input; one byte over the size limit is enough to refuse it."""
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    source = source_from_bytes(data, shown)
+    findings = tuple(sorted(check_source(source, config)))
+    return CheckResult((shown,), findings,
+                       texts={shown: data.decode("utf-8-sig", errors="replace")})
 
 
 class _Progress:
@@ -401,8 +504,10 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option("--force", is_flag=True, help="Replace files in the output folder that "
               "phonejail did not write (by default they are left alone and the run stops).")
+@_watch_option
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
-           fail_on: str | None, config_file: str | None, quiet: bool, force: bool) -> int:
+           fail_on: str | None, config_file: str | None, quiet: bool, force: bool,
+           watch: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
     For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
@@ -413,7 +518,19 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     Example:
       phonejail report trees/ -o reports/
       phonejail report menus/main.yaml --baseline old/main.yaml -o reports/
+      phonejail report --watch menus/ -o reports/   # reload the page after a save
     """
+    def once() -> int:
+        return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
+                            quiet, force)
+
+    watched = [*paths, *([baseline] if baseline else [])]
+    return _watching(watched, once, config_file, "writing the reports") if watch else once()
+
+
+def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
+                 baseline: str | None, fail_on: str | None, config_file: str | None,
+                 quiet: bool, force: bool) -> int:
     from phonejail.report import write_reports
 
     config = _config(config_file, paths).with_overrides(fail_on=fail_on)

@@ -31,6 +31,8 @@ MAX_WAIT_SECONDS = 86_400
 """`wait_seconds` of an agent: a day on hold."""
 MAX_PATIENCE = 1_000
 """`patience` of a persona, in steps."""
+MAX_REDIALS = 100
+"""`redials` of a persona: a journey of 101 calls; each is simulated like the first."""
 MAX_SHARE = 1_000_000.0
 """`share` of a persona (shares are normalised; the bound keeps their sum finite)."""
 MAX_AGENTS = 100_000

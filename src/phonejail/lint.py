@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from phonejail import suppress
 from phonejail.config import Config
 from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Finding, Problem, Severity
@@ -16,7 +17,7 @@ from phonejail.importers import is_flow_candidate
 from phonejail.model import Loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
-from phonejail.sources import load_source
+from phonejail.sources import Source, load_source
 from phonejail.sweep import sweep
 
 TREE_SUFFIXES = (".yaml", ".yml")
@@ -37,6 +38,8 @@ class CheckResult:
     findings: tuple[Finding, ...]
     skipped: tuple[str, ...] = field(default=(), compare=False)
     """YAML files in the folders scanned that are not phonejail trees (no `phonejail:` key)."""
+    texts: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Source text of inputs that are not files (standard input), for snippets."""
 
     def count(self, severity: Severity) -> int:
         return sum(f.severity is severity for f in self.findings)
@@ -127,23 +130,34 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
 
 def check_loaded(loaded: Loaded, config: Config,
                  remap: Callable[[Problem], Problem] | None = None,
-                 judged: bool = True) -> list[Finding]:
+                 judged: bool = True, text: str | None = None) -> list[Finding]:
     """Findings of a loaded tree; `remap` moves them (e.g. to an imported flow's JSON lines).
 
     `judged` False skips the graph rules (an imported flow that is no caller's IVR).
+    With the YAML's `text`, `# phonejail: ignore[...]` comments hide what they cover
+    (phonejail.suppress) once the tree loads; a tree that does not load shows its format
+    errors only.
     """
     problems = list(loaded.problems)
     if loaded.tree is not None and judged:
         problems.extend(lint_tree(loaded.tree, config))
     if remap is not None:
         problems = [remap(p) for p in problems]
+    if text is not None and loaded.tree is not None:
+        node_lines = {node_id: node.loc.line for node_id, node in loaded.tree.nodes.items()}
+        problems = suppress.apply(problems, text, node_lines,
+                                  ran=lambda code: config.enabled_in(code, loaded.path)).kept
     return sorted(stamp(loaded.path, problems, config))
+
+
+def check_source(source: Source, config: Config) -> list[Finding]:
+    """The findings of a tree file or flow export as `load_source` read it."""
+    return check_loaded(source.loaded, config, source.remap, source.judged, source.text)
 
 
 def check_file(path: str, config: Config) -> list[Finding]:
     """The findings of one tree file or flow export (never raises on bad input)."""
-    source = load_source(path)
-    return check_loaded(source.loaded, config, source.remap, source.judged)
+    return check_source(load_source(path), config)
 
 
 def check_paths(paths: Sequence[str | Path], config: Config, jobs: int = 1,

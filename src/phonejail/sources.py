@@ -14,7 +14,7 @@ from pathlib import Path
 from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Problem
 from phonejail.importers import DEFAULT_SETTINGS, Settings, read_flow, to_yaml
-from phonejail.model import Loaded, load_bytes, load_file
+from phonejail.model import Loaded, load_bytes
 
 FLOW_SUFFIXES = (".json", ".js")
 
@@ -26,18 +26,31 @@ class Source:
     judged: bool = True
     """False for an imported flow that is not a caller's IVR (a queue flow, a module):
     the graph rules do not run on it; its import note says so."""
+    text: str | None = None
+    """The YAML as written, for `# phonejail: ignore[...]` comments; None for flow exports
+    (JSON has no comments) and files that are not text."""
 
 
 def load_source(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> Source:
     """Load a tree file, or import a flow export (by suffix), never raising on bad input."""
     shown = str(path)
-    if Path(path).suffix.lower() not in FLOW_SUFFIXES:
-        return Source(load_file(path))
     try:
         data = read_capped(path)
     except InputError as exc:
-        return Source(Loaded(shown, None, (Problem("PJ001", 1, 1,
-                                                   exc.reason),)))
+        return Source(Loaded(shown, None, (Problem("PJ001", 1, 1, exc.reason),)))
+    return source_from_bytes(data, shown, settings)
+
+
+def source_from_bytes(data: bytes, shown: str,
+                      settings: Settings = DEFAULT_SETTINGS) -> Source:
+    """`load_source` for bytes already read (standard input); `shown` is the path in
+    findings, and its suffix says whether the bytes are a flow export."""
+    if Path(shown).suffix.lower() not in FLOW_SUFFIXES:
+        try:
+            text: str | None = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+        return Source(load_bytes(data, shown), text=text)
     flow, problems = read_flow(data, shown, settings=settings)
     if flow is None:
         return Source(Loaded(shown, None, tuple(problems)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TREES
+from tests.conftest import ROOT, TREES
 from tests.lsp.client import LspClient
 
 pytest.importorskip("pygls", reason="phonejail[lsp] is not installed")
@@ -197,6 +198,30 @@ def test_go_to_definition_jumps_from_a_target_to_its_node(session) -> None:
     assert client.request("textDocument/definition", _at(tree, 8, 8)) is None  # the name
 
 
+def test_references_list_every_use_and_symbols_list_the_nodes(session) -> None:
+    client, root = session
+    _start(client, root)
+    tree = root / "isp.yaml"
+    _open(client, tree, ISP)
+    line, character = _line_of(ISP, "  main_menu:")
+    found = client.request("textDocument/references", {
+        **_at(tree, line, character + 3), "context": {"includeDeclaration": True}})
+    uses = [(number, found.start()) for number, text in enumerate(ISP.splitlines())
+             for found in re.finditer(r"(?<=: )main_menu\b", text)]
+    assert len(uses) == 4  # ok, invalid, no_input, and outage_info's next
+    assert [(r["range"]["start"]["line"], r["range"]["start"]["character"]) for r in found] \
+        == [(line, 2), *uses]  # the declaration, then the uses in the order written
+    found = client.request("textDocument/references", {
+        **_at(tree, line, character + 3), "context": {"includeDeclaration": False}})
+    assert len(found) == 4
+    symbols = client.request("textDocument/documentSymbol",
+                             {"textDocument": {"uri": tree.as_uri()}})
+    assert [(s["name"], s["detail"]) for s in symbols][:4] == [
+        ("welcome", "say"), ("ask_phone", "ask"), ("main_menu", "menu"),
+        ("billing_menu", "menu")]
+    assert len(symbols) == 12
+
+
 def test_completion_offers_node_ids_intents_and_facts(session) -> None:
     client, root = session
     _start(client, root)
@@ -226,6 +251,20 @@ def test_completion_offers_node_ids_intents_and_facts(session) -> None:
     typed = ISP.replace("    kind: say\n", "    kind: s\n", 1)
     assert "self_service" in labels(typed, "kind: s", "kind: s")
     assert labels(ISP, "name: ISP", "name: I") == {}  # free text: nothing to offer
+
+
+def test_exit_ends_the_server_while_it_lints_a_big_tree(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import generate_tree
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    client = LspClient(tmp_path)
+    _start(client, tmp_path)
+    big = tmp_path / "big.yaml"
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": big.as_uri(), "languageId": "yaml", "version": 1, "text": generate_tree(3000)}})
+    assert client.close() == 0  # shutdown answered and the process gone, lint or no lint
 
 
 def test_version_does_not_import_the_language_server() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from phonejail.config import Config
-from phonejail.lint import check_loaded
+from phonejail.lint import check_source
 from phonejail.rules import RULES
 from phonejail.sources import load_source
 
@@ -28,9 +28,7 @@ EXPECT = re.compile(r"^# expect: (PJ\d{3}) (\d+):(\d+)$", re.M)
 
 
 def _found(path: Path) -> list[tuple[str, int, int]]:
-    source = load_source(path)
-    return [(f.code, f.line, f.column)
-            for f in check_loaded(source.loaded, Config(), source.remap)]
+    return [(f.code, f.line, f.column) for f in check_source(load_source(path), Config())]
 
 
 def _expected(path: Path) -> list[tuple[str, int, int]]:

@@ -57,10 +57,10 @@ def disagreements(mc: Figures, ex: Figures, calls: int) -> list[str]:
     share = lambda p: math.sqrt(max(p * (1 - p), 0.0) / calls)  # noqa: E731
     for outcome, p in ex.outcomes.items():
         _close(f"outcome {outcome}", mc.outcomes[outcome], p, share(p), errors)
-    for name in ("reached_human", "jail_rate", "calls_with_repeats"):
+    for name in ("reached_human", "jail_rate", "calls_with_repeats", "unverified_resolutions"):
         p = getattr(ex, name)
         _close(name, getattr(mc, name), p, share(p), errors)
-    for name in ("identity_prompts", "repeated_identity_prompts", "transfers"):
+    for name in ("identity_prompts", "repeated_identity_prompts", "transfers", "call_seconds"):
         _close(name, getattr(mc, name), getattr(ex, name), ex.sd[name] / math.sqrt(calls),
                errors)
     reached_calls = mc.reached_human * calls

@@ -9,8 +9,9 @@ Variables: n (node), out (0 running, then 1 resolved, 2 unresolved, 3 callback,
 4 dead_end, 5 abandoned), steps, fails, one boolean per identity fact (given),
 h (a human answered), r (a fact was asked again), sth (steps when the human
 answered), and optionally sec / sts (seconds so far / seconds when answered).
-One state is one visit, so state rewards count per visit. A tree with staffed
-queues adds w (the caller at a staffed agent is past its queue): the queue's
+One state is one visit, so state rewards count per visit. uv marks a call resolved
+on a sensitive intent while no fact had been given (an agent's own `asks` count).
+A tree with staffed queues adds w (the caller at a staffed agent is past its queue): the queue's
 abandonment is taken from the Erlang formulas (`analysis.staffing`, checked on
 its own against published tables), the rest of the walk is read from the tree.
 """
@@ -71,13 +72,15 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             for i, n in tree.nodes.items() if isinstance(n, Agent)}
     wmax = max(wait.values(), default=0)
     e, z, intent = persona.mistakes, persona.zero_out, persona.intent
+    nothing_given = "!(" + " | ".join(g.values()) + ")" if g else "true"
+    unverified = f"&(uv'={nothing_given})" if intent in tree.sensitive else ""
     lines = ["dtmc", "module call",
              f"  n : [0..{len(ids) - 1}] init {index[tree.start]};",
              "  out : [0..6] init 0;",
              f"  steps : [0..{T}] init 0;",
              f"  fails : [0..{max_retries + 1}] init 0;",
              *(f"  {g[f]} : bool init false;" for f in facts),
-             "  h : bool init false;", "  r : bool init false;",
+             "  h : bool init false;", "  r : bool init false;", "  uv : bool init false;",
              f"  sth : [0..{T}] init 0;"]
     if staffed:
         lines.append("  w : bool init false;")
@@ -167,7 +170,7 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
         elif isinstance(node, SelfService):
             settles = intent in node.resolves
             if settles:
-                alts.append(("", "", node.success, "(out'=1)" + step_upd))
+                alts.append(("", "", node.success, "(out'=1)" + unverified + step_upd))
             rest = 1 - node.success if settles else 1.0
             alts.append(("", "", rest, ("(out'=2)" if node.next is None
                                         else go(node.next, keep_fails)) + step_upd))
@@ -183,7 +186,9 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             asked = "".join(f"&({g[f]}'=true)" for f in node.asks)
             repeat = "&(r'=r" + "".join(f" | {g[f]}" for f in node.asks) + ")"
             settles = node.success if node.resolves_intent(intent) else 0.0
-            alts.append(("", "", settles, "(out'=1)" + answered + repeat + asked))
+            # the human's own questions come first: a resolution after them is verified
+            checked = "" if node.asks else unverified
+            alts.append(("", "", settles, "(out'=1)" + checked + answered + repeat + asked))
             if node.transfer is None:
                 alts.append(("", "", 1 - settles, "(out'=2)" + answered + repeat + asked))
             else:  # a transfer is one step: at the patience limit the caller hangs up
@@ -200,10 +205,14 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
         commands += _commands(here, alts)
     lines += commands
     lines += ["  [] out>0 -> (out'=out);", "endmodule"]
-    prompts, repeats, transfers = [], [], []
+    prompts, repeats, transfers, seconds = [], [], [], []
     for node_id in ids:
         node = tree.nodes[node_id]
         at = f"out=0 & n={index[node_id]}"
+        if node.takes_step and node.seconds:
+            seconds.append(f"  {at} & steps<{T} : {node.seconds};")
+        if isinstance(node, Agent) and wait[node_id]:
+            seconds.append(f"  {at}{' & w' if node_id in staffed else ''} : {wait[node_id]};")
         if isinstance(node, Ask):
             if node.takes_step:
                 at_step = f"{at} & steps<{T}"
@@ -219,7 +228,8 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             settles = node.success if node.resolves_intent(intent) else 0.0
             if settles < 1 and node.transfer is not None:
                 transfers.append(f"  {at} & steps<{T} : {_p(1 - settles)};")
-    for name, rows in (("prompts", prompts), ("repeats", repeats), ("transfers", transfers)):
+    for name, rows in (("prompts", prompts), ("repeats", repeats), ("transfers", transfers),
+                       ("call_seconds", seconds)):
         lines += [f'rewards "{name}"', *(rows or ["  true : 0;"]), "endrewards"]
     lines.append('label "done" = out>0;')
     return "\n".join(lines) + "\n"

@@ -26,13 +26,16 @@ CALLS = 20_000
 
 
 def _tally(totals) -> Tally:
-    tally = Tally(weight=float(totals.calls), prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0)
+    tally = Tally(weight=float(totals.calls))
     tally.outcomes = np.array([float(totals.outcomes[o]) for o in OUTCOMES])
     for name, values in (("steps", totals.steps_to_human), ("seconds", totals.seconds_to_human)):
         array = np.array(values, dtype=np.int64)
         tally.add_hist(name, array, np.ones(array.size))
     tally.prompts, tally.repeats = float(totals.prompts), float(totals.repeats)
     tally.transfers, tally.with_repeat = float(totals.transfers), float(totals.with_repeat)
+    tally.call_seconds = float(totals.call_seconds)
+    tally.call_seconds_sq = float(totals.call_seconds_sq)
+    tally.unverified = float(totals.unverified)
     return tally
 
 

@@ -59,6 +59,15 @@ def test_menu_retry_by_hand() -> None:
     assert (f.repeated_identity_prompts, f.calls_with_repeats, f.transfers) == (0, 0, 0)
 
 
+def test_call_seconds_count_every_prompt_and_hold_of_the_whole_call() -> None:
+    f = exact(MENU.replace("PATIENCE", "25"))
+    # 68 s (0.9), 73 s (0.09), or three prompts and a hang-up: 3 + 5 + 5 = 13 s (0.01)
+    assert f.call_seconds == pytest.approx(0.9 * 68 + 0.09 * 73 + 0.01 * 13)
+    # patience 2: a caller who would replay the menu hangs up after 3 + 5 s
+    f = exact(MENU.replace("PATIENCE", "2"))
+    assert f.call_seconds == pytest.approx(0.9 * 68 + 0.1 * 8)
+
+
 def test_patience_ends_the_call_at_the_step_it_would_exceed() -> None:
     # patience 2: hello (1), menu (2); a second menu visit would be step 3 -> abandoned
     f = exact(MENU.replace("PATIENCE", "2"))
@@ -229,10 +238,53 @@ def test_a_keyed_menu_ignores_understood() -> None:
     assert f.outcomes["resolved"] == pytest.approx(1 - 0.1 ** 2)
 
 
+# Changing a card (sensitive): a third each to the desk (no questions; settles half its
+# calls, transfers the rest to `secure`, which asks the PIN), to the PIN prompt and then a
+# desk, and to a bot that settles every call. Unverified: 1/3 * 1/2 + 1/3 = 1/2. Asking
+# about opening hours is not sensitive: never unverified.
+UNVERIFIED = """
+phonejail: 1
+name: unverified by hand
+start: menu
+intents: [change_card, hours]
+sensitive: [change_card]
+identity: {pin: {}}
+nodes:
+  menu:
+    kind: menu
+    seconds: 4
+    options:
+      - {key: "1", serves: [change_card, hours], to: desk}
+      - {key: "2", serves: [change_card, hours], to: pin}
+      - {key: "3", serves: [change_card, hours], to: bot}
+  desk: {kind: agent, wait_seconds: 100, success: 0.5, transfer: secure}
+  secure: {kind: agent, wait_seconds: 20, asks: [pin]}
+  pin: {kind: ask, fact: pin, seconds: 6, ok: desk_after_pin, fail: bye}
+  desk_after_pin: {kind: agent, wait_seconds: 100}
+  bot: {kind: self_service, seconds: 30, resolves: [change_card, hours]}
+  bye: {kind: hangup}
+callers:
+  - {name: card, intent: change_card, mistakes: 0.0}
+  - {name: hours, intent: hours, mistakes: 0.0}
+"""
+
+
+def test_unverified_resolutions_by_hand() -> None:
+    sim = run(load(UNVERIFIED).tree, method="exact")
+    card, hours = (p.figures for p in sim.personas)
+    assert card.unverified_resolutions == pytest.approx(0.5)
+    assert hours.unverified_resolutions == 0.0
+    assert sim.overall.figures.unverified_resolutions == pytest.approx(0.25)
+    assert card.outcomes["resolved"] == pytest.approx(1.0)
+    # 4 s menu, then desk 100 s (+ 1 transfer step and secure's 20 s half the time),
+    # pin 6 s + 100 s, or the bot's 30 s
+    assert card.call_seconds == pytest.approx(4 + (100 + 0.5 * 20) / 3 + 106 / 3 + 30 / 3)
+
+
 HAND = {"menu": MENU.replace("PATIENCE", "25"), "menu-impatient": MENU.replace("PATIENCE", "2"),
         "repeats": REPEATS, "branches": BRANCHES, "handoff": HANDOFF,
         "bounce": BOUNCE.replace("PATIENCE", "6"), "speech": speech("speech", 2),
-        "speech-both": speech("both", 2)}
+        "speech-both": speech("both", 2), "unverified": UNVERIFIED}
 CALLS = 40_000
 
 

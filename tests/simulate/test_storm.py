@@ -37,14 +37,16 @@ def _compare(tree, tmp_path, with_seconds: bool) -> None:
         props = [f"P=? [F out={OUT[name]}]" for name in OUT]
         props += ['P=? [F (out>0 & h)]', 'P=? [F (out>0 & r)]',
                   'R{"prompts"}=? [F out>0]', 'R{"repeats"}=? [F out>0]',
-                  'R{"transfers"}=? [F out>0]']
+                  'R{"transfers"}=? [F out>0]', 'R{"call_seconds"}=? [F out>0]',
+                  'P=? [F (out=1 & uv)]']
         props += [f"P=? [F (out>0 & h & sth={k})]" for k in range(T + 1)]
         seconds = range(len(f.seconds_hist)) if with_seconds else range(0)
         props += [f"P=? [F (out>0 & h & sts={v})]" for v in seconds]
         got = _storm(prism_model(tree, persona, with_seconds), props, tmp_path)
         want = [f.outcomes[name] for name in OUT]
         want += [f.reached_human, f.calls_with_repeats, f.identity_prompts,
-                 f.repeated_identity_prompts, f.transfers]
+                 f.repeated_identity_prompts, f.transfers, f.call_seconds,
+                 f.unverified_resolutions]
         steps = list(f.steps_hist) + [0.0] * (T + 1)
         want += steps[: T + 1]
         want += [f.seconds_hist[v] for v in seconds]

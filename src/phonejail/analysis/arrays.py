@@ -16,6 +16,7 @@ from phonejail.analysis.chain import Chain, State
 ENDINGS = ("resolved", "unresolved", "callback", "handed_off", "dead_end", "abandoned")
 """Outcomes a move can lead to. `abandoned` comes from patience and the visit cap (the
 engines apply them), and from hanging up in a staffed queue (a move)."""
+RESOLVED = ENDINGS.index("resolved")
 MAX_VISITS = 10_000
 """DESIGN.md: a hard cap of node visits ends a call `abandoned`."""
 
@@ -38,11 +39,16 @@ class ChainArrays:
     human: np.ndarray       # bool
     transfers: np.ndarray   # int64
     wait: np.ndarray        # int64
+    unverified: np.ndarray  # bool: a move to `resolved` from here is an unverified resolution
     indptr: np.ndarray      # int64, n_states + 1
     target: np.ndarray      # int64
     prob: np.ndarray        # float64
     zero_step_depth: int
     """Most zero-step states one walk can visit in a row (the zero-step graph is acyclic)."""
+
+    def resolved_unverified(self, state: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Which moves `state` -> `target` resolve a sensitive intent with no identity given."""
+        return (target == self.n_states + RESOLVED) & self.unverified[state]
 
     def without_seconds(self) -> ChainArrays:
         """The same chain with every prompt and hold taking 0 s (for figures that ignore time)."""
@@ -73,6 +79,7 @@ def to_arrays(chain: Chain) -> ChainArrays:
         human=np.array([v.human for v in visits], dtype=bool),
         transfers=np.array([v.transfers for v in visits], dtype=np.int64),
         wait=np.array([v.wait_seconds for v in visits], dtype=np.int64),
+        unverified=np.array([chain.unverified(i) for i in range(n)], dtype=bool),
         indptr=indptr,
         target=np.array(targets, dtype=np.int64),
         prob=np.array(probs, dtype=np.float64),

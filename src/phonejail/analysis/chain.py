@@ -45,6 +45,10 @@ hanging up in a staffed queue;
 `handed_off` means the call left this tree (a handoff node), where phonejail cannot follow."""
 
 
+JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
+"""The outcomes of the jail rate; a persona with `redials` calls again after one of them."""
+
+
 class State(NamedTuple):
     """(node, facts given so far, consecutive failures, transferring, queued): a tuple, so
     hashing is fast.
@@ -94,6 +98,8 @@ class Chain:
     moves: tuple[tuple[tuple[float, Target], ...], ...]
     parent: tuple[int, ...]
     """Index of the state through which each state was first reached (-1 for the start)."""
+    sensitive: bool = False
+    """The persona's intent changes an account (`sensitive`): resolving it needs identity."""
 
     def index(self) -> dict[State, int]:
         return {state: i for i, state in enumerate(self.states)}
@@ -108,6 +114,17 @@ class Chain:
             i = self.parent[i]
             path.append(self.states[i])
         return [s for s in path[::-1] if not (s.transferring or s.queued)]
+
+    def unverified(self, i: int) -> bool:
+        """Whether resolving the call at state `i` would be an unverified resolution: a
+        sensitive intent settled while no identity fact has been given in this call (an
+        agent's `asks` count as given: the human asked before acting)."""
+        return self.sensitive and not (self.states[i].given or self.visits[i].gives)
+
+    def unverified_resolvers(self) -> list[int]:
+        """States from which the call can end resolved with no identity given."""
+        return [i for i, moves in enumerate(self.moves)
+                if self.unverified(i) and any(t == "resolved" for _, t in moves)]
 
     def reaches_human(self) -> bool:
         return any(v.human for v in self.visits)
@@ -294,7 +311,8 @@ def compile_chain(tree: Tree, persona: Persona) -> Chain:
                 queue.append(target)
         visits.append(visit)
         all_moves.append(tuple((p, t) for t, p in merged.items()))
-    return Chain(persona, tuple(states), tuple(visits), tuple(all_moves), tuple(parent))
+    return Chain(persona, tuple(states), tuple(visits), tuple(all_moves), tuple(parent),
+                 sensitive=persona.intent in tree.sensitive)
 
 
 def states_that_end(chain: Chain) -> set[int]:

@@ -20,11 +20,15 @@ from __future__ import annotations
 import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, ChainArrays
-from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.chain import JAIL_OUTCOMES, OUTCOMES
 from phonejail.analysis.tally import Tally
 
 _ABANDONED = OUTCOMES.index("abandoned")
 _ENDING_SLOT = np.array([OUTCOMES.index(name) for name in ENDINGS])
+MOMENTS = 8
+"""Columns of `_Mass.mom`: first and second moments of four per-call counts."""
+JAILED = np.array([name in JAIL_OUTCOMES for name in OUTCOMES])
+"""By outcome slot: does a call ending so count towards the jail rate (and get redialled)?"""
 
 
 class TooDeepForExact(Exception):
@@ -35,8 +39,8 @@ class _Mass:
     """Columns of entries: state, repeat flag, human flag, seconds, probability, moments.
 
     `mom` holds, per entry, the partial moments sum(p * x) and sum(p * x^2) of the
-    per-call counts x = identity prompts, repeats, transfers so far (6 columns), so
-    their exact means and variances come out at the end.
+    per-call counts x = identity prompts, repeats, transfers and call seconds so far
+    (8 columns, `MOMENTS`), so their exact means and variances come out at the end.
     """
 
     __slots__ = ("state", "rep", "hum", "sec", "p", "mom")
@@ -48,7 +52,7 @@ class _Mass:
     @classmethod
     def empty(cls) -> _Mass:
         z = np.zeros(0, dtype=np.int64)
-        return cls(z, z.astype(bool), z.astype(bool), z, np.zeros(0), np.zeros((0, 6)))
+        return cls(z, z.astype(bool), z.astype(bool), z, np.zeros(0), np.zeros((0, MOMENTS)))
 
     def __len__(self) -> int:
         return self.p.size
@@ -73,7 +77,7 @@ class _Mass:
         unique, inverse = np.unique(key, return_inverse=True)
         p = np.bincount(inverse, weights=self.p)
         mom = np.stack([np.bincount(inverse, weights=self.mom[:, j], minlength=unique.size)
-                        for j in range(6)], axis=1)
+                        for j in range(MOMENTS)], axis=1)
         sec = unique % span
         rest = unique // span
         return _Mass((rest // 4), ((rest // 2) % 2).astype(bool), (rest % 2).astype(bool),
@@ -93,9 +97,9 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
         raise TooDeepForExact(
             f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
             "model that cap: use --method montecarlo")
-    tally = Tally(weight=1.0, prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0)
+    tally = Tally(weight=1.0)
     level = _Mass(np.zeros(1, dtype=np.int64), np.zeros(1, bool), np.zeros(1, bool),
-                  np.zeros(1, dtype=np.int64), np.ones(1), np.zeros((1, 6)))
+                  np.zeros(1, dtype=np.int64), np.ones(1), np.zeros((1, MOMENTS)))
     for k in range(patience + 1):
         resting: list[_Mass] = []
         moving = level
@@ -110,7 +114,7 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
         steps = _Mass.concat(resting).merged()
         if k == patience:
             tally.outcomes[_ABANDONED] += steps.p.sum()
-            _end(tally, steps.p, steps.rep, steps.mom)
+            _end(tally, steps.p, steps.rep, steps.mom, np.ones(len(steps), bool))
             break
         level = _visit(a, steps, k + 1, tally)
     return tally
@@ -124,7 +128,8 @@ def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
     sec = np.where(m.hum, 0, m.sec + a.seconds[s])
     # x -> x + c for each count: sum(p x) += c p; sum(p x^2) += 2 c sum(p x) + c^2 p
     mom = m.mom.copy()
-    for j, counts in enumerate((a.prompts, a.repeats, a.transfers)):
+    # A whole call's seconds: every step's prompt and every agent's hold.
+    for j, counts in enumerate((a.prompts, a.repeats, a.transfers, a.seconds + a.wait)):
         c = counts[s]
         mom[:, 2 * j + 1] += 2 * c * m.mom[:, 2 * j] + c * c * m.p
         mom[:, 2 * j] += c * m.p
@@ -144,16 +149,21 @@ def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
     moved = mom[owner] * a.prob[edge, None]
     ends = target >= a.n_states
     if ends.any():
-        np.add.at(tally.outcomes, _ENDING_SLOT[target[ends] - a.n_states], p[ends])
-        _end(tally, p[ends], rep[owner][ends], moved[ends])
+        slot = _ENDING_SLOT[target[ends] - a.n_states]
+        np.add.at(tally.outcomes, slot, p[ends])
+        tally.unverified += float(p[a.resolved_unverified(s[owner], target)].sum())
+        _end(tally, p[ends], rep[owner][ends], moved[ends], JAILED[slot])
     keep = ~ends
     return _Mass(target[keep], rep[owner][keep], hum[owner][keep], sec[owner][keep],
                  p[keep], moved[keep]).merged()
 
 
-def _end(tally: Tally, p: np.ndarray, rep: np.ndarray, mom: np.ndarray) -> None:
+def _end(tally: Tally, p: np.ndarray, rep: np.ndarray, mom: np.ndarray,
+         jailed: np.ndarray) -> None:
     """Calls ending here: add their repeat flag and the moments of their counts."""
     tally.with_repeat += float(p[rep].sum())
+    tally.jailed_prompts += float(mom[jailed, 0].sum())
+    tally.jailed_call_seconds += float(mom[jailed, 6].sum())
     totals = [float(x) for x in mom.sum(axis=0)]
     tally.prompts += totals[0]
     tally.prompts_sq += totals[1]
@@ -161,3 +171,5 @@ def _end(tally: Tally, p: np.ndarray, rep: np.ndarray, mom: np.ndarray) -> None:
     tally.repeats_sq += totals[3]
     tally.transfers += totals[4]
     tally.transfers_sq += totals[5]
+    tally.call_seconds += totals[6]
+    tally.call_seconds_sq += totals[7]

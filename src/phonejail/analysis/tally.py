@@ -11,11 +11,15 @@ what they measured, never by how it is summarised.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.chain import JAIL_OUTCOMES, OUTCOMES
+
+if TYPE_CHECKING:
+    from phonejail.analysis.journey import Journey
 
 PERCENTILE_SLACK = 1e-12
 """pX is the smallest v with P(value <= v) >= X/100; exact sums may land 1e-16 short."""
@@ -33,9 +37,19 @@ class Tally:
     transfers: float = 0.0
     with_repeat: float = 0.0
     # Sums of squares per call: exact second moments, or sample sums of squares.
-    prompts_sq: float = math.nan
-    repeats_sq: float = math.nan
-    transfers_sq: float = math.nan
+    prompts_sq: float = 0.0
+    repeats_sq: float = 0.0
+    transfers_sq: float = 0.0
+    call_seconds: float = 0.0
+    """Seconds of whole calls: every step's prompt and every agent's hold."""
+    call_seconds_sq: float = 0.0
+    unverified: float = 0.0
+    """Mass of calls resolved on a sensitive intent with no identity fact given."""
+    jailed_prompts: float = 0.0
+    """Identity prompts summed over the calls that end in jail (they are redialled): with
+    `prompts` and `prompts_sq`, the moments of a journey's prompts (analysis.journey)."""
+    jailed_call_seconds: float = 0.0
+    """Call seconds summed over the calls that end in jail: the same, for a journey's seconds."""
 
     def add_hist(self, name: str, values: np.ndarray, weights: np.ndarray) -> None:
         """Add `weights` at integer `values` to histogram `name` ('steps' or 'seconds')."""
@@ -48,11 +62,7 @@ class Tally:
         setattr(self, attr, grown)
 
     def scaled(self, factor: float) -> Tally:
-        return Tally(self.weight * factor, self.outcomes * factor, self.steps_hist * factor,
-                     self.seconds_hist * factor, self.prompts * factor, self.repeats * factor,
-                     self.transfers * factor, self.with_repeat * factor,
-                     self.prompts_sq * factor, self.repeats_sq * factor,
-                     self.transfers_sq * factor)
+        return Tally(**{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
     def __add__(self, other: Tally) -> Tally:
         def hist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -61,13 +71,10 @@ class Tally:
             out[: b.size] += b
             return out
 
-        return Tally(self.weight + other.weight, self.outcomes + other.outcomes,
-                     hist(self.steps_hist, other.steps_hist),
-                     hist(self.seconds_hist, other.seconds_hist),
-                     self.prompts + other.prompts, self.repeats + other.repeats,
-                     self.transfers + other.transfers, self.with_repeat + other.with_repeat,
-                     self.prompts_sq + other.prompts_sq, self.repeats_sq + other.repeats_sq,
-                     self.transfers_sq + other.transfers_sq)
+        return Tally(**{
+            f.name: (hist if f.name.endswith("_hist") else lambda a, b: a + b)(
+                getattr(self, f.name), getattr(other, f.name))
+            for f in fields(self)})
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,10 @@ class Figures:
     repeated_identity_prompts: float
     calls_with_repeats: float
     transfers: float
+    unverified_resolutions: float = 0.0
+    """Share of calls resolved on a sensitive intent with no identity fact given."""
+    call_seconds: float = 0.0
+    """Mean seconds of a whole call (prompts and holds), over every call."""
     stderr: dict[str, object] | None = None
     """Standard errors of the Monte-Carlo estimates (None for exact figures)."""
     sd: dict[str, float] | None = None
@@ -100,6 +111,8 @@ class Figures:
     steps_hist: tuple[float, ...] = ()
     """P(steps-to-human = k) for k = 0, 1, ... (unconditional: sums to reached_human)."""
     seconds_hist: tuple[float, ...] = ()
+    journey: Journey | None = None
+    """A caller's calls together (set by `simulate.run`; analysis.journey)."""
 
 
 def _summary(hist: np.ndarray) -> tuple[Summary, float | None]:
@@ -139,7 +152,7 @@ def figures(tally: Tally, sampled: bool) -> Figures:
     reached = float(tally.steps_hist.sum() / w) if w > 0 else 0.0
     steps, steps_sd = _summary(tally.steps_hist)
     seconds, seconds_sd = _summary(tally.seconds_hist)
-    jail = outcomes["dead_end"] + outcomes["abandoned"] + outcomes["unresolved"]
+    jail = sum(outcomes[name] for name in JAIL_OUTCOMES)
     stderr = None
     if sampled:
         n_human = float(tally.steps_hist.sum())
@@ -155,20 +168,26 @@ def figures(tally: Tally, sampled: bool) -> Figures:
             "repeated_identity_prompts": _mean_se(tally.repeats, tally.repeats_sq, w),
             "calls_with_repeats": _share_se(tally.with_repeat / w if w else 0.0, w),
             "transfers": _mean_se(tally.transfers, tally.transfers_sq, w),
+            "unverified_resolutions": _share_se(tally.unverified / w if w else 0.0, w),
+            "call_seconds": _mean_se(tally.call_seconds, tally.call_seconds_sq, w),
         }
     per_call = (lambda x: x / w) if w > 0 else (lambda x: 0.0)
     sd = {name: math.sqrt(max(per_call(sq) - per_call(total) ** 2, 0.0))
           for name, total, sq in (("identity_prompts", tally.prompts, tally.prompts_sq),
                                   ("repeated_identity_prompts", tally.repeats,
                                    tally.repeats_sq),
-                                  ("transfers", tally.transfers, tally.transfers_sq))}
+                                  ("transfers", tally.transfers, tally.transfers_sq),
+                                  ("call_seconds", tally.call_seconds,
+                                   tally.call_seconds_sq))}
     return Figures(
         outcomes=outcomes, reached_human=reached, jail_rate=jail,
         steps_to_human=steps, seconds_to_human=seconds,
         identity_prompts=per_call(tally.prompts),
         repeated_identity_prompts=per_call(tally.repeats),
         calls_with_repeats=per_call(tally.with_repeat),
-        transfers=per_call(tally.transfers), stderr=stderr, sd=sd,
+        transfers=per_call(tally.transfers),
+        unverified_resolutions=per_call(tally.unverified),
+        call_seconds=per_call(tally.call_seconds), stderr=stderr, sd=sd,
         steps_hist=tuple(float(x) for x in (tally.steps_hist / w if w else tally.steps_hist)),
         seconds_hist=tuple(float(x) for x in (tally.seconds_hist / w if w
                                                else tally.seconds_hist)),

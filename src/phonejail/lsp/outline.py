@@ -80,14 +80,23 @@ class Outline:
 EMPTY = Outline(False, MappingProxyType({}), MappingProxyType({}), MappingProxyType({}), ())
 
 
+_TREE_TEXT = re.compile(r"^\ufeff?(?:phonejail|\"phonejail\"|'phonejail')[ \t]*:"
+                        r"|^#\s*yaml-language-server:.*phonejail", re.MULTILINE)
+
+
 def is_tree_text(text: str) -> bool:
-    """A quick look for the `phonejail:` top-level key (or the schema modeline), no parsing."""
-    return bool(re.search(r"^phonejail\s*:|yaml-language-server:.*phonejail", text, re.M))
+    """A top-level `phonejail:` key (as `phonejail check` looks for in folders), or the
+    schema modeline of a tree still being written; a quick look, no parsing."""
+    return _TREE_TEXT.search(text) is not None
 
 
 def outline(text: str) -> Outline | None:
     """The outline of `text`, or None if it is not YAML this can read (mid-edit, say)."""
-    root, _problems = read_yaml(text.encode("utf-8"))
+    return outline_of(read_yaml(text.encode("utf-8"))[0])
+
+
+def outline_of(root: YNode | None) -> Outline | None:
+    """The outline of located YAML already read (None: it did not read)."""
     if root is None:
         return None
     if not isinstance(root, YMap):
@@ -234,5 +243,5 @@ def token_width(line_text: str, column: int) -> int:
     return len(match.group(0)) if match else max(min(len(rest.rstrip()), 1), 1)
 
 
-__all__ = ["EMPTY", "Outline", "Reference", "Span", "completion_key", "completions",
+__all__ = ["EMPTY", "Outline", "outline_of", "Reference", "Span", "completion_key", "completions",
            "is_tree_text", "outline", "rule_code_at", "token_width"]

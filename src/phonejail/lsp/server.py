@@ -9,7 +9,8 @@ engine as `phonejail check` (`phonejail.lint.check_loaded`):
 - hover: on a rule code (a finding's place, or `PJ201` written anywhere) the
   rule's `phonejail explain` text; on a node id, the node's kind and prompt;
 - go-to-definition: from a target (`next:`, `to:`, `ok:`...), a fact, an
-  intent or a queue to where it is defined;
+  intent or a queue to where it is defined; references: every place it is used;
+- document symbols: the nodes, for the editor's outline;
 - completion: node ids after target keys, intents, facts, queues and kinds.
 
 Only documents that are phonejail trees (a top-level `phonejail:` key, or the
@@ -20,6 +21,8 @@ to every YAML file next to yaml-language-server.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,10 +40,11 @@ from phonejail.lsp.outline import (
     completions,
     is_tree_text,
     outline,
+    outline_of,
     rule_code_at,
     token_width,
 )
-from phonejail.model import load_bytes
+from phonejail.model.load import load_located
 from phonejail.rules import RULES, documentation
 
 DEBOUNCE_SECONDS = 0.3
@@ -62,6 +66,9 @@ class _Document:
     findings: tuple[Finding, ...] = ()
     outline: Outline | None = None
     """The last outline that could be built: kept while the YAML is broken mid-edit."""
+    outlined: str | None = field(default=None, repr=False)
+    """The text `outline` was last worked out for: requests on unchanged text reuse it (a
+    20,000-node tree takes a second or more to read)."""
     pending: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -72,6 +79,8 @@ class PhonejailServer(LanguageServer):
         # One lint at a time: the engine pauses the garbage collector while it builds.
         self.linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phonejail-lint")
         self.config_errors_shown: set[str] = set()
+        self.linting = 0
+        """Lints handed to the lint thread and not finished."""
 
     def config_for(self, path: str) -> Config:
         """The [tool.phonejail] settings nearest the file, as `phonejail check` would use."""
@@ -117,10 +126,10 @@ def _range(lines: list[str], line: int, column: int, width: int) -> types.Range:
 
 def _lint(text: str, path: str, config: Config) -> tuple[tuple[Finding, ...], Outline | None]:
     """Findings and outline of a document's current text (runs on the lint thread)."""
-    if not is_tree_text(text):
+    if not is_tree_text(text) or config.excluded(path):
         return (), outline(text)
-    loaded = load_bytes(text.encode("utf-8"), path)
-    return tuple(check_loaded(loaded, config)), outline(text)
+    loaded, root = load_located(text.encode("utf-8"), path)
+    return tuple(check_loaded(loaded, config, text=text)), outline_of(root)
 
 
 def _diagnostic(lines: list[str], finding: Finding) -> types.Diagnostic:
@@ -141,11 +150,17 @@ async def _lint_and_publish(ls: PhonejailServer, uri: str, delay: float) -> None
     version, text = document.version, document.source
     config = ls.config_for(document.path)
     loop = asyncio.get_running_loop()
-    findings, found = await loop.run_in_executor(ls.linter, _lint, text, document.path, config)
+    ls.linting += 1
+    try:
+        findings, found = await loop.run_in_executor(ls.linter, _lint, text, document.path,
+                                                      config)
+    finally:
+        ls.linting -= 1
     state = ls.documents.get(uri)
     if state is None or ls.workspace.get_text_document(uri).version != version:
         return  # closed, or changed again while linting: the newer lint publishes
     state.findings = findings
+    state.outlined = text
     if found is not None:
         state.outline = found
     lines = text.splitlines()
@@ -184,13 +199,24 @@ def did_close(ls: PhonejailServer, params: types.DidCloseTextDocumentParams) -> 
         uri=params.text_document.uri, diagnostics=[]))
 
 
+@server.feature(types.EXIT)
+def exit_now(ls: PhonejailServer, params: None) -> None:
+    """On `exit`, stop even in the middle of linting a big tree: the interpreter would
+    otherwise wait for the lint thread to finish before the process ends."""
+    if ls.linting:
+        sys.stdout.flush()
+        os._exit(0 if getattr(ls.protocol, "_shutdown", False) else 1)
+
+
 def _outline_of(ls: PhonejailServer, uri: str) -> tuple[list[str], Outline | None]:
     """The document's lines and its outline: fresh if the text reads, else the last good one."""
     text = ls.workspace.get_text_document(uri).source
     state = ls.documents.setdefault(uri, _Document())
-    fresh = outline(text)
-    if fresh is not None:
-        state.outline = fresh
+    if state.outlined != text:
+        fresh = outline(text)
+        state.outlined = text
+        if fresh is not None:
+            state.outline = fresh
     return text.splitlines(), state.outline
 
 
@@ -242,6 +268,39 @@ def definition(ls: PhonejailServer,
     if span is None:
         return None
     return types.Location(uri, _range(lines, span.line, span.column, span.width))
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+def references(ls: PhonejailServer,
+               params: types.ReferenceParams) -> list[types.Location] | None:
+    """Every place a node (fact, intent, queue) is used: who sends calls to this node?"""
+    uri = params.text_document.uri
+    lines, found = _outline_of(ls, uri)
+    named = found.at(*_from_lsp(lines, params.position)) if found else None
+    if found is None or named is None:
+        return None
+    spans = sorted((r.span for r in found.references if (r.space, r.name) == named),
+                   key=lambda span: (span.line, span.column))
+    defined = found.names(named[0]).get(named[1])
+    if params.context.include_declaration and defined is not None:
+        spans.insert(0, defined)
+    return [types.Location(uri, _range(lines, s.line, s.column, s.width)) for s in spans]
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def symbols(ls: PhonejailServer,
+            params: types.DocumentSymbolParams) -> list[types.DocumentSymbol] | None:
+    """The nodes, in the order written: the editor's outline and "go to symbol"."""
+    lines, found = _outline_of(ls, params.text_document.uri)
+    if found is None or not found.is_tree:
+        return None
+    result = []
+    for node_id, span in found.names("node").items():
+        where = _range(lines, span.line, span.column, span.width)
+        result.append(types.DocumentSymbol(
+            name=node_id, kind=types.SymbolKind.Function, range=where, selection_range=where,
+            detail=found.node_kinds.get(node_id, "")))
+    return result
 
 
 # --- completion ------------------------------------------------------------------------------

@@ -483,7 +483,8 @@ class _Builder:
         return Persona(name=values["name"], intent=values["intent"], knows=frozenset(knows),
                        share=float(values["share"]), patience=values["patience"],
                        zero_out=float(values["zero_out"]), mistakes=float(values["mistakes"]),
-                       understood=float(values["understood"]), loc=value.mark)
+                       understood=float(values["understood"]), redials=values["redials"],
+                       loc=value.mark)
 
     # -- staffing ------------------------------------------------------------------------
     def queues(self, value: YNode, where: str) -> Any:
@@ -549,6 +550,7 @@ class _Builder:
         return Tree(path=self.path, name=values["name"], description=values["description"],
                     start=values["start"], intents=tuple(self.intents), identity=identity,
                     nodes=values["nodes"], callers=values["callers"] or (),
+                    sensitive=values["sensitive"] or (),
                     queues=values["queues"] or MappingProxyType({}), loc=root.mark,
                     locs=MappingProxyType(locs))
 

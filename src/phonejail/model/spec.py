@@ -42,6 +42,9 @@ TREE = _fields(
     Field("nodes", "nodes", "the nodes of the menu, by id", required=True),
     Field("callers", "callers", "synthetic personas; without them, one per intent knowing "
           "every fact, in equal shares"),
+    Field("sensitive", "intent_refs", "intents that change an account (a card, an address, "
+          "a password): resolving one with no identity fact given is an unverified "
+          "resolution (PJ301)"),
     Field("queues", "queues", "staffing of agent queues, by the name agents give as `queue`: "
           "the wait and the abandonment in the queue come from the Erlang A model"),
 )
@@ -161,6 +164,8 @@ PERSONA = _fields(
           default=0.02),
     Field("understood", "chance", "multiplies a speech menu's `recognition` for this caller "
           "(an accent, a noisy line)", default=1.0),
+    Field("redials", "whole", "calls made again from the start after a call ends dead_end, "
+          "abandoned or unresolved, at most", default=0, maximum=limits.MAX_REDIALS),
 )
 
 

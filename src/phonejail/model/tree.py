@@ -215,6 +215,8 @@ class Persona:
     mistakes: float = 0.02
     understood: float = 1.0
     """Multiplies a speech menu's recognition: an accent, a noisy line."""
+    redials: int = 0
+    """Calls made again from the start after a call ends in jail, at most (a journey)."""
     declared: bool = True
     loc: Loc
 
@@ -251,6 +253,8 @@ class Tree:
     nodes: Mapping[str, Node]
     callers: tuple[Persona, ...] = ()
     description: str | None = None
+    sensitive: tuple[str, ...] = ()
+    """Intents that change an account: resolving one with no identity given is unverified."""
     queues: Mapping[str, Queue] = field(default_factory=_no_queues)
     """Staffed queues by name; an agent whose `queue` is named here waits as they say."""
     loc: Loc = Loc(1, 1)

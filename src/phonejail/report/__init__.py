@@ -17,9 +17,12 @@ from phonejail.report import figures as charts
 from phonejail.report import flowchart, html, markdown, summary_json
 from phonejail.report.build import DRAW_LIMIT, TreeReport, build_report
 from phonejail.report.compare import Comparison, compare
+from phonejail.report.journeys import journeys_figure
+from phonejail.report.staffing_figure import staffing_figure
+from phonejail.report.text import redials
 
 OUTPUT_NAMES = ("index.html", "summary.md", "summary.json", "outcomes.png", "steps.png",
-                "seconds.png", "identity.png", "flow.png")
+                "seconds.png", "identity.png", "journeys.png", "staffing.png", "flow.png")
 
 
 MANIFEST = ".phonejail-written.json"
@@ -82,6 +85,17 @@ def figures_of(r: TreeReport) -> list[tuple[str, bytes, str, str]]:
              "Bars of identity prompts, repeats and transfers per call, per persona",
              "Identity questions, repeated questions and transfers per call (exact)."),
         ]
+        if redials(r):
+            out.append(("journeys", charts.png(journeys_figure(r.exact, sampled)),
+                        "Lines of the share of callers resolved after 1, 2, 3 calls, per persona",
+                        "Callers who call again after a jailed call: share resolved after 1, 2, "
+                        "3... calls, exact (lines) and Monte-Carlo (x)."))
+    if r.tree is not None and r.tree.queues:
+        out.append(("staffing", charts.png(staffing_figure(r.tree, *r.queue_limits)),
+                    "Abandonment and mean wait against the number of agents, per queue",
+                    "Staffing: callers hanging up in the queue and mean wait of served callers "
+                    "for each number of agents (Erlang A), the tree's staffing and PJ209's "
+                    "limits marked."))
     if r.tree is not None and len(r.tree.nodes) <= DRAW_LIMIT:
         diagram = flowchart.describe(r.tree, r.marks, r.flow)
         out.append(("flow", charts.png(flowchart.draw(diagram, r.name)),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -103,6 +103,10 @@ class PersonaAnswer:
     losses: tuple[Loss, ...]
     """Largest first; only nodes where some calls are lost."""
     journey: Journey
+    flow: dict[tuple[str, str | None], float] = field(default_factory=dict)
+    """Expected times per call of this persona each node-to-node move is taken (None: ends)."""
+    through: dict[str, float] = field(default_factory=dict)
+    """Node id -> exact chance a call of this persona passes through it (drawn trees only)."""
 
     @property
     def rarely_helped(self) -> bool:
@@ -115,7 +119,21 @@ def persona_answer(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray,
     f = result.figures
     return PersonaAnswer(result.name, result.share, f.jail_rate, f.reached_human,
                          f.seconds_to_human.mean, losses(tree, chain, a, flow),
-                         likeliest_journey(tree, chain, a))
+                         likeliest_journey(tree, chain, a), node_flow(chain, a, flow))
+
+
+def node_flow(chain: Chain, a: ChainArrays, flow: np.ndarray
+              ) -> dict[tuple[str, str | None], float]:
+    """State-to-state flow summed node to node; a move that ends the call goes to None."""
+    n = a.n_states
+    nodes = np.array([s.node for s in chain.states] + [None] * len(ENDINGS), dtype=object)
+    src = np.repeat(np.arange(n), np.diff(a.indptr))
+    taken = flow > 0
+    summed: dict[tuple[str, str | None], float] = defaultdict(float)
+    for s, t, amount in zip(nodes[src[taken]], nodes[a.target[taken]], flow[taken],
+                            strict=True):
+        summed[(s, t)] += float(amount)
+    return dict(summed)
 
 
 def losses(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray) -> tuple[Loss, ...]:

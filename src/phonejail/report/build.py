@@ -17,7 +17,7 @@ from phonejail.analysis.exact import TooDeepForExact
 from phonejail.analysis.flow import edge_flow, pass_probabilities
 from phonejail.config import Config
 from phonejail.findings import Finding
-from phonejail.lint import check_loaded
+from phonejail.lint import check_source
 from phonejail.model.tree import Tree
 from phonejail.report.answer import PersonaAnswer, persona_answer
 from phonejail.rules import Context
@@ -62,7 +62,11 @@ class TreeReport:
     max_jail_rate: float = 0.05
     """A persona jailed in more of its calls than this is named in the verdict (PJ105's limit)."""
     answers: tuple[PersonaAnswer, ...] = ()
+    through: dict[str, float] = field(default_factory=dict)
+    """Node id -> exact share of calls (all personas, by share) that pass through it."""
     """Per persona: where its calls are lost and its likeliest call (report/answer.py)."""
+    queue_limits: tuple[float, float] = (120.0, 0.10)
+    """PJ209's limits: mean wait of served callers (s), share abandoning in a queue."""
 
     def count(self, severity: str) -> int:
         return sum(f.severity.value == severity for f in self.findings)
@@ -72,7 +76,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
     """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
     source = load_source(path)
     loaded = source.loaded
-    findings = tuple(check_loaded(loaded, config, source.remap, source.judged))
+    findings = tuple(check_source(source, config))
     tree = loaded.tree
     if tree is None:
         return TreeReport(path, slug, path, None, findings,
@@ -83,7 +87,9 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
             marks[f.node].append(f.code)
     base = TreeReport(path, slug, tree.name, tree, findings,
                       marks={k: tuple(v) for k, v in marks.items()},
-                      max_jail_rate=float(config.options.get("max-jail-rate", 0.05)))
+                      max_jail_rate=float(config.options.get("max-jail-rate", 0.05)),
+                      queue_limits=(float(config.options.get("max-queue-wait-seconds", 120)),
+                                    config.options.get("max-queue-abandon-percent", 10) / 100))
     try:
         exact = run(tree, method="exact")
         sampled = run(tree, method="montecarlo", callers=callers, seed=seed) if callers else None
@@ -92,8 +98,12 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
                   if isinstance(refused, ZeroStepCycle) else str(refused))
         return replace(base, refused=reason)
     fix_first, flow, answers = _where_calls_go(tree, findings, exact)
+    through: dict[str, float] = defaultdict(float)
+    for answer in answers:
+        for node, chance in answer.through.items():
+            through[node] += answer.share * chance
     return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow,
-                   answers=answers)
+                   answers=answers, through=dict(through))
 
 
 def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
@@ -104,7 +114,10 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
     answers = []
     chains: list[Chain] = [compile_chain(tree, p) for p in personas]
     arrays = [to_arrays(chain) for chain in chains]
-    nodes = sorted({f.node for f in findings if f.node and f.node in tree.nodes})
+    # The drawn flow shows every node's share of calls; a tree too big to draw needs only
+    # the nodes that findings are about.
+    nodes = sorted(tree.nodes) if len(tree.nodes) <= DRAW_LIMIT else \
+        sorted({f.node for f in findings if f.node and f.node in tree.nodes})
     reach: dict[str, list[float]] = {node: [] for node in nodes}
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
     for persona, chain, a, share, result in zip(personas, chains, arrays, shares,
@@ -116,13 +129,12 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
         chances[met] = pass_probabilities(a, persona.patience, masks[:, met])
         for node, chance in zip(nodes, chances, strict=True):
             reach[node].append(float(chance))
-        src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
         moves = edge_flow(a, persona.patience)
-        for e, amount in enumerate(moves):
-            target = a.target[e]
-            dst = chain.states[target].node if target < a.n_states else None
-            flow[(chain.states[src[e]].node, dst)] += share * float(amount)
-        answers.append(persona_answer(tree, chain, a, moves, result))
+        answer = persona_answer(tree, chain, a, moves, result)
+        for edge, amount in answer.flow.items():
+            flow[edge] += share * amount
+        through = {n: float(c) for n, c in zip(nodes, chances, strict=True) if c > 0}
+        answers.append(replace(answer, through=through))
     ranked = []
     ctx = Context(tree)
     for f in findings:

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 
 from phonejail.findings import Finding
 from phonejail.report.build import TreeReport
-from phonejail.report.text import headlines, value_text
+from phonejail.report.text import headlines, redials, value_text
 from phonejail.textsafe import markdown, markdown_code, visible
 
 # Whether a rise in a figure is bad (1) or good (-1) for callers.
 WORSE_WHEN_HIGHER = {"jail_rate": 1, "reached_human": -1, "steps_to_human_mean": 1,
                      "steps_to_human_p90": 1, "seconds_to_human_mean": 1,
                      "seconds_to_human_p90": 1, "repeated_identity_prompts": 1,
-                     "identity_prompts": 1, "transfers": 1}
+                     "identity_prompts": 1, "transfers": 1, "call_seconds": 1,
+                     "unverified_resolutions": 1, "journey_calls": 1,
+                     "journey_resolved": -1, "journey_jail_rate": 1,
+                     "journey_identity_prompts": 1}
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ def _key(f: Finding) -> tuple[str, str | None, str]:
 
 
 def compare(old: TreeReport, new: TreeReport) -> Comparison:
-    olds, news = {h.key: h for h in headlines(old)}, {h.key: h for h in headlines(new)}
+    # Journey rows on both sides as soon as either tree redials (without, a journey is a call).
+    journeys = redials(old) or redials(new)
+    olds = {h.key: h for h in headlines(old, journeys)}
+    news = {h.key: h for h in headlines(new, journeys)}
     keys = list(dict.fromkeys([*olds, *news]))
     rows = tuple(Row((olds.get(k) or news[k]).label, k,
                      olds[k].exact if k in olds else None,

@@ -19,8 +19,10 @@ from phonejail.simulate import PersonaResult, Simulation
 OUTCOME_COLOURS = {"resolved": "#2e7d32", "unresolved": "#ef6c00", "callback": "#1565c0",
                    "handed_off": "#78909c",
                    "dead_end": "#c62828", "abandoned": "#6a1b9a"}
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-           "#17becf", "#7f7f7f", "#bcbd22"]
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#17becf", "#8c564b", "#e377c2",
+           "#bcbd22", "#7f7f7f", "#393b79"]
+"""Persona colours, in tree order, the same in every chart and the flow overlay. No red:
+red means a trap or a dead end everywhere in the report."""
 DPI = 100
 
 

@@ -11,9 +11,12 @@ from html import escape
 
 from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
-from phonejail.report.build import TreeReport
+from phonejail.report import flowchart, interactive
+from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report.compare import Comparison
 from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.journeys import journeys_html
+from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
@@ -21,6 +24,7 @@ from phonejail.report.text import (
     journey_end_text,
     journey_steps,
     persona_breakdown,
+    redials,
     time_to_human_text,
     value_text,
     verdict,
@@ -60,7 +64,7 @@ a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}
 def _page(title: str, body: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
+            f"<title>{escape(title)}</title>\n<style>{CSS}{interactive.FLOW_CSS}</style>\n</head>\n<body>\n{body}\n"
             f'<p class="small">Written by phonejail {escape(__version__)}.</p>\n'
             f"</body>\n</html>\n")
 
@@ -146,6 +150,7 @@ def _persona_table(r: TreeReport) -> str:
     assert r.exact is not None
     head = "".join(f'<th class="num">{escape(o.replace("_", " "))}</th>' for o in OUTCOMES)
     rows = []
+    sensitive = bool(r.exact.sensitive)
     for p in (*r.exact.personas, r.exact.overall):
         f = p.figures
         cells = "".join(f'<td class="num">{share_text(f.outcomes[o])}</td>' for o in OUTCOMES)
@@ -158,14 +163,20 @@ def _persona_table(r: TreeReport) -> str:
             f'<td class="num">{escape(value_text(f.seconds_to_human.mean, "seconds"))}</td>'
             f'<td class="num">{f.identity_prompts:.2f}</td>'
             f'<td class="num">{f.repeated_identity_prompts:.2f}</td>'
-            f'<td class="num">{f.transfers:.2f}</td></tr>')
+            f'<td class="num">{f.transfers:.2f}</td>'
+            f'<td class="num">{escape(value_text(f.call_seconds, "seconds"))}</td>'
+            + (f'<td class="num">{share_text(f.unverified_resolutions)}</td>' if sensitive
+               else "") + "</tr>")
     return (_table('<th>persona</th><th class="num">share</th>'
                    f'{head}<th class="num">jail rate</th><th class="num">reached human</th>'
                    '<th class="num">steps to human</th><th class="num">time to human</th>'
                    '<th class="num">identity prompts</th><th class="num">repeated</th>'
-                   '<th class="num">transfers</th>', rows)
+                   '<th class="num">transfers</th><th class="num">call length</th>'
+                   + ('<th class="num">unverified</th>' if sensitive else ""), rows)
             + '<p class="small">Exact figures. Steps and time to a human are means over the calls '
-            "that reach one; prompts and transfers are per call.</p>")
+            "that reach one; prompts, transfers and call length (prompts and holds) are per "
+            "call." + (" Unverified: calls in which a sensitive intent is resolved with no "
+                       "identity fact given." if sensitive else "") + "</p>")
 
 
 def figure_html(name: str, png: bytes, alt: str, caption: str) -> str:
@@ -193,28 +204,50 @@ def comparison_html(c: Comparison) -> str:
             + f"<h3>Findings added</h3><ul>{added}</ul><h3>Findings removed</h3><ul>{removed}</ul>")
 
 
+def flow_html(r: TreeReport) -> str | None:
+    """The interactive call flow, or None for a tree too big to draw (or that does not load)."""
+    if r.tree is None or len(r.tree.nodes) > DRAW_LIMIT:
+        return None
+    diagram = flowchart.describe(r.tree, r.marks, r.flow)
+    return (interactive.flow_section(r, diagram)
+            + '<p class="small">The same flow as a picture: <a href="flow.png">flow.png</a>; '
+            "as text: <code>phonejail graph --format dot|mermaid</code>.</p>")
+
+
 def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
               comparison: Comparison | None = None) -> str:
-    """The page of one tree; `figures` are (file stem, PNG, alt text, caption)."""
-    parts = [f"<p><a href=\"../index.html\">All trees</a></p><h1>{escape(r.name)}</h1>",
-             f'<p class="path">{escape(r.path)}</p>']
+    """The page of one tree; `figures` are (file stem, PNG, alt text, caption).
+
+    The answer comes first (verdict, who gets stuck and where), then the flow to explore,
+    then the figures behind them. Each section is one (title, HTML) pair below: a new
+    section is one more line.
+    """
+    head = [f"<p><a href=\"../index.html\">All trees</a></p><h1>{escape(r.name)}</h1>",
+            f'<p class="path">{escape(r.path)}</p>']
     if r.tree is not None and r.tree.description:
-        parts.append(f"<p>{escape(r.tree.description)}</p>")
+        head.append(f"<p>{escape(r.tree.description)}</p>")
     if r.refused:
-        parts.append(f'<p class="refused">Not simulated: {escape(r.refused)}.</p>')
-    if r.exact is not None:
-        parts += ["<h2>Who gets stuck, and where</h2>", answer_html(r)]
-        parts += ["<h2>Headline</h2>", _headline_table(r)]
-    parts += ["<h2>What to fix first</h2>", _fix_first(r)] if r.exact is not None else []
-    parts += ["<h2>Findings</h2>", _findings_table(r)]
-    if r.exact is not None:
-        parts += ["<h2>Per persona</h2>", _persona_table(r)]
-    if comparison is not None:
-        parts += ["<h2>Compared with the baseline</h2>", comparison_html(comparison)]
-    if figures:
-        parts.append("<h2>Figures</h2>")
-        parts += [figure_html(*f) for f in figures]
-    return _page(f"phonejail: {r.name}", "\n".join(parts))
+        head.append(f'<p class="refused">Not simulated: {escape(r.refused)}.</p>')
+    simulated = r.exact is not None
+    flow = flow_html(r)
+    shown = [f for f in figures if f[0] != "flow" or flow is None]
+    sections: list[tuple[str, str | None]] = [
+        ("Who gets stuck, and where", answer_html(r) if simulated else None),
+        ("The call flow", flow),
+        ("Headline", _headline_table(r) if simulated else None),
+        ("What to fix first", _fix_first(r) if simulated else None),
+        ("Findings", _findings_table(r)),
+        ("Per persona", _persona_table(r) if simulated else None),
+        ("Callers who call again", journeys_html(r) if simulated and redials(r) else None),
+        ("Staffing", staffing_html(r.tree, *r.queue_limits)
+         if r.tree is not None and r.tree.queues else None),
+        ("Compared with the baseline",
+         comparison_html(comparison) if comparison is not None else None),
+        ("Figures", "\n".join(figure_html(*f) for f in shown) if shown else None),
+    ]
+    body = head + [f"<h2>{escape(title)}</h2>\n{html}" for title, html in sections
+                   if html is not None]
+    return _page(f"phonejail: {r.name}", "\n".join(body))
 
 
 def index_page(reports: list[TreeReport]) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from phonejail.report.build import TreeReport
 from phonejail.report.compare import Comparison, to_markdown
 from phonejail.report.figures import share_text
+from phonejail.report.journeys import journeys_markdown
+from phonejail.report.staffing_figure import staffing_markdown
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
     headlines,
     journey_end_text,
     journey_steps,
+    redials,
     time_to_human_text,
     value_text,
     verdict,
@@ -48,10 +51,14 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
                   for h in headlines(r)]
         lines += ["", f"Monte-Carlo: {calls:,} calls, seed {r.sampled.seed if r.sampled else '-'}"
                       ", ± 1 standard error.", ""]
+        if redials(r):
+            lines += journeys_markdown(r)
         lines += ["### What to fix first", ""]
         lines += [f"{k}. {markdown(fix_first_text(x, r))} (line {x.finding.line})"
                   for k, x in enumerate(r.fix_first, 1)] or ["Nothing to fix."]
         lines.append("")
+    if r.tree is not None and r.tree.queues:
+        lines += staffing_markdown(r.tree, *r.queue_limits)
     errors, warnings = r.count("error"), r.count("warning")
     lines += [f"### Findings: {errors} error{'s' * (errors != 1)}, "
               f"{warnings} warning{'s' * (warnings != 1)}", ""]

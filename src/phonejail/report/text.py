@@ -28,8 +28,24 @@ def _mean_se(f: Figures | None, key: str) -> float | None:
     return value if isinstance(value, float) else None
 
 
-def headlines(r: TreeReport) -> list[Headline]:
-    """The figures a designer looks at first, exact and estimated, overall."""
+def redials(r: TreeReport) -> bool:
+    """Whether some persona of the tree calls again after a jailed call (journeys differ
+    from calls)."""
+    return r.tree is not None and any(p.redials for p in r.tree.personas)
+
+
+def _journey_se(f: Figures | None, key: str) -> float | None:
+    if f is None or f.journey is None or not f.journey.stderr:
+        return None
+    return f.journey.stderr.get(key)
+
+
+def headlines(r: TreeReport, journeys: bool | None = None) -> list[Headline]:
+    """The figures a designer looks at first, exact and estimated, overall.
+
+    Journey figures (a caller's calls together) follow when `journeys`, or, left out,
+    when some persona of the tree redials.
+    """
     if r.exact is None:
         return []
     e = r.exact.overall.figures
@@ -55,9 +71,29 @@ def headlines(r: TreeReport) -> list[Headline]:
         ("identity prompts per call", "identity_prompts", lambda f: f.identity_prompts,
          "count", "identity_prompts"),
         ("transfers per call", "transfers", lambda f: f.transfers, "count", "transfers"),
+        ("seconds of a whole call, mean", "call_seconds", lambda f: f.call_seconds, "seconds",
+         "call_seconds"),
     ]
-    return [Headline(label, key, pick(e, get), pick(s, get), _mean_se(s, se) if se else None,
-                     unit) for label, key, get, unit, se in rows]
+    if r.exact.sensitive:  # only a tree with sensitive intents can resolve one unverified
+        rows.append(("resolved with no identity given (sensitive intents)",
+                     "unverified_resolutions", lambda f: f.unverified_resolutions, "share",
+                     "unverified_resolutions"))
+    lines = [Headline(label, key, pick(e, get), pick(s, get), _mean_se(s, se) if se else None,
+                      unit) for label, key, get, unit, se in rows]
+    if journeys if journeys is not None else redials(r):
+        journey_rows = [
+            ("calls per caller (journey)", "journey_calls", "calls", "count"),
+            ("callers resolved (journey)", "journey_resolved", "resolved", "share"),
+            ("journey jail rate (every call jailed)", "journey_jail_rate", "jail_rate",
+             "share"),
+            ("identity prompts per caller (journey)", "journey_identity_prompts",
+             "identity_prompts", "count"),
+        ]
+        lines += [Headline(label, key, pick(e, lambda f, n=name: getattr(f.journey, n)),
+                           pick(s, lambda f, n=name: getattr(f.journey, n)),
+                           _journey_se(s, name), unit)
+                  for label, key, name, unit in journey_rows]
+    return lines
 
 
 def value_text(value: float | None, unit: str) -> str:

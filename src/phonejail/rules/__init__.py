@@ -16,6 +16,8 @@ from phonejail.rules import (
     pj003_duplicate_key,
     pj004_undefined_target,
     pj005_import,
+    pj006_unused_suppression,
+    pj007_bad_suppression,
     pj101_dead_end,
     pj102_jail_loop,
     pj103_identity_gate,
@@ -37,6 +39,7 @@ RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
     module.CODE: module
     for module in (
         pj001_syntax, pj002_schema, pj003_duplicate_key, pj004_undefined_target, pj005_import,
+        pj006_unused_suppression, pj007_bad_suppression,
         pj101_dead_end, pj102_jail_loop, pj103_identity_gate, pj104_unreachable,
         pj105_persona_jailed, pj107_implicit_disconnect,
         pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,
@@ -46,8 +49,13 @@ RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
     )
 })
 
-FORMAT_CODES = frozenset(code for code, rule in RULES.items() if rule.check is None)
+FORMAT_CODES = frozenset(code for code, rule in RULES.items()
+                         if rule.check is None and not getattr(rule, "SUPPRESSIONS", False))
 """Rules the loader reports; always on, since a tree that does not load cannot be checked."""
+
+SUPPRESSION_CODES = frozenset(code for code, rule in RULES.items()
+                              if getattr(rule, "SUPPRESSIONS", False))
+"""Rules about `# phonejail: ignore[...]` comments themselves (phonejail.suppress)."""
 
 OPTIONS: MappingProxyType[str, Option] = MappingProxyType({
     option.name: option for rule in RULES.values() for option in rule.OPTIONS
@@ -60,4 +68,5 @@ def documentation(code: str) -> str:
     return doc.strip() + "\n"
 
 
-__all__ = ["FORMAT_CODES", "OPTIONS", "RULES", "Context", "Option", "documentation"]
+__all__ = ["FORMAT_CODES", "OPTIONS", "RULES", "SUPPRESSION_CODES", "Context", "Option",
+           "documentation"]

@@ -7,14 +7,15 @@ compiled chain (`phonejail.analysis.chain`) and the figures (`analysis.tally`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
 from phonejail.analysis.chain import compile_chain
-from phonejail.analysis.exact import TooDeepForExact, analyse
+from phonejail.analysis.exact import JAILED, TooDeepForExact, analyse
+from phonejail.analysis.journey import Journey, exact_journey, mixed, sampled_journey
 from phonejail.analysis.tally import Figures, Tally, figures
 from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS
 from phonejail.model.build import did_you_mean
@@ -23,6 +24,9 @@ from phonejail.simulate.montecarlo import simulate
 
 if TYPE_CHECKING:
     from phonejail.analysis.staffing import QueueFigures
+
+
+_JAILED = np.flatnonzero(JAILED)
 
 
 class UnknownPersona(Exception):
@@ -48,6 +52,8 @@ class Simulation:
     seed: int | None
     personas: tuple[PersonaResult, ...]
     overall: PersonaResult
+    sensitive: tuple[str, ...] = ()
+    """The tree's sensitive intents: where unverified resolutions can happen."""
     queues: Mapping[str, QueueFigures] = field(default_factory=dict)
     """The Erlang figures of each staffed queue (docs/format.md, "Queues"); empty if none."""
 
@@ -83,36 +89,57 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
     shares = [p.share / total for p in personas]
     tallies: list[Tally] = []
     counts: list[int | None] = []
+    journeys: list[Journey] = []
     if method == "exact":
         for persona_, a in zip(personas, arrays, strict=True):
             tallies.append(analyse(a, persona_.patience))
+            journeys.append(exact_journey(tallies[-1], persona_.redials))
             counts.append(None)
             if progress:
                 progress(1)
-        overall = sum((t.scaled(w) for t, w in zip(tallies, shares, strict=True)), Tally())
+        # Per-call figures are over every call made: a persona weighs by its callers' share
+        # times the calls each makes (redials), as the pooled calls of Monte-Carlo do.
+        weights = shares
+        if any(p.redials for p in personas):
+            calls = [s * j.calls for s, j in zip(shares, journeys, strict=True)]
+            weights = [c / sum(calls) for c in calls]
+        overall = sum((t.scaled(w) for t, w in zip(tallies, weights, strict=True)), Tally())
+        journey_weights = shares
     elif method == "montecarlo":
         # One stream decides how many callers each persona gets (a multinomial draw, so
         # the pooled calls are a sample of the whole population), one stream per persona.
         streams = np.random.SeedSequence(seed).spawn(len(personas) + 1)
         drawn = np.random.default_rng(streams[0]).multinomial(callers, shares)
         for persona_, a, n, stream in zip(personas, arrays, drawn, streams[1:], strict=True):
-            tallies.append(simulate(a, persona_.patience, int(n), np.random.default_rng(stream),
-                                    progress))
+            rng = np.random.default_rng(stream)
+            rounds = [simulate(a, persona_.patience, int(n), rng, progress)]
+            # Redials: the jailed calls of each round call again, as a round of their own.
+            while len(rounds) <= persona_.redials:
+                again = int(round(rounds[-1].outcomes[_JAILED].sum()))
+                if again == 0:
+                    break
+                rounds.append(simulate(a, persona_.patience, again, rng))
+            tallies.append(sum(rounds[1:], rounds[0]))
+            journeys.append(sampled_journey(rounds, int(n), persona_.redials))
             counts.append(int(n))
-        overall = sum(tallies, Tally(prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0))
+        overall = sum(tallies, Tally())
+        journey_weights = [int(n) / callers for n in drawn]
     else:
         raise ValueError(f"method must be one of {METHODS}")
     sampled = method == "montecarlo"
     results = tuple(
-        PersonaResult(p.name, w, figures(t, sampled), n)
-        for p, w, t, n in zip(personas, shares, tallies, counts, strict=True)
+        PersonaResult(p.name, w, replace(figures(t, sampled), journey=j), n)
+        for p, w, t, j, n in zip(personas, shares, tallies, journeys, counts, strict=True)
     )
+    everyone = mixed(journeys, journey_weights, sampled, callers if sampled else None)
     return Simulation(
         tree=tree.path, name=tree.name, method=method,
         callers=callers if sampled else None, seed=seed if sampled else None,
         personas=results,
-        overall=PersonaResult("overall", 1.0, figures(overall, sampled),
+        overall=PersonaResult("overall", 1.0, replace(figures(overall, sampled),
+                                                      journey=everyone),
                               callers if sampled else None),
+        sensitive=tree.sensitive,
         queues=queue_figures(tree),
     )
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, ChainArrays
 from phonejail.analysis.chain import OUTCOMES
+from phonejail.analysis.exact import JAILED
 from phonejail.analysis.tally import Tally
 
 CHUNK = 1 << 17
@@ -39,7 +40,7 @@ def simulate(a: ChainArrays, patience: int, calls: int, rng: np.random.Generator
              progress: Callable[[int], None] | None = None) -> Tally:
     """Simulate `calls` calls of one persona; return their tally (weight = calls)."""
     table = draw_table(a)
-    tally = Tally(weight=0.0, prompts_sq=0.0, repeats_sq=0.0, transfers_sq=0.0)
+    tally = Tally()
     done = 0
     while done < calls:
         n = min(CHUNK, calls - done)
@@ -61,14 +62,16 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
     prompts = np.zeros(n, dtype=np.int64)
     repeats = np.zeros(n, dtype=np.int64)
     transfers = np.zeros(n, dtype=np.int64)
+    held = np.zeros(n, dtype=np.int64)  # seconds on hold, every agent's: part of the call
     human = np.zeros(n, dtype=bool)
-    ended: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    ended: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     reached_steps: list[np.ndarray] = []
     reached_seconds: list[np.ndarray] = []
 
     def finish(mask: np.ndarray, outcome: np.ndarray) -> None:
         """Calls in `mask` end with `outcome` (one slot per call): keep their counts."""
-        ended.append((prompts[mask], repeats[mask], transfers[mask]))
+        ended.append((prompts[mask], repeats[mask], transfers[mask],
+                      seconds[mask] + held[mask], JAILED[outcome]))
         tally.outcomes += np.bincount(outcome, minlength=len(OUTCOMES))
 
     while state.size:
@@ -77,9 +80,9 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
         if quits.any():
             finish(quits, np.full(int(quits.sum()), _ABANDONED))
             keep = ~quits
-            state, steps, seconds, visits, prompts, repeats, transfers, human, takes_step = (
-                x[keep] for x in (state, steps, seconds, visits, prompts, repeats, transfers,
-                                  human, takes_step))
+            (state, steps, seconds, visits, prompts, repeats, transfers, held, human,
+             takes_step) = (x[keep] for x in (state, steps, seconds, visits, prompts, repeats,
+                                              transfers, held, human, takes_step))
             if not state.size:
                 break
         visits += 1
@@ -88,6 +91,7 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
         prompts += a.prompts[state]
         repeats += a.repeats[state]
         transfers += a.transfers[state]
+        held += a.wait[state]
         answers = a.human[state]
         first = answers & ~human
         if first.any():
@@ -98,17 +102,23 @@ def _chunk(a: ChainArrays, table: np.ndarray, patience: int, n: int,
         ends = target >= a.n_states
         if ends.any():
             finish(ends, _ENDING_SLOT[target[ends] - a.n_states])
+            tally.unverified += float(a.resolved_unverified(state, target).sum())
             keep = ~ends
-            target, steps, seconds, visits, prompts, repeats, transfers, human = (
+            target, steps, seconds, visits, prompts, repeats, transfers, held, human = (
                 x[keep] for x in (target, steps, seconds, visits, prompts, repeats, transfers,
-                                  human))
+                                  held, human))
         state = target
     tally.weight += n
     for name, parts in (("steps", reached_steps), ("seconds", reached_seconds)):
         if parts:
             values = np.concatenate(parts).astype(np.int64)
             tally.add_hist(name, values, np.ones(values.size))
-    for p, r, t in ended:
+    for p, r, t, c, jailed in ended:
+        tally.jailed_prompts += float(p[jailed].sum())
+        c = c.astype(np.float64)  # squares of long calls' seconds stay exact in float
+        tally.call_seconds += float(c.sum())
+        tally.call_seconds_sq += float((c * c).sum())
+        tally.jailed_call_seconds += float(c[jailed].sum())
         tally.prompts += float(p.sum())
         tally.repeats += float(r.sum())
         tally.transfers += float(t.sum())

@@ -35,10 +35,16 @@ def persona_dict(p: PersonaResult) -> dict[str, Any]:
         "repeated_identity_prompts": f.repeated_identity_prompts,
         "calls_with_repeats": f.calls_with_repeats,
         "transfers": f.transfers,
+        "unverified_resolutions": f.unverified_resolutions,
+        "call_seconds": f.call_seconds,
     }
+    if f.journey is not None:
+        data["journey"] = f.journey.to_dict()
     if p.callers is not None:
         data["callers"] = p.callers
     data["stderr"] = f.stderr
+    if f.stderr is not None and f.journey is not None and f.journey.stderr is not None:
+        data["stderr"] = {**f.stderr, "journey": f.journey.stderr}
     return data
 
 
@@ -71,7 +77,8 @@ CSV_COLUMNS = (
     "steps_to_human_mean", "steps_to_human_p50", "steps_to_human_p90", "steps_to_human_max",
     "seconds_to_human_mean", "seconds_to_human_p50", "seconds_to_human_p90",
     "seconds_to_human_max", "identity_prompts", "repeated_identity_prompts",
-    "calls_with_repeats", "transfers",
+    "calls_with_repeats", "transfers", "unverified_resolutions", "call_seconds",
+    "journey_calls", "journey_resolved", "journey_jail_rate", "journey_identity_prompts",
 )
 
 
@@ -86,7 +93,10 @@ def render_csv(sim: Simulation) -> str:
         for s in (f.steps_to_human, f.seconds_to_human):
             row += ["" if v is None else v for v in (s.mean, s.p50, s.p90, s.max)]
         row += [f.identity_prompts, f.repeated_identity_prompts, f.calls_with_repeats,
-                f.transfers]
+                f.transfers, f.unverified_resolutions, f.call_seconds]
+        j = f.journey
+        row += ["", "", "", ""] if j is None else [j.calls, j.resolved, j.jail_rate,
+                                                   j.identity_prompts]
         writer.writerow(row)
     return out.getvalue()
 
@@ -111,6 +121,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
+def journey_table_rows(everyone: list[PersonaResult]) -> list[list[str]]:
+    """One row per persona (and overall) of the journey table, as text cells."""
+    rows = []
+    for p in everyone:
+        j = p.figures.journey
+        if j is None:
+            continue
+        after = " ".join(_pct(x) for x in j.resolved_by_call)
+        rows.append([p.name, "-" if p.name == "overall" else str(j.redials), _num(j.calls, 2),
+                     _pct(j.resolved), _pct(j.jail_rate), _num(j.identity_prompts, 2), after])
+    return rows
+
+
 def render_text(sim: Simulation) -> str:
     how = ("exact analysis (Markov chain)" if sim.method == "exact"
            else f"Monte-Carlo, {sim.callers:,} callers, seed {sim.seed}")
@@ -125,17 +148,28 @@ def render_text(sim: Simulation) -> str:
             _num(f.steps_to_human.mean), _num(f.steps_to_human.p90, 0),
             _num(f.seconds_to_human.mean, 0), _num(f.seconds_to_human.p90, 0),
             _num(f.identity_prompts, 2), _num(f.repeated_identity_prompts, 2),
-            _pct(f.calls_with_repeats), _num(f.transfers, 2),
+            _pct(f.calls_with_repeats), _num(f.transfers, 2), _num(f.call_seconds, 0),
         ])
     lines = [f"{sim.name} ({sim.tree}): {how}", "", "Outcomes"]
     lines += _table(["persona", "share", *(o.replace("_", " ") for o in OUTCOMES),
                      "jail rate"], outcome_rows)
     lines += ["", "Reaching a human"]
     lines += _table(["persona", "reached", "steps mean", "steps p90", "seconds mean",
-                     "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers"],
-                    journey_rows)
+                     "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers",
+                     "call seconds"], journey_rows)
     lines += ["", "Jail rate = dead end + abandoned + unresolved. Steps and seconds count calls "
-                  "that reached a human ('-': none did); prompts and transfers are per call."]
+                  "that reached a human ('-': none did); prompts, transfers and call seconds "
+                  "(prompts and holds of the whole call) are per call."]
+    if sim.sensitive:
+        lines += ["", f"Unverified resolutions (sensitive: {', '.join(sim.sensitive)})"]
+        lines += _table(["persona", "resolved with no identity given"],
+                        [[p.name, _pct(p.figures.unverified_resolutions)] for p in everyone])
+    if any(p.figures.journey and p.figures.journey.redials for p in sim.personas):
+        lines += ["", "Journeys (a caller's calls together: redials after a jailed call)"]
+        lines += _table(["persona", "redials", "calls", "resolved", "jail rate", "id prompts",
+                         "resolved after 1, 2, 3... calls"], journey_table_rows(everyone))
+        lines += ["Calls, resolved and id prompts per journey; a persona without redials "
+                  "makes one call."]
     if sim.queues:
         lines += ["", "Queues (Erlang A; Erlang C without patience_seconds)"]
         lines += _table(["queue", "offered", "utilisation", "mean wait", "abandon"],

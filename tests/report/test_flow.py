@@ -1,0 +1,137 @@
+"""The interactive call flow: no overlaps, clusters when big, explored in a real browser."""
+
+from __future__ import annotations
+
+import re
+import sys
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from phonejail.config import Config
+from phonejail.report import flowchart, interactive
+from phonejail.report.build import build_report
+from tests.conftest import ROOT, TREES
+from tests.report.browser import Browser, chromium
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate_tree  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "t120.yaml"
+    path.write_text(generate_tree(120))
+    return path
+
+
+def _drawing(path: Path, use_dot: bool):
+    r = build_report(str(path), "t", Config(), 0, 1)
+    assert r.tree is not None
+    d = flowchart.describe(r.tree, r.marks, r.flow)
+    return r, d, interactive.layout(d, use_dot)
+
+
+def _overlaps(drawing) -> list[tuple[str, str]]:
+    return [(a.id, b.id) for a, b in combinations(drawing.boxes, 2)
+            if abs(a.x - b.x) < (a.w + b.w) / 2 - 0.5 and abs(a.y - b.y) < (a.h + b.h) / 2 - 0.5]
+
+
+DOT = pytest.mark.skipif(not interactive.shutil.which("dot"),
+                         reason="needs Graphviz dot (.ci/run installs it)")
+
+
+@pytest.mark.parametrize("use_dot", [pytest.param(True, marks=DOT), False],
+                         ids=["graphviz", "built-in"])
+@pytest.mark.parametrize("name", ["isp_billing", "bank_800", "small_business"])
+def test_every_node_is_drawn_once_and_no_boxes_overlap(name: str, use_dot: bool) -> None:
+    _, d, drawing = _drawing(TREES / f"{name}.yaml", use_dot)
+    assert drawing.engine == ("graphviz dot" if use_dot else "built-in")
+    assert sorted(b.node for b in drawing.boxes) == sorted(d.nodes)  # small: no copies
+    assert _overlaps(drawing) == []
+    keys = {line.key for line in drawing.lines}
+    assert keys == {f"{e.src}>{e.dst}" for e in d.edges}
+
+
+@DOT
+def test_a_120_node_tree_draws_shared_ends_per_cluster_and_stays_compact(big: Path) -> None:
+    r, d, drawing = _drawing(big, True)
+    copies = [b for b in drawing.boxes if b.copy]
+    shared = {b.node for b in copies}
+    assert "agent_general" in shared  # the shared human, once per cluster
+    assert not [b for b in drawing.boxes if b.node == "agent_general" and not b.copy]
+    assert {b.node for b in drawing.boxes} == set(d.nodes)
+    assert _overlaps(drawing) == []
+    # Laid out left to right: as wide as a page, however many leaves the menus have.
+    assert drawing.width < 1600 and len(drawing.lines) >= len(d.edges)
+    svg = interactive.svg(d, drawing, r.name)
+    assert svg.count('class="node ') == len(drawing.boxes)
+    assert "↪ m0" in svg  # jumps back to the main menu are go-to markers, not long lines
+
+
+def test_undefined_layout_engine_falls_back_to_the_built_in_layout(monkeypatch) -> None:
+    monkeypatch.setattr(interactive.shutil, "which", lambda name: None)
+    _, _, drawing = _drawing(TREES / "isp_billing.yaml", True)
+    assert drawing.engine == "built-in"
+
+
+BROWSER = chromium()
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Chromium (.ci/run installs it)")
+def test_the_flow_is_explored_in_a_real_browser(run, in_repo, tmp_path, big: Path) -> None:
+    code, _, _ = run("report", "-q", "trees/isp_billing.yaml", "trees/bank_800.yaml", big,
+                     "-o", tmp_path, "--callers", "200")
+    assert code == 1
+    browser = Browser(BROWSER)
+    try:
+        session, errors = browser.open((tmp_path / "isp_billing" / "index.html").as_uri())
+        assert errors == []
+
+        def js(expression: str):
+            return browser.evaluate(session, expression)
+
+        assert js("document.querySelector('.flowbox').dataset.ready") == "1"
+        # Text is text: searchable and selectable, not paths.
+        assert js("window.find('agent_billing_dublin')") is True
+        assert js("document.querySelectorAll('svg.flow .node text').length") == 12
+        js("document.querySelector('.node[data-node=ask_phone]')"
+           ".dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+        panel = js("document.querySelector('.panel').innerText")
+        assert panel.startswith("ask_phone") and "PJ103" in panel
+        assert "Please enter the ten-digit home phone number" in panel
+        assert "100.0% of calls pass through it" in panel
+
+        def width(key: str) -> float:
+            return js(f"parseFloat(document.querySelector('.edge[data-key=\"{key}\"] path')"
+                      ".style.strokeWidth)")
+
+        everyone = width("main_menu>billing_menu")
+        js("const s = document.querySelector('select.persona'); s.value = '0';"
+           "s.dispatchEvent(new Event('change'))")
+        # The internet-only customer never passes the phone question: lost there, in red.
+        assert width("main_menu>billing_menu") == 1 < everyone
+        assert width("ask_phone>goodbye") > 7
+        assert js("document.querySelector('.node[data-node=ask_phone]')"
+                  ".classList.contains('lost')") is True
+        assert js("getComputedStyle(document.querySelector('.edge[data-key=\"ask_phone>goodbye\"]"
+                  " path')).stroke") == "rgb(198, 40, 40)"
+        assert "lost 100.0%" in js("document.querySelector('svg.flow').textContent")
+        panel = js("document.querySelector('.panel').innerText")
+        assert "cut off after 'ask_phone'" in panel  # the open panel follows the persona
+        # Zoom and pan change the view box; fit brings the whole flow back.
+        before = js("document.querySelector('svg.flow').getAttribute('viewBox')")
+        js("document.querySelector('.zoom-in').click()")
+        assert js("document.querySelector('svg.flow').getAttribute('viewBox')") != before
+        js("document.querySelector('.zoom-fit').click()")
+        for page in ("bank_800", "t120"):
+            session, errors = browser.open((tmp_path / page / "index.html").as_uri())
+            assert errors == [], page
+            assert js("document.querySelector('.flowbox').dataset.ready") == "1"
+            nodes = js("document.querySelectorAll('svg.flow .node').length")
+            assert nodes > (50 if page == "t120" else 10)
+            box = js("JSON.stringify(document.querySelector('svg.flow').getBoundingClientRect())")
+            assert re.search(r'"width":\d{3}', box)
+    finally:
+        browser.close()
