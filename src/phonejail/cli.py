@@ -8,7 +8,6 @@ configuration or a path that does not exist.
 from __future__ import annotations
 
 import io
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -43,8 +42,9 @@ from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
-from phonejail.sources import load_source, source_from_bytes
+from phonejail.sources import importer_settings, load_source, source_from_bytes
 from phonejail.sweep import EXECUTORS, SweepError
+from phonejail.textsafe import json_text, visible
 
 # The engines (numpy), the report (matplotlib) and the staffing sweep are imported by
 # the commands that run them: pre-commit hooks and editors run `check` on every save.
@@ -248,7 +248,7 @@ def _check_files(paths: Sequence[str], config: Config, quiet: bool, jobs: int | 
 def _check_stdin(shown: str, config: Config) -> CheckResult:
     """One tree from standard input; one byte over the size limit is enough to refuse it."""
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    source = source_from_bytes(data, shown)
+    source = source_from_bytes(data, shown, importer_settings(config))
     findings = tuple(sorted(check_source(source, config)))
     return CheckResult((shown,), findings,
                        texts={shown: data.decode("utf-8-sig", errors="replace")})
@@ -283,7 +283,7 @@ def _load_tree_or_findings(path: str) -> Tree:
     """Load a tree for simulation; a tree with format errors is refused with its findings."""
     if not Path(path).exists():
         raise click.BadParameter(f"'{path}' does not exist", param_hint="TREE")
-    source = load_source(path)
+    source = load_source(path, importer_settings(_config(None, [path])))
     loaded = source.loaded
     if loaded.tree is None:
         _refuse(path, stamp(path, [source.remap(p) for p in loaded.problems], Config()),
@@ -419,13 +419,13 @@ def call(tree: str, persona: str | None, keys: str | None, facts: str | None,
         caller = TerminalCaller(read=_read_line, say=click.echo)
     for event in dial(loaded, chosen, caller, seed):
         for line in lines(event):
-            click.echo(line)
+            click.echo(visible(line))  # prompts and labels are the tree's text: shown, not obeyed
     return EXIT_OK
 
 
 def _read_line(prompt: str) -> str | None:
     """One line from standard input after `prompt`; None at the end of input."""
-    click.echo(prompt, nl=False)
+    click.echo(visible(prompt), nl=False)
     line = sys.stdin.readline()
     if not line:
         click.echo()
@@ -504,10 +504,11 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option("--force", is_flag=True, help="Replace files in the output folder that "
               "phonejail did not write (by default they are left alone and the run stops).")
+@_sweep_options
 @_watch_option
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
            fail_on: str | None, config_file: str | None, quiet: bool, force: bool,
-           watch: bool) -> int:
+           jobs: int | None, executor: str, scheduler: str | None, watch: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
     For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
@@ -522,7 +523,7 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     """
     def once() -> int:
         return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
-                            quiet, force)
+                            quiet, force, jobs, executor, scheduler)
 
     watched = [*paths, *([baseline] if baseline else [])]
     return _watching(watched, once, config_file, "writing the reports") if watch else once()
@@ -530,7 +531,8 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
 
 def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
                  baseline: str | None, fail_on: str | None, config_file: str | None,
-                 quiet: bool, force: bool) -> int:
+                 quiet: bool, force: bool, jobs: int | None, executor: str,
+                 scheduler: str | None) -> int:
     from phonejail.report import write_reports
 
     config = _config(config_file, paths).with_overrides(fail_on=fail_on)
@@ -540,8 +542,8 @@ def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
     progress = _Progress(total, "writing reports", enabled=sys.stderr.isatty() and not quiet)
     try:
-        done = write_reports(paths, Path(out_dir), config, callers, seed, baseline, progress,
-                             force=force)
+        done = _swept(write_reports, paths, Path(out_dir), config, callers, seed, baseline,
+                      progress, force=force, jobs=jobs, executor=executor, scheduler=scheduler)
     finally:
         progress.close()
     findings = tuple(f for r in done.reports for f in r.findings)
@@ -569,23 +571,42 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     mermaid renders in GitHub Markdown (put it in a ```mermaid block); dot is for
     Graphviz; png and svg are drawn with matplotlib.
     """
+    from phonejail.model.load import load_for_drawing
+    from phonejail.output.text import render as text_render
     from phonejail.report import flowchart
-    from phonejail.report.build import build_report
+    from phonejail.report.build import DRAW_LIMIT, build_report
+    from phonejail.report.figures import plain_text
 
     if fmt in ("png", "svg") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
     if not Path(tree).exists():
         raise click.BadParameter(f"'{tree}' does not exist", param_hint="TREE")
+    if fmt in ("png", "svg"):
+        size = len(getattr(load_source(tree).loaded.tree, "nodes", ()))
+        if size > DRAW_LIMIT:  # checked first: the analysis of a huge tree takes a while too
+            raise click.UsageError(f"{tree} has {size:,} nodes; png and svg are drawn up to "
+                                   f"{DRAW_LIMIT} (no layout stays readable past that): use "
+                                   "--format dot (Graphviz) or mermaid")
     r = build_report(tree, "graph", Config(), 0, DEFAULT_SEED)  # traps, and flows if wanted
+    code = EXIT_OK
     if r.tree is None:
-        _refuse(tree, r.findings, "drawing it")
-    loaded = r.tree
-    diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
+        # A tree whose only errors are targets naming no node is drawn all the same, those
+        # targets marked: a picture helps most exactly then. Its errors go to stderr, exit 1.
+        loaded = load_for_drawing(tree)
+        if loaded is None:
+            _refuse(tree, r.findings, "drawing it")
+        click.echo(text_render(CheckResult((tree,), r.findings)), err=True, nl=False)
+        diagram = flowchart.describe(loaded)
+        code = EXIT_FINDINGS
+    else:
+        loaded = r.tree
+        diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
     if fmt in ("png", "svg"):
         buffer = io.BytesIO()
-        flowchart.draw(diagram, loaded.name).savefig(buffer, format=fmt, bbox_inches="tight",
-                                                     metadata={"Date": None} if fmt == "svg"
-                                                     else {"Software": None})
+        with plain_text():
+            flowchart.draw(diagram, loaded.name).savefig(
+                buffer, format=fmt, bbox_inches="tight",
+                metadata={"Date": None} if fmt == "svg" else {"Software": None})
         data: str | bytes = buffer.getvalue()
     else:
         data = (flowchart.to_dot if fmt == "dot" else flowchart.to_mermaid)(diagram,
@@ -594,7 +615,7 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
         atomic_write(Path(output), data, inputs=[tree])
     else:
         click.echo(data, nl=False)
-    return EXIT_OK
+    return code
 
 
 @cli.command()
@@ -621,7 +642,7 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
     after = build_report(new, "new", Config(), 0, DEFAULT_SEED)
     c = compare_reports(before, after)
     if fmt == "json":
-        click.echo(json.dumps(comparison_dict(c), indent=2, ensure_ascii=False))
+        click.echo(json_text(comparison_dict(c)))
     else:
         click.echo((comparison_markdown if fmt == "markdown" else comparison_text)(c), nl=False)
     added = CheckResult((new,), c.added)
@@ -646,9 +667,14 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
 @click.option("--info-chance", type=click.FloatRange(0, 1), default=DEFAULT_INFO,
               show_default=True, help="Chance that recorded information a menu option leads "
               "to settles the caller's need.")
+@click.option("--branch-chance", "branch_chances", multiple=True, metavar="NAME=P",
+              callback=lambda _c, _p, v: _branch_chances(v),
+              help="Chance of a branch: NAME is a branch label (an error type such as "
+              "QueueAtCapacity, a condition's value) or BLOCK.LABEL for one block. Repeatable.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
-            success_chance: float, open_chance: float, info_chance: float, force: bool) -> int:
+            success_chance: float, open_chance: float, info_chance: float,
+            branch_chances: tuple[tuple[str, float], ...], force: bool) -> int:
     """Turn a Twilio Studio or Amazon Connect flow export into a phonejail tree.
 
     Reads the Studio flow definition (also wrapped as the Flows API resource or a
@@ -669,8 +695,9 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
                                  param_hint="--output")
     callers = _callers(callers_file) if callers_file else None
     data = read_capped(flow)
-    imported, problems = read_flow(data, flow, fmt,
-                                   Settings(success_chance, open_chance, info_chance))
+    settings = Settings(success_chance, open_chance, info_chance, branch_chances,
+                        _config(None, [flow]).identity_words)
+    imported, problems = read_flow(data, flow, fmt, settings)
     findings = sorted(stamp(flow, problems, Config()))
     if findings:
         result = CheckResult((flow,), tuple(findings))
@@ -686,6 +713,21 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
     return EXIT_OK
 
 
+def _branch_chances(values: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    pairs = []
+    for value in values:
+        name, _, chance = value.rpartition("=")
+        try:
+            number = float(chance)
+        except ValueError:
+            number = -1.0
+        if not name.strip() or not 0 <= number <= 1:
+            raise click.BadParameter(f"'{value}': expected NAME=P with P from 0 to 1, e.g. "
+                                     "QueueAtCapacity=0.2", param_hint="--branch-chance")
+        pairs.append((name.strip(), number))
+    return tuple(pairs)
+
+
 def _callers(path: str) -> list[dict[str, Any]]:
     """Personas to merge into an imported tree; shape errors are usage errors (exit 2)."""
     raw = read_capped(path)
@@ -694,7 +736,13 @@ def _callers(path: str) -> list[dict[str, Any]]:
         where = f"{problems[0].line}:{problems[0].column}: {problems[0].message}" if problems \
             else "empty"
         raise click.BadParameter(f"{path}: {where}", param_hint="--callers")
-    data = yaml.safe_load(raw.decode("utf-8"))
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except yaml.YAMLError as error:  # a key PyYAML cannot hash (`? [a, b]`), say
+        mark = getattr(error, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}: " if mark else ""
+        raise click.BadParameter(f"{path}: {where}{getattr(error, 'problem', None) or error}",
+                                 param_hint="--callers") from None
     if isinstance(data, dict) and "callers" in data:
         data = data["callers"]
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
@@ -720,7 +768,9 @@ def explain(code: str | None) -> int:
     by_name = {rule.NAME: c for c, rule in RULES.items()}
     key = by_name.get(code.strip().lower(), key)
     if key not in RULES:
-        raise click.BadParameter(f"no rule '{code}'{did_you_mean(key, [*RULES, *by_name])}; "
+        # Codes are matched in capitals, names in lower case: `dead-ends` -> dead-end.
+        hint = did_you_mean(key, RULES) or did_you_mean(code.strip().lower(), by_name)
+        raise click.BadParameter(f"no rule '{code}'{hint}; "
                                  "`phonejail explain` lists them", param_hint="CODE")
     click.echo(documentation(key), nl=False)
     return EXIT_OK

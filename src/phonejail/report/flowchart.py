@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 from phonejail.model.tree import Agent, Branch, Menu, Tree
+from phonejail.textsafe import visible
 
 DISCONNECT = "(disconnect)"
 """Where left-out targets lead: one shared end node in the drawing."""
@@ -31,7 +32,10 @@ STYLE = {  # kind: (box style for matplotlib, fill colour, DOT shape)
     "hangup": ("square,pad=0.3", "#cfd8dc", "octagon"),
     "handoff": ("rarrow,pad=0.3", "#fce4ec", "cds"),
     "end": ("circle,pad=0.2", "#ffcdd2", "point"),
+    "undefined": ("square,pad=0.3", "#ffffff", "box"),
 }
+UNDEFINED = "undefined"
+"""The kind drawn for a target that names no node (a broken tree, PJ004)."""
 TRAP_RED = "#c62828"
 
 
@@ -79,22 +83,33 @@ def describe(tree: Tree, marks: dict[str, tuple[str, ...]] | None = None,
                 continue  # an agent without a transfer ends the call; it does not drop it
             edges.setdefault((node.id, dst), []).append(_label(node_field, node, target))
     ids = list(tree.nodes)
+    # A broken tree (drawn by `graph`) may name targets that are no node: each is drawn
+    # once, in red, so the picture shows where the flow leads nowhere.
+    undefined = sorted({dst for _, dst in edges if dst not in tree.nodes and dst != DISCONNECT}
+                       | ({tree.start} - set(tree.nodes)))
     uses_disconnect = any(dst == DISCONNECT for _, dst in edges)
     if uses_disconnect:
         ids.append(DISCONNECT)
+    ids += undefined
     kinds = {n.id: n.kind for n in tree.nodes.values()}
     kinds[DISCONNECT] = "end"
+    marks = dict(marks)
+    for name in undefined:
+        kinds[name] = UNDEFINED
+        marks[name] = ("PJ004",)
     captions = {}
     for node in tree.nodes.values():
-        extra = f"\n{node.queue}" if isinstance(node, Agent) and node.queue else ""
+        extra = f"\n{visible(node.queue)}" if isinstance(node, Agent) and node.queue else ""
         if isinstance(node, Menu):
             extra = f"\n{len(node.options)} options"
-        captions[node.id] = f"{node.id}\n[{node.kind}]{extra}"
+        captions[node.id] = f"{visible(node.id)}\n[{node.kind}]{extra}"
     captions[DISCONNECT] = "disconnect"
+    for name in undefined:
+        captions[name] = f"{name}\n[no such node]"
     layers = _layers(ids, edges, tree.start)
     order = _order(ids, edges, layers)
     built = tuple(
-        Edge(src, dst, ", ".join(sorted(set(filter(None, labels)), key=str)),
+        Edge(src, dst, visible(", ".join(sorted(set(filter(None, labels)), key=str))),
              flow.get((src, None if dst == DISCONNECT else dst), 0.0))
         for (src, dst), labels in edges.items()
     )
@@ -175,7 +190,7 @@ def draw(d: Diagram, title: str) -> Figure:
             ax.annotate(f"↻ {e.label}", (x, y), xytext=(0, -30), textcoords="offset points",
                         ha="center", fontsize=7, color="#37474f", zorder=4)
             continue
-        colour = TRAP_RED if e.dst == DISCONNECT else "#546e7a"
+        colour = TRAP_RED if d.kinds[e.dst] in ("end", UNDEFINED) else "#546e7a"
         arrow = FancyArrowPatch(xy[e.src], xy[e.dst], patchA=boxes[e.src].get_bbox_patch(),
                                 patchB=boxes[e.dst].get_bbox_patch(), arrowstyle="-|>",
                                 mutation_scale=12, linewidth=width_pt, color=colour,
@@ -191,13 +206,17 @@ def draw(d: Diagram, title: str) -> Figure:
     ys = [p[1] for p in xy.values()]
     ax.set_xlim(min(xs) - 1.6, max(xs) + 1.6)
     ax.set_ylim(min(ys) - 0.9, max(ys) + 0.7)
-    ax.set_title(f"{title}: call flow (red: dead end, jail loop or identity gate; "
+    ax.set_title(f"{visible(title)}: call flow (red: dead end, jail loop or identity gate; "
                  "edge width: share of calls)", fontsize=10)
     return fig
 
 
 def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT quoted string: phonejail's own line breaks become `\\n`, anything else unsafe
+    (a tree's control characters) is shown escaped first, so Graphviz sees no raw byte."""
+    lines = [visible(line) for line in text.split("\n")]
+    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"')
+                             for line in lines) + '"'
 
 
 def to_dot(d: Diagram, title: str) -> str:
@@ -214,7 +233,7 @@ def to_dot(d: Diagram, title: str) -> str:
         attrs = [f"penwidth={0.7 + 6.0 * min(e.flow, 1.0):.2f}"]
         if e.label:
             attrs.append(f"label={_dot_quote(e.label)}")
-        if e.dst == DISCONNECT:
+        if d.kinds[e.dst] in ("end", UNDEFINED):
             attrs.append(f'color="{TRAP_RED}"')
         lines.append(f"  {_dot_quote(e.src)} -> {_dot_quote(e.dst)} [{', '.join(attrs)}];")
     lines.append("}")
@@ -224,19 +243,28 @@ def to_dot(d: Diagram, title: str) -> str:
 _MERMAID_SHAPES = {"say": ("(", ")"), "menu": ("[", "]"), "ask": ("[/", "/]"),
                    "branch": ("{", "}"), "self_service": ("[[", "]]"), "agent": ("([", "])"),
                    "callback": (">", "]"), "hangup": ("[(", ")]"), "end": ("((", "))"),
-                   "handoff": ("[\\", "\\]")}
+                   "handoff": ("[\\", "\\]"), "undefined": ("[", "]")}
+
+
+_MERMAID_CODES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "%": "#37;",
+                  "`": "#96;", "#": "#35;", "$": "#36;"}
+"""Entity codes inside a quoted label: `"` and markup, `%` (so `%%{init: ...}%%` is no
+directive), the backtick (no Markdown string), `$` (no KaTeX) and `#` itself (no code
+is forged)."""
 
 
 def _mermaid_text(text: str) -> str:
-    # Inside a quoted Mermaid label, " and markup must be entity codes; newlines are <br/>.
-    escaped = (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
-               .replace(">", "#gt;"))
-    return '"' + escaped.replace("\n", "<br/>") + '"'
+    # Quoted, every special character as an entity code; phonejail's line breaks are <br/>.
+    lines = ["".join(_MERMAID_CODES.get(c, c) for c in visible(line))
+             for line in text.split("\n")]
+    return '"' + "<br/>".join(lines) + '"'
 
 
 def to_mermaid(d: Diagram, title: str) -> str:
     ids = {n: f"n{i}" for i, n in enumerate(d.nodes)}
-    lines = ["---", f"title: {json.dumps(title)}", "---", "flowchart TD"]
+    # The title is a YAML double-quoted string (JSON is one); `\x25` keeps `%%{` out of it.
+    shown = json.dumps(visible(title), ensure_ascii=False).replace("%", "\\x25")
+    lines = ["---", f"title: {shown}", "---", "flowchart TD"]
     for n in d.nodes:
         left, right = _MERMAID_SHAPES[d.kinds[n]]
         caption = d.captions[n] + (f"\n{' '.join(d.marks[n])}" if n in d.marks else "")
@@ -245,7 +273,7 @@ def to_mermaid(d: Diagram, title: str) -> str:
         label = f"|{_mermaid_text(e.label)}|" if e.label else ""
         lines.append(f"  {ids[e.src]} -->{label} {ids[e.dst]}")
         lines.append(f"  linkStyle {k} stroke-width:{0.7 + 6.0 * min(e.flow, 1.0):.1f}px"
-                     + (f",stroke:{TRAP_RED}" if e.dst == DISCONNECT else ""))
+                     + (f",stroke:{TRAP_RED}" if d.kinds[e.dst] in ("end", UNDEFINED) else ""))
     # Class names get a prefix: `end` and other Mermaid keywords cannot name a class.
     for kind, (_, fill, _) in STYLE.items():
         lines.append(f"  classDef kind_{kind} fill:{fill},stroke:#455a64")

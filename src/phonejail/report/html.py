@@ -7,7 +7,6 @@ phonejail writes beside it, so it works from a file:// link and offline.
 from __future__ import annotations
 
 import base64
-from html import escape
 
 from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
@@ -30,6 +29,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
+from phonejail.textsafe import html_text
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -47,7 +47,7 @@ figcaption{color:#5b6473;font-size:.9rem}code{font-family:ui-monospace,monospace
 .refused{background:#fff8e1;border-left:4px solid #f9a825;padding:.6rem 1rem}
 .delta-worse{color:#b71c1c}.delta-better{color:#2e7d32}
 .scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:40rem}
-td,th{overflow-wrap:anywhere}td.num,th.num{white-space:nowrap;overflow-wrap:normal}
+td,th{overflow-wrap:break-word}td.num,th.num{white-space:nowrap;overflow-wrap:normal}
 .verdict{font-size:1.2rem;font-weight:600;margin:.8rem 0}
 .verdict.jailed{border-left:5px solid #c62828;padding-left:.7rem}
 .verdict.fine{border-left:5px solid #2e7d32;padding-left:.7rem}
@@ -59,6 +59,9 @@ table.answer td{font-size:.9rem}table.answer td.journey{min-width:18rem}
 table{font-size:8pt;page-break-inside:auto}tr,figure{page-break-inside:avoid}
 a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}
 """
+
+
+escape = html_text
 
 
 def _page(title: str, body: str) -> str:
