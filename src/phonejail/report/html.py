@@ -29,7 +29,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
-from phonejail.textsafe import html_text
+from phonejail.textsafe import html_text, one_line
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -228,7 +228,9 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
     head = [f"<p><a href=\"../index.html\">All trees</a></p><h1>{escape(r.name)}</h1>",
             f'<p class="path">{escape(r.path)}</p>']
     if r.tree is not None and r.tree.description:
-        head.append(f"<p>{escape(r.tree.description)}</p>")
+        # A description is prose, often a YAML block ending in a newline: lines become
+        # spaces (a control character inside is still shown escaped).
+        head.append(f"<p>{escape(one_line(r.tree.description.strip()))}</p>")
     if r.refused:
         head.append(f'<p class="refused">Not simulated: {escape(r.refused)}.</p>')
     simulated = r.exact is not None
