@@ -184,16 +184,21 @@ def _loop_entries(chain: Chain, nodes: list[str], src, target, n: int, flow) -> 
             succ[nodes[src[e]]].add(nodes[t])
     loops = [c for c in _strongly_connected(list(dict.fromkeys(nodes)), succ)
              if len(c) > 1 or next(iter(c)) in succ[next(iter(c))]]
+    # One pass over the moves for all loops (a big tree has thousands of retry loops).
+    loop_of = {node: i for i, loop in enumerate(loops) for node in loop}
+    into: list[dict[str, float]] = [defaultdict(float) for _ in loops]
+    start = chain.states[0].node
+    if start in loop_of:
+        into[loop_of[start]][start] += 1.0
+    for e, t in enumerate(target):
+        if t < n:
+            inside = loop_of.get(nodes[t])
+            if inside is not None and loop_of.get(nodes[src[e]]) != inside:
+                into[inside][nodes[t]] += float(flow[e])
+    order = {node: i for i, node in enumerate(dict.fromkeys(nodes))}
     entries: dict[str, str] = {}
-    for loop in loops:
-        into: dict[str, float] = defaultdict(float)
-        if chain.states[0].node in loop:
-            into[chain.states[0].node] += 1.0
-        for e, t in enumerate(target):
-            if t < n and nodes[t] in loop and nodes[src[e]] not in loop:
-                into[nodes[t]] += float(flow[e])
-        order = {node: i for i, node in enumerate(dict.fromkeys(nodes))}
-        head = max(loop, key=lambda m: (into.get(m, 0.0), -order[m]))
+    for loop, coming in zip(loops, into, strict=True):
+        head = max(loop, key=lambda m, coming=coming: (coming.get(m, 0.0), -order[m]))
         entries.update(dict.fromkeys(loop, head))
     return entries
 
