@@ -51,7 +51,7 @@ def test_trees_folder_fails_by_design_sorted_by_path(run, in_repo) -> None:
     code, out, _ = run("check", "--no-snippet", "trees/")
     paths = [line.split(":")[0] for line in out.splitlines()[:-1]]
     assert code == 1 and paths == sorted(paths)
-    assert out.splitlines()[-1] == "Found 1 error and 22 warnings in 2 of 4 files."
+    assert out.splitlines()[-1] == "Found 2 errors and 31 warnings in 3 of 5 files."
 
 
 @pytest.mark.parametrize(("args", "expected"), [
