@@ -736,7 +736,13 @@ def _callers(path: str) -> list[dict[str, Any]]:
         where = f"{problems[0].line}:{problems[0].column}: {problems[0].message}" if problems \
             else "empty"
         raise click.BadParameter(f"{path}: {where}", param_hint="--callers")
-    data = yaml.safe_load(raw.decode("utf-8"))
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except yaml.YAMLError as error:  # a key PyYAML cannot hash (`? [a, b]`), say
+        mark = getattr(error, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}: " if mark else ""
+        raise click.BadParameter(f"{path}: {where}{getattr(error, 'problem', None) or error}",
+                                 param_hint="--callers") from None
     if isinstance(data, dict) and "callers" in data:
         data = data["callers"]
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
@@ -762,7 +768,9 @@ def explain(code: str | None) -> int:
     by_name = {rule.NAME: c for c, rule in RULES.items()}
     key = by_name.get(code.strip().lower(), key)
     if key not in RULES:
-        raise click.BadParameter(f"no rule '{code}'{did_you_mean(key, [*RULES, *by_name])}; "
+        # Codes are matched in capitals, names in lower case: `dead-ends` -> dead-end.
+        hint = did_you_mean(key, RULES) or did_you_mean(code.strip().lower(), by_name)
+        raise click.BadParameter(f"no rule '{code}'{hint}; "
                                  "`phonejail explain` lists them", param_hint="CODE")
     click.echo(documentation(key), nl=False)
     return EXIT_OK

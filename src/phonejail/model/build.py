@@ -65,6 +65,17 @@ def _describe(node: YNode) -> str:
     )
 
 
+def _reshape(node: YNode, want: str) -> str:
+    """How to turn a list into the mapping wanted, or a mapping into the list wanted: the
+    most common shape slip in hand-written YAML is a `- ` too many or too few."""
+    if want == "mapping" and isinstance(node, YSeq):
+        return ("; write `name: value` lines without the `- ` in front (a `- ` starts a list "
+                "item)")
+    if want == "list" and isinstance(node, YMap):
+        return "; start each item with `- ` (or write [a, b] on one line)"
+    return ""
+
+
 def _figure(number: float) -> str:
     """1,000,000 for a whole number however it is stored, 2.5e+300 for the rest."""
     if float(number).is_integer() and abs(number) < 1e18:
@@ -240,7 +251,8 @@ class _Builder:
               unique: bool = True) -> Any:
         items = value.items if isinstance(value, YSeq) else None
         if items is None:
-            self.error(value, f"{where}: expected a list, found {_describe(value)}")
+            self.error(value, f"{where}: expected a list, found {_describe(value)}"
+                              f"{_reshape(value, 'list')}")
             return _MISSING
         result: list[Any] = []
         for index, element in enumerate(items):
@@ -331,7 +343,8 @@ class _Builder:
 
     def identity(self, value: YNode, where: str) -> Any:
         if not isinstance(value, YMap):
-            self.error(value, f"{where}: expected a mapping of fact ids, found {_describe(value)}")
+            self.error(value, f"{where}: expected a mapping of fact ids, found {_describe(value)}"
+                       f"{_reshape(value, 'mapping')}")
             return _MISSING
         facts: dict[str, Fact] = {}
         for key, item in value.pairs:
@@ -401,7 +414,8 @@ class _Builder:
     # -- nodes ---------------------------------------------------------------------------
     def nodes(self, value: YNode, where: str) -> Any:
         if not isinstance(value, YMap):
-            self.error(value, f"{where}: expected a mapping of node ids, found {_describe(value)}")
+            self.error(value, f"{where}: expected a mapping of node ids, found {_describe(value)}"
+                       f"{_reshape(value, 'mapping')}")
             return _MISSING
         if not value.pairs:
             self.error(value, f"{where}: a tree needs at least one node")
@@ -423,7 +437,7 @@ class _Builder:
     def _node(self, node_id: str, loc: Loc, value: YNode, where: str) -> Node | None:
         if not isinstance(value, YMap):
             self.error(value, f"{where}: a node is a mapping with a `kind`, found "
-                              f"{_describe(value)}", node=node_id)
+                              f"{_describe(value)}{_reshape(value, 'mapping')}", node=node_id)
             return None
         kind_item = next((v for k, v in value.pairs
                           if isinstance(k, YScalar) and k.value == "kind"), None)
