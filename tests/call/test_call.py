@@ -30,6 +30,9 @@ SCRIPTS = {
     # not understood once, then Texas changes the card for a caller nobody identified
     "isp_billing_journey": ["--persona", "internet-only customer", "--keys", "0,0,0",
                             "--seed", "3"],
+    "pharmacy": ["--persona", "caregiver checking a refill", "--keys", "1"],
+    "pharmacy_fixed": ["--persona", "caregiver checking a refill", "--keys", "1,2"],
+    "shop": ["--persona", "gift recipient tracking a parcel", "--keys", "1"],
 }
 
 
