@@ -43,7 +43,7 @@ from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
-from phonejail.sources import load_source, source_from_bytes
+from phonejail.sources import importer_settings, load_source, source_from_bytes
 from phonejail.sweep import EXECUTORS, SweepError
 
 # The engines (numpy), the report (matplotlib) and the staffing sweep are imported by
@@ -248,7 +248,7 @@ def _check_files(paths: Sequence[str], config: Config, quiet: bool, jobs: int | 
 def _check_stdin(shown: str, config: Config) -> CheckResult:
     """One tree from standard input; one byte over the size limit is enough to refuse it."""
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    source = source_from_bytes(data, shown)
+    source = source_from_bytes(data, shown, importer_settings(config))
     findings = tuple(sorted(check_source(source, config)))
     return CheckResult((shown,), findings,
                        texts={shown: data.decode("utf-8-sig", errors="replace")})
@@ -283,7 +283,7 @@ def _load_tree_or_findings(path: str) -> Tree:
     """Load a tree for simulation; a tree with format errors is refused with its findings."""
     if not Path(path).exists():
         raise click.BadParameter(f"'{path}' does not exist", param_hint="TREE")
-    source = load_source(path)
+    source = load_source(path, importer_settings(_config(None, [path])))
     loaded = source.loaded
     if loaded.tree is None:
         _refuse(path, stamp(path, [source.remap(p) for p in loaded.problems], Config()),
@@ -646,9 +646,14 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
 @click.option("--info-chance", type=click.FloatRange(0, 1), default=DEFAULT_INFO,
               show_default=True, help="Chance that recorded information a menu option leads "
               "to settles the caller's need.")
+@click.option("--branch-chance", "branch_chances", multiple=True, metavar="NAME=P",
+              callback=lambda _c, _p, v: _branch_chances(v),
+              help="Chance of a branch: NAME is a branch label (an error type such as "
+              "QueueAtCapacity, a condition's value) or BLOCK.LABEL for one block. Repeatable.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
-            success_chance: float, open_chance: float, info_chance: float, force: bool) -> int:
+            success_chance: float, open_chance: float, info_chance: float,
+            branch_chances: tuple[tuple[str, float], ...], force: bool) -> int:
     """Turn a Twilio Studio or Amazon Connect flow export into a phonejail tree.
 
     Reads the Studio flow definition (also wrapped as the Flows API resource or a
@@ -669,8 +674,9 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
                                  param_hint="--output")
     callers = _callers(callers_file) if callers_file else None
     data = read_capped(flow)
-    imported, problems = read_flow(data, flow, fmt,
-                                   Settings(success_chance, open_chance, info_chance))
+    settings = Settings(success_chance, open_chance, info_chance, branch_chances,
+                        _config(None, [flow]).identity_words)
+    imported, problems = read_flow(data, flow, fmt, settings)
     findings = sorted(stamp(flow, problems, Config()))
     if findings:
         result = CheckResult((flow,), tuple(findings))
@@ -684,6 +690,21 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
                f"{f', {len(findings)} warnings' if findings else ''}. Next: phonejail check "
                f"{output}")
     return EXIT_OK
+
+
+def _branch_chances(values: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    pairs = []
+    for value in values:
+        name, _, chance = value.rpartition("=")
+        try:
+            number = float(chance)
+        except ValueError:
+            number = -1.0
+        if not name.strip() or not 0 <= number <= 1:
+            raise click.BadParameter(f"'{value}': expected NAME=P with P from 0 to 1, e.g. "
+                                     "QueueAtCapacity=0.2", param_hint="--branch-chance")
+        pairs.append((name.strip(), number))
+    return tuple(pairs)
 
 
 def _callers(path: str) -> list[dict[str, Any]]:

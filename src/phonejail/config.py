@@ -10,6 +10,7 @@ its top level or under `[tool.phonejail]`.
 select = ["PJ"]              # codes or prefixes: "PJ1" is every trap rule
 ignore = ["PJ206"]
 fail-on = "error"            # error | warning | never
+identity-words = {member_id = ["scheme number"]}  # imported prompts that ask for a fact
 exclude = ["legacy/", "**/draft_*.yaml"]   # skipped when scanning folders
 max-menu-options = 5         # PJ203
 max-steps-to-human = 5       # PJ204
@@ -68,6 +69,8 @@ class Config:
     """Globs of files and folders skipped when scanning folders."""
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(glob, codes or prefixes) pairs: rules turned off for the files a glob matches."""
+    identity_words: tuple[tuple[str, str], ...] = ()
+    """(fact id, phrase) pairs: prompts of imported flows saying the phrase ask for the fact."""
     root: str | None = None
     """The folder globs are relative to (the configuration file's); None: the current one."""
     source: str | None = None
@@ -272,7 +275,8 @@ def parse_table(table: Mapping[str, Any], source: str, section: str = "[tool.pho
     the keys are at the top of a phonejail TOML file)."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{source}: {section} must be a table")
-    allowed = ("select", "ignore", "fail-on", "exclude", "per-file-ignores", *OPTIONS)
+    allowed = ("select", "ignore", "fail-on", "exclude", "per-file-ignores", "identity-words",
+               *OPTIONS)
     options = {o.name: o.default for o in OPTIONS.values()}
     config: dict[str, Any] = {}
     prefix = f"{section} " if section else ""
@@ -289,6 +293,8 @@ def parse_table(table: Mapping[str, Any], source: str, section: str = "[tool.pho
             config["exclude"] = tuple(value)
         elif key == "per-file-ignores":
             config["per_file_ignores"] = _per_file_ignores(value, where)
+        elif key == "identity-words":
+            config["identity_words"] = _identity_words(value, where)
         elif key in ("select", "ignore"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: expected a list of codes, e.g. [\"PJ1\", \"PJ202\"]")
@@ -305,6 +311,20 @@ def parse_table(table: Mapping[str, Any], source: str, section: str = "[tool.pho
                 raise ConfigError(f"{where}: at most {most:,}, found {value:,}")
             options[key] = value
     return Config(options=MappingProxyType(options), source=source, root=root, **config)
+
+
+def _identity_words(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    example = '{member_id = ["scheme number"], pin = ["secret word"]}'
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a table of fact = [phrases], e.g. {example}")
+    pairs = []
+    for fact, phrases in value.items():
+        if not re.fullmatch(r"[A-Za-z_][\w-]*", fact) or not isinstance(phrases, list) or not \
+                all(isinstance(w, str) and w.strip() for w in phrases):
+            raise ConfigError(f"{where} \"{fact}\": expected a fact id and a list of phrases, "
+                              f"e.g. {example}")
+        pairs += [(fact, w.strip()) for w in phrases]
+    return tuple(pairs)
 
 
 def _per_file_ignores(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:

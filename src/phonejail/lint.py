@@ -17,7 +17,7 @@ from phonejail.importers import is_flow_candidate
 from phonejail.model import Loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
-from phonejail.sources import Source, load_source
+from phonejail.sources import Source, importer_settings, load_source
 from phonejail.sweep import sweep
 
 TREE_SUFFIXES = (".yaml", ".yml")
@@ -157,7 +157,7 @@ def check_source(source: Source, config: Config) -> list[Finding]:
 
 def check_file(path: str, config: Config) -> list[Finding]:
     """The findings of one tree file or flow export (never raises on bad input)."""
-    return check_source(load_source(path), config)
+    return check_source(load_source(path, importer_settings(config)), config)
 
 
 def check_paths(paths: Sequence[str | Path], config: Config, jobs: int = 1,

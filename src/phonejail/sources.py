@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from phonejail.config import Config
 from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Problem
 from phonejail.importers import DEFAULT_SETTINGS, Settings, read_flow, to_yaml
@@ -29,6 +30,13 @@ class Source:
     text: str | None = None
     """The YAML as written, for `# phonejail: ignore[...]` comments; None for flow exports
     (JSON has no comments) and files that are not text."""
+
+
+def importer_settings(config: Config) -> Settings:
+    """The import settings a configuration sets (its `identity-words`)."""
+    if not config.identity_words:
+        return DEFAULT_SETTINGS
+    return replace(DEFAULT_SETTINGS, identity_words=config.identity_words)
 
 
 def load_source(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> Source:

@@ -17,7 +17,8 @@ from tests.test_cli import golden
 FIXTURES = Path(__file__).parent / "fixtures"
 IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
               "connect_inbound.json", "connect_describe.json", "connect_wild.json",
-              "connect_console_module.json", "connect_queue_flow.json"]
+              "connect_console_module.json", "connect_queue_flow.json",
+              "twilio_parsed_menu.json", "twilio_template.js", "twilio_sms.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -57,6 +58,12 @@ ROUND_TRIP = {
     # not a caller's IVR: one note, and no graph rule judges it
     "connect_console_module.json": [("PJ005", 1)],
     "connect_queue_flow.json": [("PJ005", 1)],
+    # gather -> set-variables -> split (listed before the gather) is a menu; its time-out
+    # goes into its own split; three silent hangups after information and a wrong key
+    "twilio_parsed_menu.json": [("PJ205", 14), ("PJ101", 18), ("PJ101", 19), ("PJ101", 20)],
+    # Twilio's template style: comments, unquoted keys, `module.exports = options = {...}`
+    "twilio_template.js": [("PJ205", 13), ("PJ101", 29)],
+    "twilio_sms.json": [("PJ005", 1)],
 }
 
 
@@ -258,3 +265,145 @@ def test_a_tree_without_a_name_is_named_after_its_file_not_its_path() -> None:
          "Transitions": {}}]}
     imported, _ = read_flow(json.dumps(content).encode(), "/home/me/flows/main_line.json")
     assert imported.name == "main_line"
+
+
+def test_a_menu_parsed_by_widgets_is_one_menu_without_a_duplicate_split() -> None:
+    text = imported_yaml("twilio_parsed_menu.json")
+    tree = load_bytes(text.encode(), "menu.yaml").tree
+    menu = tree.nodes["main"]
+    assert [(o.key, o.to) for o in menu.options] == [
+        ("1", "billing"), ("2", "outages"), ("0", "operator")]
+    assert menu.no_input == "sorry"  # its time-out went into its own split: no match
+    assert "route_choice" not in tree.nodes and "remember" not in tree.nodes
+    # the Liquid case: one language's prompt is spoken (14 words), not both (27: 11 seconds)
+    assert menu.seconds == 6
+
+
+def test_liquid_templates_count_one_alternative() -> None:
+    from phonejail.importers.common import one_alternative, speech_seconds
+
+    prompt = ("Hi {{contact.name}}. {% case lang %}{% when 'en' %}Press one for sales."
+              "{% when 'fr' %}Appuyez sur un.{% else %}One.{% endcase %}")
+    assert one_alternative(prompt).split() == ["Hi", "value", ".", "Press", "one", "for",
+                                               "sales."]
+    assert speech_seconds(prompt) == 3
+    nested = "{% if a %}{% if b %}one two three{% else %}four{% endif %}{% else %}x{% endif %}"
+    assert one_alternative(nested).split() == ["one", "two", "three"]
+    assert one_alternative("{% if a %}" * 500) is not None  # unbalanced: no hang
+
+
+def test_a_javascript_module_keeps_its_lines_and_errors_are_located() -> None:
+    from phonejail.importers.jsobject import ScriptError, to_json
+
+    text = (FIXTURES / "twilio_template.js").read_text()
+    converted = to_json(text)
+    assert converted.count("\n") == text.count("\n")
+    data = json.loads(converted)
+    assert data["description"] == "Main IVR" and data["states"][1]["properties"]["timeout"] == 5
+    assert data["states"][5]["properties"]["say"] == "It's not working"
+    for bad, line in [("module.exports = {\n  a: 1,\n  b: compute(),\n}", 3),
+                      ("module.exports = {\n  a: 'open", 2),
+                      ("export default {a: [1, 2}", 1)]:
+        with pytest.raises(ScriptError) as caught:
+            to_json(bad)
+        assert caught.value.line == line
+
+
+@pytest.mark.parametrize("source", [
+    "module.exports = options = {states: [], initial_state: 'Trigger'}",
+    "// c\nexport default {\"states\": [], flags: {},}",
+    "const flow = {states: [], initial_state: `Trigger`};\nmodule.exports = flow;",
+])
+def test_every_module_style_is_read(source: str) -> None:
+    flow, problems = read_flow(source.encode(), "flow.js")
+    assert flow is not None and flow.format == "twilio"
+
+
+def test_identity_words_come_from_the_built_ins_and_the_configuration(run, tmp_path) -> None:
+    from phonejail.importers.common import identity_fact
+
+    for prompt, fact in [("Please key in your personal number", "national_id"),
+                         ("Enter your NHS number", "nhs_number"),
+                         ("the last four digits of your card", "card_number"),
+                         ("your policy number", "member_id"),
+                         ("your reference number", "reference_number"),
+                         ("the answer to your security question", "security_answer")]:
+        assert identity_fact(prompt)[0] == fact
+    flow = json.loads((FIXTURES / "twilio_api_resource.json").read_text())
+    flow["definition"]["states"][1]["properties"]["say"] = "Enter your scheme code"
+    flow["definition"]["states"][1]["transitions"] = [
+        {"event": "keypress", "next": "greet"}, {"event": "timeout"}]
+    (tmp_path / "flow.json").write_text(json.dumps(flow))
+    code, out, _ = run("check", "-q", tmp_path / "flow.json")
+    assert "scheme" not in out
+    (tmp_path / ".phonejail.toml").write_text('identity-words = {member_id = ["scheme code"]}\n')
+    code, out, _ = run("check", "-q", tmp_path / "flow.json")
+    assert "member ID" in out or "member_id" in out
+    (tmp_path / ".phonejail.toml").write_text('identity-words = ["scheme code"]\n')
+    code, _, err = run("check", "-q", tmp_path / "flow.json")
+    assert code == 2 and "expected a table of fact = [phrases]" in err
+
+
+def test_branch_chances_are_set_from_the_command_line(run, tmp_path) -> None:
+    out = tmp_path / "tree.yaml"
+    code, _, _ = run("import", FIXTURES / "connect_wild.json", "-o", out,
+                     "--branch-chance", "QueueAtCapacity=0.3",
+                     "--branch-chance", "slots-ready.READY=0.9")
+    tree = load_bytes(out.read_bytes(), "tree.yaml").tree
+    assert code == 0 and tree.nodes["to-reception_errors"].cases[0].value == 0.3
+    assert tree.nodes["slots-ready"].cases[0].value == 0.9
+    code, _, err = run("import", "--force", FIXTURES / "connect_wild.json", "-o", out,
+                       "--branch-chance", "QueueAtCapacity")
+    assert code == 2 and "expected NAME=P" in err
+
+
+REAL_STRUCTURES = [name for name in IMPORTABLE if name.endswith(".json")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(REAL_STRUCTURES), st.data())
+def test_mutated_real_structures_import_load_and_simulate(name: str, data) -> None:
+    """Drop, retarget or retype parts of the real-structure fixtures: never a traceback."""
+    from phonejail.simulate import ZeroStepCycle, run
+
+    flow = json.loads((FIXTURES / name).read_text())
+    holder = flow.get("ContactFlow", flow)
+    inner = json.loads(holder["Content"]) if isinstance(holder.get("Content"), str) else None
+    body = inner if inner is not None else flow.get("definition", flow)
+    items = body.get("Actions") or body.get("states") or []
+    names = [str(a.get("Identifier") or a.get("name")) for a in items] + ["nowhere"]
+    for _ in range(data.draw(st.integers(1, 4))):
+        if not items:
+            break
+        item = items[data.draw(st.integers(0, len(items) - 1))]
+        change = data.draw(st.sampled_from(["drop", "retarget", "retype", "loop"]))
+        if change == "drop":
+            items.remove(item)
+        elif change == "retype":
+            key = "Type" if "Type" in item else "type"
+            item[key] = data.draw(st.sampled_from(
+                ["Loop", "InvokeLambdaFunction", "Compare", "EndFlowModuleExecution",
+                 "ConnectParticipantWithLexBot", "split-based-on", "run-function",
+                 "gather-input-on-call", "Unknown"]))
+        else:
+            moves = item.get("Transitions") or {"NextAction": None}
+            target = data.draw(st.sampled_from(names))
+            if isinstance(moves, dict):
+                moves["NextAction"] = target
+                for e in moves.get("Errors", []):
+                    e["NextAction"] = target if change == "loop" else e.get("NextAction")
+            else:
+                for t in moves:
+                    t["next"] = target
+    if inner is not None:
+        holder["Content"] = json.dumps(inner)
+    imported, _ = read_flow(json.dumps(flow).encode(), name)
+    if imported is None:
+        return
+    loaded = load_bytes(to_yaml(imported).encode(), "mutated.yaml")
+    assert [p for p in loaded.problems if p.code == "PJ004"] == []
+    assert loaded.tree is not None
+    try:
+        run(loaded.tree, method="exact")
+    except ZeroStepCycle:
+        raise AssertionError("an imported flow must always simulate") from None

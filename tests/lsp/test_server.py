@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TREES
+from tests.conftest import ROOT, TREES
 from tests.lsp.client import LspClient
 
 pytest.importorskip("pygls", reason="phonejail[lsp] is not installed")
@@ -251,6 +251,20 @@ def test_completion_offers_node_ids_intents_and_facts(session) -> None:
     typed = ISP.replace("    kind: say\n", "    kind: s\n", 1)
     assert "self_service" in labels(typed, "kind: s", "kind: s")
     assert labels(ISP, "name: ISP", "name: I") == {}  # free text: nothing to offer
+
+
+def test_exit_ends_the_server_while_it_lints_a_big_tree(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import generate_tree
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    client = LspClient(tmp_path)
+    _start(client, tmp_path)
+    big = tmp_path / "big.yaml"
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": big.as_uri(), "languageId": "yaml", "version": 1, "text": generate_tree(3000)}})
+    assert client.close() == 0  # shutdown answered and the process gone, lint or no lint
 
 
 def test_version_does_not_import_the_language_server() -> None:

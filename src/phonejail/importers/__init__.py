@@ -10,7 +10,6 @@ bad input.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +18,17 @@ from phonejail.importers.common import (
     ImportedFlow,
     Settings,
     break_zero_step_cycles,
+    disconnect_dangling,
     drop_unmodelled_only,
     to_yaml,
 )
 from phonejail.importers.connect import import_connect
+from phonejail.importers.jsobject import ScriptError, looks_like_script, to_json
 from phonejail.importers.twilio import import_twilio
 from phonejail.limits import MAX_DIGITS
 from phonejail.model.yamlread import MAX_BYTES
 
 FORMATS = ("twilio", "connect")
-_MODULE = re.compile(r"^\s*(?:module\.exports|exports\.\w+)\s*=\s*", re.S)
 
 
 DEFAULT_SETTINGS = Settings()
@@ -91,7 +91,11 @@ def is_flow_candidate(path: Path) -> bool:
     try:
         if path.stat().st_size > MAX_BYTES:
             return True
-        text = _MODULE.sub("", path.read_text(encoding="utf-8-sig"), count=1).rstrip().rstrip(";")
+        text = path.read_text(encoding="utf-8-sig")
+        if looks_like_script(text):
+            text = to_json(text)
+    except ScriptError:
+        return True
     except UnicodeDecodeError:
         return True
     except OSError:
@@ -111,15 +115,14 @@ def read_flow(data: bytes, source: str, fmt: str | None = None,
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return None, [Problem("PJ001", line, 1, "not UTF-8: save the export as UTF-8 JSON")]
-    body = text
-    module = _MODULE.match(text)
-    if module:  # a JavaScript module exporting the definition: keep line numbers intact
-        body = " " * module.end() + text[module.end():].rstrip().rstrip(";")
-    parsed, problem = _json(body)
+    if looks_like_script(text):  # a JavaScript module: read as JSON, every line in place
+        try:
+            text = to_json(text)
+        except ScriptError as exc:
+            return None, [Problem("PJ001", exc.line, exc.column, f"JavaScript: {exc.message}")]
+    parsed, problem = _json(text)
     if problem:
-        hint = (" (a JavaScript module must export plain JSON: quoted keys, no comments)"
-                if module else "")
-        return None, [Problem(problem.code, problem.line, problem.column, problem.message + hint)]
+        return None, [problem]
     found = detect(parsed)
     if isinstance(parsed, dict) and "modules" in parsed and "start" in parsed and not found:
         return None, [Problem("PJ002", 1, 1, "this is the legacy Amazon Connect flow format "
@@ -137,6 +140,7 @@ def read_flow(data: bytes, source: str, fmt: str | None = None,
         return None, [built]
     built.info_success = settings.info
     drop_unmodelled_only(built)
+    disconnect_dangling(built)
     break_zero_step_cycles(built)
     if built.not_entry:
         built.problems.append(Problem(

@@ -39,16 +39,27 @@ WORDS_PER_SECOND = 2.5
 # The first pattern that matches the prompt text wins.
 IDENTITY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (fact, label, re.compile(pattern, re.I)) for fact, label, pattern in (
-        ("account_number", "account number", r"\baccount\s*(number|no\b|id\b|#)"),
+        ("account_number", "account number",
+         r"\baccount\s*(number|no\b|id\b|#)"),
         ("card_number", "card number",
-         r"\b(credit|debit|card)\s*(card\s*)?(number|no\b)|\blast\s+(four|4)\s+digits"),
+         r"\b(credit|debit|card)\s*(card\s*)?(number|no\b)|\blast\s+(four|4)\s+(digits|numbers)"),
         ("phone_number", "phone number", r"\b(phone|telephone|mobile|cell)\s*(number|no\b)"),
+        ("nhs_number", "NHS number", r"\bnhs\s*(number|no\b)"),
         ("member_id", "member ID",
-         r"\b(member|membership|policy|customer|patient|student)\s*(id|number|no\b)"),
+         r"\b(member|membership|policy|customer|patient|student|client|subscriber)\s*"
+         r"(id|number|no\b|#)"),
+        ("national_id", "national ID",
+         r"\b(national\s*(id|identity|insurance)|personal\s*(number|id(entity)?\s*number)|"
+         r"personnummer|id\s*card\s*number|passport\s*number)"),
+        ("reference_number", "reference number",
+         r"\b(reference|ref|case|claim|order|booking|ticket|confirmation|tracking)\s*"
+         r"(number|no\b|#|code)"),
         ("date_of_birth", "date of birth", r"\b(date\s+of\s+birth|birth\s*date|dob)\b"),
         ("postcode", "postcode", r"\b(zip|postal)\s*code\b|\bpostcode\b"),
         ("ssn", "social security number", r"\bsocial\s+security\b|\bssn\b"),
-        ("pin", "PIN", r"\bpin\b|\bpasscode\b|\bsecurity\s+code\b"),
+        ("pin", "PIN", r"\bpin\b|\bpasscode\b|\bsecurity\s+(code|number)\b"),
+        ("security_answer", "security question", r"\bsecurity\s+(question|answer)|"
+         r"\bmemorable\s+(word|date|information)|\bmother'?s\s+maiden\s+name"),
     ))
 
 
@@ -130,7 +141,27 @@ def speech_seconds(text: str | None) -> int:
     """Estimated length of a text-to-speech prompt, in whole seconds (0 for a recording)."""
     if not text or text.startswith(RECORDING):
         return 0
-    return max(1, math.ceil(len(re.findall(r"\w+", text)) / WORDS_PER_SECOND))
+    return max(1, math.ceil(len(re.findall(r"\w+", one_alternative(text))) / WORDS_PER_SECOND))
+
+
+_LIQUID_BLOCK = re.compile(
+    r"\{%-?\s*(case|if|unless)\b(?:(?!%\}).)*%\}"              # an opening tag
+    r"((?:(?!\{%-?\s*(?:case|if|unless)\b).)*?)"               # a body with no block inside
+    r"\{%-?\s*end(?:case|if|unless)\s*-?%\}", re.S)
+_LIQUID_BRANCH = re.compile(r"\{%-?\s*(?:when|elsif|else)\b(?:(?!%\}).)*%\}", re.S)
+
+
+def one_alternative(text: str) -> str:
+    """What a caller hears of a Liquid template (Studio's `say`): one alternative of each
+    `case`/`if` block (the longest), `{{ value }}` as one word, other tags silent."""
+    for _ in range(100):  # innermost blocks first; a bound, for hostile nesting
+        text, found = _LIQUID_BLOCK.subn(
+            lambda m: max(_LIQUID_BRANCH.split(m.group(2))[(1 if m.group(1) == "case" else 0):]
+                          or [""], key=lambda b: len(re.findall(r"\w+", b))), text)
+        if not found:
+            break
+    return re.sub(r"\{%.*?%\}", " ", re.sub(r"\{\{.*?\}\}", " value ", text, flags=re.S),
+                  flags=re.S)
 
 
 def flow_name(source: str) -> str:
@@ -354,6 +385,38 @@ def drop_unmodelled_only(flow: ImportedFlow) -> None:
         del flow.nodes[node_id]
         flow.notes.append(f"'{node_id}' follows only branches phonejail does not model "
                           "(after a transfer, an error); it is left out.")
+
+
+def disconnect_dangling(flow: ImportedFlow) -> None:
+    """A target naming no block (the export's own mistake) is a disconnect, with a warning.
+
+    Studio and Connect refuse to publish such a flow; an export edited by hand, or
+    one that phonejail left a block out of, must still load as a tree.
+    """
+    if flow.start not in flow.nodes:
+        flow.warn(None, f"the flow starts at '{flow.start}', which is no block; a disconnect")
+        flow.start = "no_start"
+        while flow.start in flow.nodes:
+            flow.start += "_"
+        flow.nodes[flow.start] = {"kind": "hangup"}
+
+    def fix(value: Any, here: str) -> Any:
+        if isinstance(value, dict):
+            kept = {}
+            for k, v in value.items():
+                if k in TARGET_KEYS and isinstance(v, str) and v not in flow.nodes:
+                    origins = flow.origins.get(here) or [None]
+                    flow.warn(origins[0], f"'{v}' names no block; calls going there are "
+                              "disconnected", here)
+                    continue
+                kept[k] = fix(v, here)
+            return kept
+        if isinstance(value, list):
+            return [fix(v, here) for v in value]
+        return value
+
+    for node_id in list(flow.nodes):
+        flow.nodes[node_id] = fix(flow.nodes[node_id], node_id)
 
 
 def _targets(node: dict[str, Any]) -> list[str]:

@@ -20,10 +20,12 @@ from phonejail.importers.common import (
     as_dict,
     as_list,
     as_name,
+    chance_cases,
     flow_name,
     identity_fact,
     locate,
     resolve_pass_throughs,
+    share_out,
     speech_seconds,
 )
 from phonejail.model.tree import DTMF_KEYS
@@ -32,6 +34,11 @@ AGENTS = {"connect-call-to", "enqueue-call", "send-to-flex"}
 BRANCHING = {"run-function": ("success", ("fail",)), "make-http-request": ("success", ("failed",)),
              "run-subflow": ("completed", ("failed",))}
 PASS_THROUGH = {"set-variables": "next"}
+MESSAGING = ("incomingMessage", "incomingConversationMessage", "incomingRequest",
+             "incomingParent")
+"""Trigger events of flows that are not phone calls."""
+BETWEEN = {"run-function": "success", "set-variables": "next", "make-http-request": "success"}
+"""Widgets that may sit between a gather and the split on its digits (parsing them)."""
 
 
 def _transitions(state: dict[str, Any]) -> dict[str, str | None]:
@@ -73,7 +80,6 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
         return Origin(f"Twilio {states[name]['type']}", name, *locate(text, "name", name))
 
     through: dict[str, str | None] = {}
-    absorbed: set[str] = set()
     initial = str(definition.get("initial_state") or "Trigger")
     trigger = states.get(initial)
     if trigger is None:
@@ -81,13 +87,24 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
     else:
         flow.start = _transitions(trigger).get("incomingCall")
         through[initial] = flow.start
+        if flow.start is None and any(_transitions(trigger).get(e) for e in MESSAGING):
+            flow.not_entry = "a messaging flow (SMS, chat or REST-triggered): no incoming call"
     if flow.start is None:
         flow.start = "no_incoming_call"
         flow.nodes["no_incoming_call"] = {"kind": "hangup",
                                           "say": "(the trigger does not handle incoming calls)"}
+    if flow.not_entry:  # its widgets text and wait for replies: nothing a caller hears
+        return flow
+    menus = _menus(states)
+    absorbed = {part for split, chain in menus.values() for part in (split, *chain)}
+    for name, (split, chain) in menus.items():
+        # the split and the widgets between it and the gather live on in the menu; anything
+        # else that goes to them goes back to the gather (which asks again)
+        for part in (split, *chain):
+            through[part] = name
     for name, state in states.items():
         kind, props, go = state["type"], as_dict(state.get("properties")), _transitions(state)
-        if name == initial or name in absorbed:
+        if name == initial or name in absorbed and name not in menus:
             continue
         node: dict[str, Any]
         if kind == "say-play":
@@ -95,9 +112,10 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
             node = {"kind": "say", "say": say, "seconds": speech_seconds(say),
                     "next": go.get("audioComplete")}
         elif kind == "gather-input-on-call":
-            node = _gather(flow, name, props, go, states, absorbed, origin)
+            node = _gather(flow, name, props, go, states, menus.get(name), origin,
+                           settings or Settings())
         elif kind == "split-based-on":
-            node = _branch(flow, name, state, go)
+            node = _branch(flow, name, state, go, settings or Settings())
         elif kind in AGENTS:
             queue = props.get("queue_name") or props.get("workflow") or props.get("to") \
                 or props.get("noun")
@@ -129,14 +147,55 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
     return flow
 
 
+def _menus(states: dict[str, dict[str, Any]]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Gathers that are menus: gather -> (the split on its digits, the widgets between).
+
+    The keypress may go straight to a split on `widgets.NAME.Digits`, or through
+    functions and variables (which parse the digits) to a split whose every match
+    is one key.
+    """
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for name, state in states.items():
+        if state["type"] != "gather-input-on-call":
+            continue
+        chain: list[str] = []
+        here = _transitions(state).get("keypress")
+        while here in states and states[here]["type"] in BETWEEN and len(chain) < 4 \
+                and here not in chain:
+            chain.append(here)
+            here = _transitions(states[here]).get(BETWEEN[states[here]["type"]])
+        split = states.get(here) if here else None
+        if split is None or split["type"] != "split-based-on":
+            continue
+        if _digits_of(split, name) or (chain and _single_keys(split)):
+            found[name] = (str(here), tuple(chain))
+    return found
+
+
+def _single_keys(split: dict[str, Any]) -> bool:
+    keys = [key for t in map(as_dict, as_list(split.get("transitions")))
+            if t.get("event") == "match"
+            for c in map(as_dict, as_list(t.get("conditions"))) for key in _keys(c)]
+    return bool(keys) and all(k in DTMF_KEYS for k in keys)
+
+
 def _gather(flow: ImportedFlow, name: str, props: dict[str, Any], go: dict[str, str | None],
-            states: dict[str, dict[str, Any]], absorbed: set[str], origin) -> dict[str, Any]:
+            states: dict[str, dict[str, Any]], menu: tuple[str, tuple[str, ...]] | None,
+            origin, settings: Settings) -> dict[str, Any]:
     say = _prompt(props)
     pressed = go.get("keypress")
-    split = states.get(pressed) if pressed else None
-    if split is not None and split["type"] == "split-based-on" and _digits_of(split, name):
-        absorbed.add(pressed)
-        flow.origins.setdefault(name, []).append(origin(pressed))
+    if menu is not None:
+        pressed, chain = menu
+        split = states[pressed]
+        for part in (*chain, pressed):
+            flow.origins.setdefault(name, []).append(origin(part))
+        for part in chain:  # a parsing step's failure is not modelled: the menu goes on
+            failed = [t for e, t in _transitions(states[part]).items()
+                      if t and e != BETWEEN[states[part]["type"]]]
+            flow.unmodelled.setdefault(name, []).extend(failed)
+        if chain:
+            flow.assumed[name] = ("keypress goes through " + ", ".join(f"'{c}'" for c in chain)
+                                  + f" to split '{pressed}'; their failures are not modelled")
         options, seen = [], set()
         split_go = _transitions(split)
         for t in map(as_dict, as_list(split.get("transitions"))):
@@ -155,10 +214,13 @@ def _gather(flow: ImportedFlow, name: str, props: dict[str, Any], go: dict[str, 
                       "counts as a wrong key")
             options = [{"key": "#", "to": split_go.get("noMatch")}]
         wrong = split_go.get("noMatch")
+        silence = go.get("timeout")
+        if silence in (pressed, *chain):  # the time-out goes into its own split: no match
+            silence = wrong
         return {"kind": "menu", "say": say, "seconds": speech_seconds(say),
                 "options": [{k: v for k, v in o.items() if v is not None} for o in options],
-                "invalid": wrong, "fail": wrong, "no_input": go.get("timeout")}
-    fact = identity_fact(say)
+                "invalid": wrong, "fail": wrong, "no_input": silence}
+    fact = identity_fact(say, settings.identity_words)
     if fact:
         flow.facts.setdefault(*fact)
         return {"kind": "ask", "fact": fact[0], "say": say, "seconds": speech_seconds(say),
@@ -178,19 +240,28 @@ def _keys(condition: dict[str, Any]) -> list[str]:
     return [f"{kind} {value}"]
 
 
-def _branch(flow: ImportedFlow, name: str, state: dict[str, Any], go: dict[str, str | None]
-            ) -> dict[str, Any]:
-    """A split on anything but a gather's digits: each branch equally likely."""
+def _branch(flow: ImportedFlow, name: str, state: dict[str, Any], go: dict[str, str | None],
+            settings: Settings) -> dict[str, Any]:
+    """A split on anything but a gather's digits: each branch equally likely (assumed), or as
+    `--branch-chance` sets (NAME.LABEL or LABEL: the condition's name or value)."""
     matches = [t for t in map(as_dict, as_list(state.get("transitions")))
                if t.get("event") == "match"]
-    cases = []
-    for k, t in enumerate(matches):
-        chance = 1.0 / (len(matches) + 1 - k)  # each of the n + 1 branches: 1/(n + 1)
-        cases.append({"when": {"chance": round(chance, 6)}, "to": as_name(t.get("next"))})
-    if not cases:
+    if not matches:
         return {"kind": "branch", "cases": [{"when": {"chance": 0.0}, "to": go.get("noMatch")}],
                 "else": go.get("noMatch")}
-    flow.notes.append(f"Split '{name}' tests runtime data: its {len(matches) + 1} branches "
-                      "are taken with equal chances.")
-    return {"kind": "branch", "cases": [{k: v for k, v in c.items() if v is not None}
-                                        for c in cases], "else": go.get("noMatch")}
+    branches = []
+    for k, t in enumerate(matches):
+        first = as_dict((as_list(t.get("conditions")) or [{}])[0])
+        label = str(as_name(first.get("friendly_name")) or as_name(first.get("value"))
+                    or f"match {k + 1}")
+        branches.append((label, settings.chance(name, label, None), as_name(t.get("next"))))
+    shared = share_out([*branches, ("noMatch", settings.chance(name, "noMatch", None),
+                                    go.get("noMatch"))])
+    flow.assumed[name] = "chances assumed: " + ", ".join(
+        f"{label} {round(p, 4)}" for label, p, _ in shared)
+    note = ("A split on runtime data takes its branches with equal chances (assumed; set "
+            "them with --branch-chance).")
+    if note not in flow.notes:
+        flow.notes.append(note)
+    return {"kind": "branch", "cases": chance_cases([(p, to) for _, p, to in shared[:-1]]),
+            "else": go.get("noMatch")}

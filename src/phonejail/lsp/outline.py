@@ -92,7 +92,11 @@ def is_tree_text(text: str) -> bool:
 
 def outline(text: str) -> Outline | None:
     """The outline of `text`, or None if it is not YAML this can read (mid-edit, say)."""
-    root, _problems = read_yaml(text.encode("utf-8"))
+    return outline_of(read_yaml(text.encode("utf-8"))[0])
+
+
+def outline_of(root: YNode | None) -> Outline | None:
+    """The outline of located YAML already read (None: it did not read)."""
     if root is None:
         return None
     if not isinstance(root, YMap):
@@ -239,5 +243,5 @@ def token_width(line_text: str, column: int) -> int:
     return len(match.group(0)) if match else max(min(len(rest.rstrip()), 1), 1)
 
 
-__all__ = ["EMPTY", "Outline", "Reference", "Span", "completion_key", "completions",
+__all__ = ["EMPTY", "Outline", "outline_of", "Reference", "Span", "completion_key", "completions",
            "is_tree_text", "outline", "rule_code_at", "token_width"]

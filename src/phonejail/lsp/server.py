@@ -21,6 +21,8 @@ to every YAML file next to yaml-language-server.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +40,11 @@ from phonejail.lsp.outline import (
     completions,
     is_tree_text,
     outline,
+    outline_of,
     rule_code_at,
     token_width,
 )
-from phonejail.model import load_bytes
+from phonejail.model.load import load_located
 from phonejail.rules import RULES, documentation
 
 DEBOUNCE_SECONDS = 0.3
@@ -63,6 +66,9 @@ class _Document:
     findings: tuple[Finding, ...] = ()
     outline: Outline | None = None
     """The last outline that could be built: kept while the YAML is broken mid-edit."""
+    outlined: str | None = field(default=None, repr=False)
+    """The text `outline` was last worked out for: requests on unchanged text reuse it (a
+    20,000-node tree takes a second or more to read)."""
     pending: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -73,6 +79,8 @@ class PhonejailServer(LanguageServer):
         # One lint at a time: the engine pauses the garbage collector while it builds.
         self.linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phonejail-lint")
         self.config_errors_shown: set[str] = set()
+        self.linting = 0
+        """Lints handed to the lint thread and not finished."""
 
     def config_for(self, path: str) -> Config:
         """The [tool.phonejail] settings nearest the file, as `phonejail check` would use."""
@@ -120,8 +128,8 @@ def _lint(text: str, path: str, config: Config) -> tuple[tuple[Finding, ...], Ou
     """Findings and outline of a document's current text (runs on the lint thread)."""
     if not is_tree_text(text) or config.excluded(path):
         return (), outline(text)
-    loaded = load_bytes(text.encode("utf-8"), path)
-    return tuple(check_loaded(loaded, config, text=text)), outline(text)
+    loaded, root = load_located(text.encode("utf-8"), path)
+    return tuple(check_loaded(loaded, config, text=text)), outline_of(root)
 
 
 def _diagnostic(lines: list[str], finding: Finding) -> types.Diagnostic:
@@ -142,11 +150,17 @@ async def _lint_and_publish(ls: PhonejailServer, uri: str, delay: float) -> None
     version, text = document.version, document.source
     config = ls.config_for(document.path)
     loop = asyncio.get_running_loop()
-    findings, found = await loop.run_in_executor(ls.linter, _lint, text, document.path, config)
+    ls.linting += 1
+    try:
+        findings, found = await loop.run_in_executor(ls.linter, _lint, text, document.path,
+                                                      config)
+    finally:
+        ls.linting -= 1
     state = ls.documents.get(uri)
     if state is None or ls.workspace.get_text_document(uri).version != version:
         return  # closed, or changed again while linting: the newer lint publishes
     state.findings = findings
+    state.outlined = text
     if found is not None:
         state.outline = found
     lines = text.splitlines()
@@ -185,13 +199,24 @@ def did_close(ls: PhonejailServer, params: types.DidCloseTextDocumentParams) -> 
         uri=params.text_document.uri, diagnostics=[]))
 
 
+@server.feature(types.EXIT)
+def exit_now(ls: PhonejailServer, params: None) -> None:
+    """On `exit`, stop even in the middle of linting a big tree: the interpreter would
+    otherwise wait for the lint thread to finish before the process ends."""
+    if ls.linting:
+        sys.stdout.flush()
+        os._exit(0 if getattr(ls.protocol, "_shutdown", False) else 1)
+
+
 def _outline_of(ls: PhonejailServer, uri: str) -> tuple[list[str], Outline | None]:
     """The document's lines and its outline: fresh if the text reads, else the last good one."""
     text = ls.workspace.get_text_document(uri).source
     state = ls.documents.setdefault(uri, _Document())
-    fresh = outline(text)
-    if fresh is not None:
-        state.outline = fresh
+    if state.outlined != text:
+        fresh = outline(text)
+        state.outlined = text
+        if fresh is not None:
+            state.outline = fresh
     return text.splitlines(), state.outline
 
 

@@ -10,7 +10,7 @@ from phonejail.findings import Problem
 from phonejail.gcpause import gc_paused
 from phonejail.model.build import build_tree
 from phonejail.model.tree import Tree
-from phonejail.model.yamlread import read_yaml
+from phonejail.model.yamlread import YNode, read_yaml
 
 
 @dataclass(frozen=True)
@@ -23,13 +23,19 @@ class Loaded:
 
 
 def load_bytes(data: bytes, path: str) -> Loaded:
+    return load_located(data, path)[0]
+
+
+def load_located(data: bytes, path: str) -> tuple[Loaded, YNode | None]:
+    """`load_bytes`, and the located YAML it was built from (None if it does not read):
+    the language server finds ids and their places in it without reading the text twice."""
     with gc_paused():
         root, problems = read_yaml(data)
         if root is None:
-            return Loaded(path, None, tuple(problems))
+            return Loaded(path, None, tuple(problems)), None
         tree, more = build_tree(root, path)
     problems.extend(more)
-    return Loaded(path, None if problems else tree, tuple(problems))
+    return Loaded(path, None if problems else tree, tuple(problems)), root
 
 
 def load_file(path: str | Path) -> Loaded:

@@ -23,7 +23,7 @@ from phonejail.report.answer import PersonaAnswer, persona_answer
 from phonejail.rules import Context
 from phonejail.rules.pj103_identity_gate import gated_personas
 from phonejail.simulate import Simulation, run
-from phonejail.sources import load_source
+from phonejail.sources import importer_settings, load_source
 
 DRAW_LIMIT = 150
 """Trees with more nodes are not drawn in the report (use `phonejail graph --format dot`)."""
@@ -74,7 +74,7 @@ class TreeReport:
 
 def build_report(path: str, slug: str, config: Config, callers: int, seed: int) -> TreeReport:
     """Check, analyse exactly, simulate (unless `callers` is 0) and rank the findings of a tree."""
-    source = load_source(path)
+    source = load_source(path, importer_settings(config))
     loaded = source.loaded
     findings = tuple(check_source(source, config))
     tree = loaded.tree
