@@ -111,3 +111,21 @@ def test_an_unreachable_scheduler_is_a_usage_error(folder: Path) -> None:
     assert done.returncode == 2
     assert "cannot reach the Dask scheduler tcp://127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_reports_written_in_parallel_are_the_same_files(run, tmp_path: Path) -> None:
+    trees = sorted(TREES.glob("*.yaml"))
+    serial = run("report", *trees, "-o", tmp_path / "one", "--jobs", "1", "--callers", "500")
+    parallel = run("report", *trees, "-o", tmp_path / "two", "--jobs", "2", "--callers", "500")
+    assert serial[0] == parallel[0] == 1
+    one = {p.relative_to(tmp_path / "one"): p.read_bytes()
+           for p in sorted((tmp_path / "one").rglob("*")) if p.is_file()}
+    two = {p.relative_to(tmp_path / "two"): p.read_bytes()
+           for p in sorted((tmp_path / "two").rglob("*")) if p.is_file()}
+    assert one.keys() == two.keys() and len(one) > 4 * len(trees)
+    assert [k for k in one if one[k] != two[k]] == []
+
+
+def test_work_that_cannot_travel_fails_at_once() -> None:
+    with pytest.raises(AttributeError):  # a local function cannot be pickled
+        sweep(lambda x: x, [1, 2], jobs=2)

@@ -504,10 +504,11 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option("--force", is_flag=True, help="Replace files in the output folder that "
               "phonejail did not write (by default they are left alone and the run stops).")
+@_sweep_options
 @_watch_option
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
            fail_on: str | None, config_file: str | None, quiet: bool, force: bool,
-           watch: bool) -> int:
+           jobs: int | None, executor: str, scheduler: str | None, watch: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
     For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
@@ -522,7 +523,7 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     """
     def once() -> int:
         return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
-                            quiet, force)
+                            quiet, force, jobs, executor, scheduler)
 
     watched = [*paths, *([baseline] if baseline else [])]
     return _watching(watched, once, config_file, "writing the reports") if watch else once()
@@ -530,7 +531,8 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
 
 def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
                  baseline: str | None, fail_on: str | None, config_file: str | None,
-                 quiet: bool, force: bool) -> int:
+                 quiet: bool, force: bool, jobs: int | None, executor: str,
+                 scheduler: str | None) -> int:
     from phonejail.report import write_reports
 
     config = _config(config_file, paths).with_overrides(fail_on=fail_on)
@@ -540,8 +542,8 @@ def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
     progress = _Progress(total, "writing reports", enabled=sys.stderr.isatty() and not quiet)
     try:
-        done = write_reports(paths, Path(out_dir), config, callers, seed, baseline, progress,
-                             force=force)
+        done = _swept(write_reports, paths, Path(out_dir), config, callers, seed, baseline,
+                      progress, force=force, jobs=jobs, executor=executor, scheduler=scheduler)
     finally:
         progress.close()
     findings = tuple(f for r in done.reports for f in r.findings)

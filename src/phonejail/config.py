@@ -32,7 +32,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -75,12 +75,6 @@ class Config:
     """The folder globs are relative to (the configuration file's); None: the current one."""
     source: str | None = None
     """Where the configuration was read, for messages; None for the defaults."""
-
-    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
-        # Read-only mappings do not pickle; `--jobs` and Dask send the config to workers.
-        state = {f.name: getattr(self, f.name) for f in fields(self)}
-        return _unpickle_config, ({k: dict(v) if isinstance(v, MappingProxyType) else v
-                                   for k, v in state.items()},)
 
     def enabled(self, code: str) -> bool:
         """Format rules are always on; for the others the most specific matching entry wins.
@@ -136,11 +130,6 @@ class Config:
             changes["fail_on"] = fail_on
         return replace(self, **changes)
 
-
-
-def _unpickle_config(state: dict[str, Any]) -> Config:
-    return Config(**{k: MappingProxyType(v) if isinstance(v, dict) else v
-                     for k, v in state.items()})
 
 def validate_codes(codes: Sequence[str], where: str) -> tuple[str, ...]:
     """Each entry must be a code or a prefix of one ("PJ", "PJ1", "PJ101")."""

@@ -2,9 +2,8 @@
 
 A contact centre has hundreds of flows. `sweep` maps a function over the files in
 parallel and returns the results in the order of the files, so `--jobs 8` prints
-byte for byte what `--jobs 1` prints; only the progress bar moves in the order
-work finishes. The work runs where it is sent and returns plain records: writing
-files and printing stay in the calling process.
+byte for byte what `--jobs 1` prints. The work runs where it is sent and returns
+plain records: writing files and printing stay in the calling process.
 
 Executors:
 - `local`: a pool of `jobs` processes on this machine (fork where the platform has
@@ -17,17 +16,28 @@ Executors:
 
 from __future__ import annotations
 
+import copyreg
 import multiprocessing
 import os
+import pickle
 import sys
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 EXECUTORS = ("local", "dask")
+
+# Trees and configurations keep their mappings read-only; a read-only mapping travels to a
+# worker and back as the plain dict it wraps, and is read-only again on arrival.
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
 
 
 class SweepError(Exception):
@@ -47,9 +57,18 @@ def sweep(work: Callable[[Item], Result], items: Sequence[Item], jobs: int | Non
           progress: Callable[[int], None] | None = None) -> list[Result]:
     """`[work(item) for item in items]`, computed in parallel; results in the items' order.
 
-    `work` must be a module-level function and items and results picklable. An
-    exception raised by `work` is raised here (work that can fail should return
-    its failure as a record instead, as phonejail's checks do).
+    `work` must be a module-level function (or a partial of one) and items and
+    results picklable. An exception raised by `work` is raised here (work that can
+    fail should return its failure as a record instead, as phonejail's checks do).
+    """
+    return list(results(work, items, jobs, executor, scheduler, progress))
+
+
+def results(work: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None,
+            executor: str = "local", scheduler: str | None = None,
+            progress: Callable[[int], None] | None = None) -> Iterator[Result]:
+    """Like `sweep`, but each result is handed over as soon as it and those before it are
+    done, so a caller can write it out and let it go (reports hold megabytes of figures).
     """
     if executor not in EXECUTORS:
         raise SweepError(f"no executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
@@ -57,20 +76,14 @@ def sweep(work: Callable[[Item], Result], items: Sequence[Item], jobs: int | Non
     if jobs < 1:
         raise SweepError(f"--jobs must be at least 1, not {jobs}")
     if executor == "dask":
-        return _on_dask(work, items, jobs, scheduler, progress)
-    if jobs == 1 or len(items) <= 1:
-        return _here(work, items, progress)
-    return _on_processes(work, items, min(jobs, len(items)), progress)
-
-
-def _here(work: Callable[[Item], Result], items: Sequence[Item],
-          progress: Callable[[int], None] | None) -> list[Result]:
-    results = []
-    for item in items:
-        results.append(work(item))
-        if progress:
-            progress(1)
-    return results
+        yield from _on_dask(work, items, jobs, scheduler, progress)
+    elif jobs == 1 or len(items) <= 1:
+        for item in items:
+            yield work(item)
+            if progress:
+                progress(1)
+    else:
+        yield from _on_processes(work, items, min(jobs, len(items)), progress)
 
 
 def _context() -> Any:
@@ -82,27 +95,28 @@ def _context() -> Any:
 
 
 def _on_processes(work: Callable[[Item], Result], items: Sequence[Item], jobs: int,
-                  progress: Callable[[int], None] | None) -> list[Result]:
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+                  progress: Callable[[int], None] | None) -> Iterator[Result]:
+    pickle.dumps(work)  # fails here, not as a silent hang in the pool's feeder thread
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context())
+    try:
         futures = [pool.submit(work, item) for item in items]
-        return _gather(futures, progress)
+        yield from _in_order(futures, progress)
+    finally:  # also when the caller stops early (a write failed): drop what is not started
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _gather(futures: Sequence[Future[Result]] | Sequence[Any],
-            progress: Callable[[int], None] | None) -> list[Result]:
-    for done in as_completed(futures):
-        done.result()  # raise the first failure now, not after the rest finish
+def _in_order(futures: Sequence[Any], progress: Callable[[int], None] | None) -> Iterator[Any]:
+    for future in futures:
+        yield future.result()
         if progress:
             progress(1)
-    return [f.result() for f in futures]
 
 
 def _on_dask(work: Callable[[Item], Result], items: Sequence[Item], jobs: int,
              scheduler: str | None,
-             progress: Callable[[int], None] | None) -> list[Result]:
+             progress: Callable[[int], None] | None) -> Iterator[Result]:
     try:
         from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
     except ImportError:
         raise SweepError("--executor dask needs Dask: pip install 'phonejail[dask]'") from None
     cluster = None
@@ -119,11 +133,7 @@ def _on_dask(work: Callable[[Item], Result], items: Sequence[Item], jobs: int,
         raise SweepError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
     try:
         futures = client.map(work, list(items), pure=False)
-        for done in dask_completed(futures):
-            done.result()
-            if progress:
-                progress(1)
-        return client.gather(futures)
+        yield from _in_order(futures, progress)
     finally:
         client.close()
         if cluster is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from phonejail.config import Config
@@ -20,6 +21,7 @@ from phonejail.report.compare import Comparison, compare
 from phonejail.report.journeys import journeys_figure
 from phonejail.report.staffing_figure import staffing_figure
 from phonejail.report.text import redials
+from phonejail.sweep import results
 
 OUTPUT_NAMES = ("index.html", "summary.md", "summary.json", "outcomes.png", "steps.png",
                 "seconds.png", "identity.png", "journeys.png", "staffing.png", "flow.png")
@@ -111,15 +113,46 @@ def _worst_first(r: TreeReport) -> tuple:
     return (loads, -jail, -r.count("error"), -r.count("warning"), r.path)
 
 
+@dataclass(frozen=True)
+class RenderedTree:
+    """One tree's report and the files of its folder (name, content), ready to write."""
+
+    report: TreeReport
+    files: tuple[tuple[str, str | bytes], ...]
+
+
+def render_tree(job: tuple[str, str], config: Config, callers: int, seed: int,
+                old: TreeReport | None = None) -> RenderedTree:
+    """Build one tree's report and render its pages and figures (no file is written).
+
+    The part of `report` that runs in parallel (`--jobs`, Dask): a module-level function
+    of picklable arguments that returns a picklable record.
+    """
+    path, slug = job
+    r = build_report(path, slug, config, callers, seed)
+    comparison: Comparison | None = compare(old, r) if old is not None else None
+    figures = figures_of(r)
+    files: list[tuple[str, str | bytes]] = [(f"{stem}.png", data)
+                                            for stem, data, _, _ in figures]
+    files += [("index.html", html.tree_page(r, figures, comparison)),
+              ("summary.md", markdown.summary(r, comparison)),
+              ("summary.json", summary_json.summary(r, comparison))]
+    return RenderedTree(r, tuple(files))
+
+
 def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
                   callers: int, seed: int, baseline: str | None = None,
                   progress: Callable[[int], None] | None = None,
-                  force: bool = False) -> ReportRun:
-    """Write every tree's report folder and the index. Raises MissingPath, OutputError.
+                  force: bool = False, jobs: int = 1, executor: str = "local",
+                  scheduler: str | None = None) -> ReportRun:
+    """Write every tree's report folder and the index. Raises MissingPath, OutputError,
+    SweepError.
 
     Nothing is written until every target has been checked: inside `out_dir`, not a
     symlink, not an input (trees, baseline, configuration), and either new or written by
-    phonejail before (listed in the folder's manifest) unless `force`.
+    phonejail before (listed in the folder's manifest) unless `force`. Trees are
+    rendered `jobs` at a time (see `phonejail.sweep`) and written here, in order, so the
+    files are the same whatever `jobs` and `executor`.
     """
     files = collect(paths, config)
     names = slugs(files)
@@ -138,20 +171,14 @@ def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
         written.append(out_dir / relative)
         owned.add(relative.as_posix())
 
+    work = partial(render_tree, config=config, callers=callers, seed=seed, old=old)
     try:
-        for path, slug in zip(files, names, strict=True):
-            r = build_report(path, slug, config, callers, seed)
-            comparison: Comparison | None = compare(old, r) if old is not None else None
-            folder = Path(slug)
-            figures = figures_of(r)
-            for stem, data, _, _ in figures:
-                write(folder / f"{stem}.png", data)
-            write(folder / "index.html", html.tree_page(r, figures, comparison))
-            write(folder / "summary.md", markdown.summary(r, comparison))
-            write(folder / "summary.json", summary_json.summary(r, comparison))
-            reports.append(r)
-            if progress:
-                progress(1)
+        for slug, rendered in zip(names, results(work, list(zip(files, names, strict=True)),
+                                                 jobs, executor, scheduler, progress),
+                                  strict=True):
+            for name, data in rendered.files:
+                write(Path(slug) / name, data)
+            reports.append(rendered.report)
         reports.sort(key=_worst_first)
         write(Path("index.html"), html.index_page(reports))
     finally:
