@@ -221,3 +221,18 @@ def test_the_limits_table_in_the_docs_has_every_bound() -> None:
     bounds = {k: v for k, v in vars(limits).items() if k.startswith("MAX_")}
     for name, value in [*bounds.items(), ("MAX_ROWS", MAX_ROWS)]:
         assert f"{int(value):,}" in table, name
+
+
+def test_graph_draws_png_and_svg_up_to_the_report_limit(run, tmp_path) -> None:
+    from phonejail.report.build import DRAW_LIMIT
+
+    nodes = "".join(f"  n{i}: {{kind: say, say: hi, seconds: 1, next: n{i + 1}}}\n"
+                    for i in range(DRAW_LIMIT))
+    path = tmp_path / "long.yaml"
+    path.write_text("phonejail: 1\nname: long\nstart: n0\nintents: [x]\nnodes:\n" + nodes
+                    + f"  n{DRAW_LIMIT}: {{kind: agent}}\n")
+    code, out, err = run("graph", "--format", "svg", "-o", tmp_path / "g.svg", path)
+    assert code == 2 and out == "" and f"{DRAW_LIMIT + 1} nodes" in err and "--format dot" in err
+    assert not (tmp_path / "g.svg").exists()
+    code, out, _ = run("graph", "--format", "dot", path)
+    assert code == 0 and out.count(" -> ") == DRAW_LIMIT

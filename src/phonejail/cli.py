@@ -8,7 +8,6 @@ configuration or a path that does not exist.
 from __future__ import annotations
 
 import io
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -45,6 +44,7 @@ from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
 from phonejail.sources import importer_settings, load_source, source_from_bytes
 from phonejail.sweep import EXECUTORS, SweepError
+from phonejail.textsafe import json_text, visible
 
 # The engines (numpy), the report (matplotlib) and the staffing sweep are imported by
 # the commands that run them: pre-commit hooks and editors run `check` on every save.
@@ -419,13 +419,13 @@ def call(tree: str, persona: str | None, keys: str | None, facts: str | None,
         caller = TerminalCaller(read=_read_line, say=click.echo)
     for event in dial(loaded, chosen, caller, seed):
         for line in lines(event):
-            click.echo(line)
+            click.echo(visible(line))  # prompts and labels are the tree's text: shown, not obeyed
     return EXIT_OK
 
 
 def _read_line(prompt: str) -> str | None:
     """One line from standard input after `prompt`; None at the end of input."""
-    click.echo(prompt, nl=False)
+    click.echo(visible(prompt), nl=False)
     line = sys.stdin.readline()
     if not line:
         click.echo()
@@ -572,12 +572,19 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     Graphviz; png and svg are drawn with matplotlib.
     """
     from phonejail.report import flowchart
-    from phonejail.report.build import build_report
+    from phonejail.report.build import DRAW_LIMIT, build_report
+    from phonejail.report.figures import plain_text
 
     if fmt in ("png", "svg") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
     if not Path(tree).exists():
         raise click.BadParameter(f"'{tree}' does not exist", param_hint="TREE")
+    if fmt in ("png", "svg"):
+        size = len(getattr(load_source(tree).loaded.tree, "nodes", ()))
+        if size > DRAW_LIMIT:  # checked first: the analysis of a huge tree takes a while too
+            raise click.UsageError(f"{tree} has {size:,} nodes; png and svg are drawn up to "
+                                   f"{DRAW_LIMIT} (no layout stays readable past that): use "
+                                   "--format dot (Graphviz) or mermaid")
     r = build_report(tree, "graph", Config(), 0, DEFAULT_SEED)  # traps, and flows if wanted
     if r.tree is None:
         _refuse(tree, r.findings, "drawing it")
@@ -585,9 +592,10 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
     if fmt in ("png", "svg"):
         buffer = io.BytesIO()
-        flowchart.draw(diagram, loaded.name).savefig(buffer, format=fmt, bbox_inches="tight",
-                                                     metadata={"Date": None} if fmt == "svg"
-                                                     else {"Software": None})
+        with plain_text():
+            flowchart.draw(diagram, loaded.name).savefig(
+                buffer, format=fmt, bbox_inches="tight",
+                metadata={"Date": None} if fmt == "svg" else {"Software": None})
         data: str | bytes = buffer.getvalue()
     else:
         data = (flowchart.to_dot if fmt == "dot" else flowchart.to_mermaid)(diagram,
@@ -623,7 +631,7 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
     after = build_report(new, "new", Config(), 0, DEFAULT_SEED)
     c = compare_reports(before, after)
     if fmt == "json":
-        click.echo(json.dumps(comparison_dict(c), indent=2, ensure_ascii=False))
+        click.echo(json_text(comparison_dict(c)))
     else:
         click.echo((comparison_markdown if fmt == "markdown" else comparison_text)(c), nl=False)
     added = CheckResult((new,), c.added)

@@ -14,8 +14,10 @@ loader refuses them (`unsafe_characters`), so only free text ever needs escaping
 
 from __future__ import annotations
 
+import html
 import json
 import unicodedata
+from typing import Any
 
 _KEPT_FORMAT = frozenset("\u200c\u200d")
 """Zero-width non-joiner and joiner: Persian, Indic scripts and emoji need them, and they
@@ -109,6 +111,13 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{shown}{pad}{fence}"
 
 
+# -- HTML ---------------------------------------------------------------------------------------
+def html_text(text: str) -> str:
+    """HTML-escaped (text and attribute values), with control characters, bidi overrides and
+    separators shown as escapes: a page shows a tree's text as written, never reordered."""
+    return html.escape(visible(text))
+
+
 # -- spreadsheets ----------------------------------------------------------------------------
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -122,13 +131,21 @@ def csv_cell(text: str) -> str:
 
 
 # -- JSON -------------------------------------------------------------------------------------
-def json_text(data: object, indent: int | None = 2) -> str:
-    """JSON with non-ASCII text as written, unless it holds a lone surrogate (a file name
-    that is not UTF-8, say): then every non-ASCII character is a `\\u` escape, so the text
-    can always be written as UTF-8. Control characters are always escaped by JSON itself."""
-    text = json.dumps(data, indent=indent, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(data, indent=indent, ensure_ascii=True)
-    return text
+def json_text(data: object, indent: int | None = 2, **options: Any) -> str:
+    """JSON with text as written, but every unsafe character (controls, DEL, C1, bidi
+    overrides, separators, lone surrogates) as a `\\u` escape: the values are the same
+    strings, and the file shows no raw control character and can always be written as
+    UTF-8 (a file name that is not UTF-8 holds lone surrogates)."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False, **options)
+    if text.replace("\n", "").isprintable():  # the common case: nothing to escape
+        return text
+    # Outside strings JSON is printable ASCII, so every unsafe character is inside one.
+    return "".join(_json_escape(c) if c != "\n" and is_unsafe(c) else c for c in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON writes characters past U+FFFF
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

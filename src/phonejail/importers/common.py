@@ -310,7 +310,8 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
                 if intent not in intents:
                     intents.append(intent)
                 option["serves"] = [intent]
-                if target and flow.nodes[target]["kind"] in ("say", "self_service"):
+                # A target may name no node (a transition to a missing state): PJ004 says so.
+                if flow.nodes.get(target or "", {}).get("kind") in ("say", "self_service"):
                     _settles(flow, target, intent)
             everything += [i for i in option["serves"] if i not in everything]
         served[menu_id] = everything

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from phonejail.gcpause import gc_paused
 from phonejail.model.tree import KINDS
 from phonejail.model.yamlread import YMap, YNode, YScalar, YSeq, read_yaml
 
@@ -99,6 +100,13 @@ def outline_of(root: YNode | None) -> Outline | None:
     """The outline of located YAML already read (None: it did not read)."""
     if root is None:
         return None
+    # Tens of thousands of small records while the whole located YAML is alive: the
+    # collector would rescan it again and again and free nothing (phonejail.gcpause).
+    with gc_paused():
+        return _outline(root)
+
+
+def _outline(root: YNode) -> Outline:
     if not isinstance(root, YMap):
         return EMPTY
     top = _pairs(root)

@@ -70,6 +70,11 @@ def slugs(files: Sequence[str]) -> list[str]:
 
 def figures_of(r: TreeReport) -> list[tuple[str, bytes, str, str]]:
     """(file stem, PNG bytes, alt text, caption) for every figure of a tree's page."""
+    with charts.plain_text():
+        return _figures_of(r)
+
+
+def _figures_of(r: TreeReport) -> list[tuple[str, bytes, str, str]]:
     out: list[tuple[str, bytes, str, str]] = []
     if r.exact is not None:
         sampled = r.sampled or r.exact

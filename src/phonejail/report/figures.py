@@ -9,7 +9,10 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -24,6 +27,15 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#17becf", "#8c564b", "#e
 """Persona colours, in tree order, the same in every chart and the flow overlay. No red:
 red means a trap or a dead end everywhere in the report."""
 DPI = 100
+
+
+@contextmanager
+def plain_text() -> Iterator[None]:
+    """Draw every string as written: a name holding `$...$` is text, not TeX for mathtext
+    (which would typeset it, or fail on an unknown command). Covers building the figure
+    and saving it, since matplotlib makes some labels (ticks) only while drawing."""
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
 
 
 def persona_colour(k: int) -> str:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 from phonejail.model.tree import Agent, Branch, Menu, Tree
+from phonejail.textsafe import visible
 
 DISCONNECT = "(disconnect)"
 """Where left-out targets lead: one shared end node in the drawing."""
@@ -86,15 +87,15 @@ def describe(tree: Tree, marks: dict[str, tuple[str, ...]] | None = None,
     kinds[DISCONNECT] = "end"
     captions = {}
     for node in tree.nodes.values():
-        extra = f"\n{node.queue}" if isinstance(node, Agent) and node.queue else ""
+        extra = f"\n{visible(node.queue)}" if isinstance(node, Agent) and node.queue else ""
         if isinstance(node, Menu):
             extra = f"\n{len(node.options)} options"
-        captions[node.id] = f"{node.id}\n[{node.kind}]{extra}"
+        captions[node.id] = f"{visible(node.id)}\n[{node.kind}]{extra}"
     captions[DISCONNECT] = "disconnect"
     layers = _layers(ids, edges, tree.start)
     order = _order(ids, edges, layers)
     built = tuple(
-        Edge(src, dst, ", ".join(sorted(set(filter(None, labels)), key=str)),
+        Edge(src, dst, visible(", ".join(sorted(set(filter(None, labels)), key=str))),
              flow.get((src, None if dst == DISCONNECT else dst), 0.0))
         for (src, dst), labels in edges.items()
     )
@@ -191,13 +192,17 @@ def draw(d: Diagram, title: str) -> Figure:
     ys = [p[1] for p in xy.values()]
     ax.set_xlim(min(xs) - 1.6, max(xs) + 1.6)
     ax.set_ylim(min(ys) - 0.9, max(ys) + 0.7)
-    ax.set_title(f"{title}: call flow (red: dead end, jail loop or identity gate; "
+    ax.set_title(f"{visible(title)}: call flow (red: dead end, jail loop or identity gate; "
                  "edge width: share of calls)", fontsize=10)
     return fig
 
 
 def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT quoted string: phonejail's own line breaks become `\\n`, anything else unsafe
+    (a tree's control characters) is shown escaped first, so Graphviz sees no raw byte."""
+    lines = [visible(line) for line in text.split("\n")]
+    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"')
+                             for line in lines) + '"'
 
 
 def to_dot(d: Diagram, title: str) -> str:
@@ -227,16 +232,25 @@ _MERMAID_SHAPES = {"say": ("(", ")"), "menu": ("[", "]"), "ask": ("[/", "/]"),
                    "handoff": ("[\\", "\\]")}
 
 
+_MERMAID_CODES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "%": "#37;",
+                  "`": "#96;", "#": "#35;", "$": "#36;"}
+"""Entity codes inside a quoted label: `"` and markup, `%` (so `%%{init: ...}%%` is no
+directive), the backtick (no Markdown string), `$` (no KaTeX) and `#` itself (no code
+is forged)."""
+
+
 def _mermaid_text(text: str) -> str:
-    # Inside a quoted Mermaid label, " and markup must be entity codes; newlines are <br/>.
-    escaped = (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
-               .replace(">", "#gt;"))
-    return '"' + escaped.replace("\n", "<br/>") + '"'
+    # Quoted, every special character as an entity code; phonejail's line breaks are <br/>.
+    lines = ["".join(_MERMAID_CODES.get(c, c) for c in visible(line))
+             for line in text.split("\n")]
+    return '"' + "<br/>".join(lines) + '"'
 
 
 def to_mermaid(d: Diagram, title: str) -> str:
     ids = {n: f"n{i}" for i, n in enumerate(d.nodes)}
-    lines = ["---", f"title: {json.dumps(title)}", "---", "flowchart TD"]
+    # The title is a YAML double-quoted string (JSON is one); `\x25` keeps `%%{` out of it.
+    shown = json.dumps(visible(title), ensure_ascii=False).replace("%", "\\x25")
+    lines = ["---", f"title: {shown}", "---", "flowchart TD"]
     for n in d.nodes:
         left, right = _MERMAID_SHAPES[d.kinds[n]]
         caption = d.captions[n] + (f"\n{' '.join(d.marks[n])}" if n in d.marks else "")

@@ -7,7 +7,6 @@ phonejail writes beside it, so it works from a file:// link and offline.
 from __future__ import annotations
 
 import base64
-from html import escape
 
 from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
@@ -30,6 +29,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
+from phonejail.textsafe import html_text
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -59,6 +59,9 @@ table.answer td{font-size:.9rem}table.answer td.journey{min-width:18rem}
 table{font-size:8pt;page-break-inside:auto}tr,figure{page-break-inside:avoid}
 a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}
 """
+
+
+escape = html_text
 
 
 def _page(title: str, body: str) -> str:

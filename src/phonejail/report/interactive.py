@@ -22,7 +22,6 @@ import json
 import shutil
 import subprocess
 from dataclasses import dataclass
-from html import escape
 from importlib import resources
 
 from phonejail.model.tree import Tree
@@ -30,6 +29,8 @@ from phonejail.report.build import TreeReport
 from phonejail.report.figures import persona_colour, share_text
 from phonejail.report.flowchart import DISCONNECT, STYLE, TRAP_RED, Diagram, _layers, _order
 from phonejail.report.text import loss_text
+from phonejail.textsafe import html_text as escape
+from phonejail.textsafe import json_text
 
 SHARED_ENDS = 3
 """An end node with at least this many edges into it is drawn once per cluster..."""
@@ -366,7 +367,7 @@ def data(r: TreeReport, d: Diagram) -> dict[str, object]:
 def _json_for_script(value: object) -> str:
     # Inside <script>, `</script>` or `<!--` in a tree's string would end the block: escape
     # every `<`, `>` and `&` as a JSON \u escape, which JSON.parse reads back as written.
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json_text(value, indent=None, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

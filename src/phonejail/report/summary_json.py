@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from phonejail.report.build import TreeReport
 from phonejail.report.compare import Comparison
 from phonejail.report.compare import to_dict as comparison_dict
 from phonejail.simulate.render import to_dict as simulation_dict
+from phonejail.textsafe import json_text
 
 DIGITS = 9
 """Floats are rounded to 9 decimals: stable across platforms, far below any real difference."""
@@ -36,4 +36,4 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
                           "per_persona": dict(x.personas)} for x in r.fix_first]
     if comparison is not None:
         data["comparison"] = comparison_dict(comparison)
-    return json.dumps(_rounded(data), indent=2, ensure_ascii=False) + "\n"
+    return json_text(_rounded(data)) + "\n"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from phonejail.analysis.chain import OUTCOMES
 from phonejail.analysis.tally import Figures, Summary
 from phonejail.simulate import PersonaResult, Simulation
+from phonejail.textsafe import csv_cell, json_text, visible
 
 
 def _summary(s: Summary) -> dict[str, Any]:
@@ -64,8 +64,7 @@ def to_dict(sim: Simulation) -> dict[str, Any]:
 
 
 def render_json(sim: Simulation) -> str:
-    return json.dumps(to_dict(sim), indent=2, ensure_ascii=False, allow_nan=False,
-                      default=_nan_to_null) + "\n"
+    return json_text(to_dict(sim), allow_nan=False, default=_nan_to_null) + "\n"
 
 
 def _nan_to_null(value: object) -> object:  # pragma: no cover - figures hold no NaN
@@ -89,7 +88,7 @@ def render_csv(sim: Simulation) -> str:
     writer.writerow(CSV_COLUMNS)
     for p in (*sim.personas, sim.overall):
         f = p.figures
-        row = [p.name, p.share, *(f.outcomes[o] for o in OUTCOMES), f.reached_human,
+        row = [csv_cell(p.name), p.share, *(f.outcomes[o] for o in OUTCOMES), f.reached_human,
                f.jail_rate]
         for s in (f.steps_to_human, f.seconds_to_human):
             row += ["" if v is None else v for v in (s.mean, s.p50, s.p90, s.max)]
@@ -140,19 +139,20 @@ def render_text(sim: Simulation) -> str:
     how = ("exact analysis (Markov chain)" if sim.method == "exact"
            else f"Monte-Carlo, {sim.callers:,} callers, seed {sim.seed}")
     everyone = [*sim.personas, sim.overall]
-    outcome_rows = [[p.name, _pct(p.share), *(_pct(p.figures.outcomes[o]) for o in OUTCOMES),
+    outcome_rows = [[visible(p.name), _pct(p.share),
+                     *(_pct(p.figures.outcomes[o]) for o in OUTCOMES),
                      _pct(p.figures.jail_rate)] for p in everyone]
     journey_rows = []
     for p in everyone:
         f = p.figures
         journey_rows.append([
-            p.name, _pct(f.reached_human),
+            visible(p.name), _pct(f.reached_human),
             _num(f.steps_to_human.mean), _num(f.steps_to_human.p90, 0),
             _num(f.seconds_to_human.mean, 0), _num(f.seconds_to_human.p90, 0),
             _num(f.identity_prompts, 2), _num(f.repeated_identity_prompts, 2),
             _pct(f.calls_with_repeats), _num(f.transfers, 2), _num(f.call_seconds, 0),
         ])
-    lines = [f"{sim.name} ({sim.tree}): {how}", "", "Outcomes"]
+    lines = [f"{visible(sim.name)} ({visible(sim.tree)}): {how}", "", "Outcomes"]
     lines += _table(["persona", "share", *(o.replace("_", " ") for o in OUTCOMES),
                      "jail rate"], outcome_rows)
     lines += ["", "Reaching a human"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from phonejail.analysis.staffing import (
 from phonejail.limits import MAX_AGENTS
 from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Queue, Tree
+from phonejail.textsafe import json_text, visible
 
 MAX_ROWS = 1000
 _RANGE = re.compile(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?")
@@ -148,7 +148,7 @@ def render_json(table: StaffTable) -> str:
                   "offered_erlangs": queue.offered_erlangs},
         "rows": [_row_dict(r) for r in table.rows],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_text(data, allow_nan=False) + "\n"
 
 
 def render_csv(table: StaffTable) -> str:
@@ -181,7 +181,7 @@ def render_text(table: StaffTable) -> str:
                      f"{row.queue.wait_seconds:,.0f} s", _pct(row.queue.abandon),
                      _pct(row.jail_rate), _pct(row.reached_human)])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [f"{table.name} ({table.tree}): queue '{queue.name}'",
+    lines = [f"{visible(table.name)} ({visible(table.tree)}): queue '{queue.name}'",
              f"{queue.calls_per_hour:g} calls per hour x {queue.handle_seconds:g} s = "
              f"{queue.offered_erlangs:.2f} erlangs offered; {patience}", ""]
     for k, row in enumerate([header, *rows]):
