@@ -104,7 +104,8 @@ def test_standard_input_takes_per_file_ignores_by_its_stdin_filename(run, tmp_pa
 def test_standard_input_too_large_or_broken_is_a_finding(run, monkeypatch) -> None:
     _stdin(monkeypatch, b"a: [1\n")
     code, out, err = run("check", "-q", "-")
-    assert (code, err) == (1, "") and out.startswith("<stdin>:2:1: error PJ001 syntax:")
+    assert (code, err) == (1, "")
+    assert out.startswith("<stdin>:1:4: error PJ001 syntax: YAML syntax: this `[` is not closed")
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -571,6 +571,8 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     mermaid renders in GitHub Markdown (put it in a ```mermaid block); dot is for
     Graphviz; png and svg are drawn with matplotlib.
     """
+    from phonejail.model.load import load_for_drawing
+    from phonejail.output.text import render as text_render
     from phonejail.report import flowchart
     from phonejail.report.build import DRAW_LIMIT, build_report
     from phonejail.report.figures import plain_text
@@ -586,10 +588,19 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
                                    f"{DRAW_LIMIT} (no layout stays readable past that): use "
                                    "--format dot (Graphviz) or mermaid")
     r = build_report(tree, "graph", Config(), 0, DEFAULT_SEED)  # traps, and flows if wanted
+    code = EXIT_OK
     if r.tree is None:
-        _refuse(tree, r.findings, "drawing it")
-    loaded = r.tree
-    diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
+        # A tree whose only errors are targets naming no node is drawn all the same, those
+        # targets marked: a picture helps most exactly then. Its errors go to stderr, exit 1.
+        loaded = load_for_drawing(tree)
+        if loaded is None:
+            _refuse(tree, r.findings, "drawing it")
+        click.echo(text_render(CheckResult((tree,), r.findings)), err=True, nl=False)
+        diagram = flowchart.describe(loaded)
+        code = EXIT_FINDINGS
+    else:
+        loaded = r.tree
+        diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
     if fmt in ("png", "svg"):
         buffer = io.BytesIO()
         with plain_text():
@@ -604,7 +615,7 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
         atomic_write(Path(output), data, inputs=[tree])
     else:
         click.echo(data, nl=False)
-    return EXIT_OK
+    return code
 
 
 @cli.command()
@@ -725,7 +736,13 @@ def _callers(path: str) -> list[dict[str, Any]]:
         where = f"{problems[0].line}:{problems[0].column}: {problems[0].message}" if problems \
             else "empty"
         raise click.BadParameter(f"{path}: {where}", param_hint="--callers")
-    data = yaml.safe_load(raw.decode("utf-8"))
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except yaml.YAMLError as error:  # a key PyYAML cannot hash (`? [a, b]`), say
+        mark = getattr(error, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}: " if mark else ""
+        raise click.BadParameter(f"{path}: {where}{getattr(error, 'problem', None) or error}",
+                                 param_hint="--callers") from None
     if isinstance(data, dict) and "callers" in data:
         data = data["callers"]
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
@@ -751,7 +768,9 @@ def explain(code: str | None) -> int:
     by_name = {rule.NAME: c for c, rule in RULES.items()}
     key = by_name.get(code.strip().lower(), key)
     if key not in RULES:
-        raise click.BadParameter(f"no rule '{code}'{did_you_mean(key, [*RULES, *by_name])}; "
+        # Codes are matched in capitals, names in lower case: `dead-ends` -> dead-end.
+        hint = did_you_mean(key, RULES) or did_you_mean(code.strip().lower(), by_name)
+        raise click.BadParameter(f"no rule '{code}'{hint}; "
                                  "`phonejail explain` lists them", param_hint="CODE")
     click.echo(documentation(key), nl=False)
     return EXIT_OK

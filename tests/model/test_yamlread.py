@@ -28,7 +28,7 @@ MANY_ALIASES = b"a: &a x\nb: [" + b", ".join([b"*a"] * 51) + b"]\n"
     (b"\x89PNG\r\n\x1a\n\x00\x00", "PJ001", 3, 1, "binary"),
     (b"name: caf\xe9\n", "PJ001", 1, 10, "not UTF-8"),
     (b"a: \x01\n", "PJ001", 1, 4, "YAML syntax"),
-    (b"a: [1, 2\nb: c\n", "PJ001", 2, 2, "YAML syntax"),
+    (b"a: [1, 2\nb: c\n", "PJ001", 1, 4, "this `[` is not closed on its line"),
     (b"a:\n\tb: 1\n", "PJ001", 2, 1, "YAML syntax"),
     (b"", "PJ002", 1, 1, "no YAML document"),
     (b"# just a comment\n", "PJ002", 1, 1, "no YAML document"),

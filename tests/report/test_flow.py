@@ -135,3 +135,36 @@ def test_the_flow_is_explored_in_a_real_browser(run, in_repo, tmp_path, big: Pat
             assert re.search(r'"width":\d{3}', box)
     finally:
         browser.close()
+
+
+def test_graph_draws_a_tree_with_undefined_targets_and_marks_them(run, tmp_path) -> None:
+    tree = tmp_path / "broken.yaml"
+    tree.write_text("phonejail: 1\nname: broken\nstart: welcome\nintents: [x]\nnodes:\n"
+                    "  welcome: {kind: say, next: main}\n"
+                    "  main:\n    kind: menu\n    options:\n      - {key: \"1\", to: agnet}\n"
+                    "      - {key: \"2\", to: billing}\n    fail: goodby\n"
+                    "  billing: {kind: agent}\n")
+    code, out, err = run("graph", tree)
+    assert code == 1  # the tree has errors: they are printed, and it is drawn all the same
+    assert "broken.yaml:10:24: error PJ004 undefined-target" in err and "'goodby'" in err
+    assert '["agnet<br/>[no such node]<br/>PJ004"]' in out and "billing<br/>[agent]" in out
+    undefined = re.search(r"  (n\d+)\[\"agnet", out)
+    assert undefined and f"class {undefined.group(1)} trap" in out
+    code, out, _ = run("graph", "--format", "dot", tree)
+    assert code == 1 and '"main" -> "goodby" [penwidth=0.70, label="fail", color="#c62828"]' \
+        in out
+    code, _, _ = run("graph", "--format", "png", "-o", tmp_path / "b.png", tree)
+    assert code == 1 and (tmp_path / "b.png").stat().st_size > 1000
+    (tmp_path / "worse.yaml").write_text(tree.read_text().replace("kind: agent", "kind: agnt"))
+    code, out, err = run("graph", tmp_path / "worse.yaml")  # other errors: still refused
+    assert code == 1 and out == "" and "before drawing it" in err
+
+
+def test_pictures_of_huge_trees_are_refused_with_a_way_out(run, tmp_path) -> None:
+    tree = tmp_path / "huge.yaml"
+    tree.write_text(generate_tree(200))
+    code, _, err = run("graph", "--format", "png", "-o", tmp_path / "h.png", tree)
+    assert code == 2 and "png and svg are drawn up to 150" in err and "--format dot" in err
+    assert not (tmp_path / "h.png").exists()
+    code, out, _ = run("graph", "--format", "dot", tree)
+    assert code == 0 and out.startswith("digraph")

@@ -195,3 +195,91 @@ def test_queue_abandonment_limit_is_a_percentage() -> None:
     (finding,) = check(impatient, strict)
     assert "8.5% of callers hang up in the queue, more than 5%" in finding.message
     assert "12 agents would keep it" in finding.message
+
+
+# A card changer who must first sit through PATIENCE_NEEDED announcements before a desk
+# that changes the card asking nothing; a bill payer whose intent is not sensitive.
+SLOW_DESK = """
+phonejail: 1
+name: slow desk
+start: hello
+intents: [update_card, pay_bill]
+sensitive: [update_card]
+identity: {pin: {}}
+nodes:
+  hello: {kind: say, next: more}
+  more: {kind: say, next: menu}
+  menu:
+    kind: menu
+    options:
+      - {key: "1", serves: [update_card, pay_bill], to: desk}
+      - {key: "2", serves: [update_card], to: pin}
+  desk: {kind: agent}
+  pin: {kind: ask, fact: pin, ok: desk, fail: desk}
+callers:
+  - {name: patient, intent: update_card, patience: 3}
+  - {name: hasty, intent: update_card, patience: 2}
+  - {name: payer, intent: pay_bill}
+"""
+
+
+def _unverified_callers(text: str) -> dict[str, list[str]]:
+    return {f.node: f.message.split("(callers: ")[1] for f in check(text)
+            if f.code == "PJ301"}
+
+
+def test_unverified_change_agrees_with_the_exact_analysis() -> None:
+    from phonejail.simulate import run
+    from tests.conftest import load
+
+    found = _unverified_callers(SLOW_DESK)
+    assert list(found) == ["desk"]
+    exact = {p.name: p.figures.unverified_resolutions
+             for p in run(load(SLOW_DESK).tree, method="exact").personas}
+    # the menu is step 3: within the patient caller's patience, past the hasty one's
+    assert exact["patient"] == pytest.approx(0.98 / 2) and exact["hasty"] == 0.0
+    assert exact["payer"] == 0.0
+    assert "'patient'" in found["desk"] and "'hasty'" not in found["desk"]
+    assert "'payer'" not in found["desk"]
+
+
+def test_unverified_change_message_names_the_node_intent_and_path() -> None:
+    (finding,) = [f for f in check(SLOW_DESK) if f.code == "PJ301"]
+    assert finding.severity.value == "error"
+    assert finding.message.startswith(
+        "at 'desk' a human settles 'update_card' (sensitive) for a caller who has given no "
+        "identity fact in this call; path: hello -> more -> menu -> desk")
+
+
+def test_an_agent_who_asks_first_verifies() -> None:
+    asked = SLOW_DESK.replace("desk: {kind: agent}", "desk: {kind: agent, asks: [pin]}")
+    assert "PJ301" not in codes(check(asked))
+
+
+def test_without_sensitive_intents_nothing_is_unverified() -> None:
+    assert "PJ301" not in codes(check(SLOW_DESK.replace("sensitive: [update_card]\n", "")))
+
+
+@pytest.mark.parametrize(("mode", "fallback", "fires"), [
+    ("speech", "invalid: main", True), ("both", "invalid: main", False),
+    ("dtmf", "invalid: main", False), ("speech", "invalid: keys", False),
+    ("speech", "invalid: main\n    fail: sorry", False),
+])
+def test_speech_only_menus_need_a_keyed_fallback(mode: str, fallback: str,
+                                                 fires: bool) -> None:
+    text = f"""
+phonejail: 1
+name: voice
+start: main
+intents: [x]
+nodes:
+  main:
+    kind: menu
+    input: {mode}
+    options: [{{key: "1", to: desk}}, {{key: "0", to: desk}}]
+    {fallback}
+  sorry: {{kind: say, next: keys}}
+  keys: {{kind: menu, options: [{{key: "0", to: desk}}], invalid: keys, fail: desk}}
+  desk: {{kind: agent}}
+"""
+    assert ("PJ208" in codes(check(text))) is fires

@@ -15,7 +15,7 @@ and leads to other states or to an outcome with known probabilities.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -337,8 +337,10 @@ def states_that_end(chain: Chain) -> set[int]:
     return seen
 
 
-def fewest_steps_to_human(chain: Chain) -> tuple[int, list[State]] | None:
-    """The fewest steps (patience spent) before a human answers, and a path; None if never.
+def fewest_steps_to(chain: Chain, wanted: Callable[[int], bool]
+                    ) -> tuple[int, list[State]] | None:
+    """The fewest steps (patience spent) to reach a state `wanted(i)` holds for, and a path
+    (transfer and queue states left out); None if no such state can be reached.
 
     0-1 breadth-first search over states: entering a state whose node takes a
     step costs 1, any other 0. Retries are real re-visits here, so failing out
@@ -359,15 +361,20 @@ def fewest_steps_to_human(chain: Chain) -> tuple[int, list[State]] | None:
             if dist[i] + cost < dist[j]:
                 dist[j], parent[j] = dist[i] + cost, i
                 (queue.appendleft if cost == 0 else queue.append)(j)
-    humans = [i for i, v in enumerate(chain.visits) if v.human and dist[i] < 1 << 30]
-    if not humans:
+    found = [i for i in range(len(chain.states)) if dist[i] < 1 << 30 and wanted(i)]
+    if not found:
         return None
-    best = min(humans, key=lambda i: (dist[i], i))
+    best = min(found, key=lambda i: (dist[i], i))
     path = [best]
     while parent[path[-1]] >= 0:
         path.append(parent[path[-1]])
     return dist[best], [chain.states[i] for i in reversed(path)
                         if not (chain.states[i].transferring or chain.states[i].queued)]
+
+
+def fewest_steps_to_human(chain: Chain) -> tuple[int, list[State]] | None:
+    """The fewest steps before a human answers, and a path; None if never."""
+    return fewest_steps_to(chain, lambda i: chain.visits[i].human)
 
 
 def visit(tree: Tree, state: State) -> Visit:

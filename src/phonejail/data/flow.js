@@ -168,6 +168,11 @@
     select.addEventListener("change", overlay);
     overlay();
     start();
+    // On paper the whole flow is shown, whatever the view on screen was.
+    window.addEventListener("beforeprint", function () {
+      svg.setAttribute("viewBox", "0 0 " + full.w + " " + full.h);
+    });
+    window.addEventListener("afterprint", apply);
     var touched = false;
     svg.addEventListener("pointerdown", function () { touched = true; });
     svg.addEventListener("wheel", function () { touched = true; });

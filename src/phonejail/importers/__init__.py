@@ -10,6 +10,7 @@ bad input.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +58,28 @@ def _position(text: str, needle: str) -> tuple[int, int]:
     return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _holds_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_surrogate(v) for v in value)
+    return False
+
+
 def _json(text: str) -> tuple[Any, Problem | None]:
     try:
-        return json.loads(text, parse_int=_whole, parse_constant=_constant), None
+        data = json.loads(text, parse_int=_whole, parse_constant=_constant)
+        escape = _SURROGATE_ESCAPE.search(text)
+        if escape and _holds_surrogate(data):
+            # A `\ud800` escape without its pair is no character: no tree file can hold it.
+            return None, Problem("PJ001", *_position(text, escape[0]),
+                                 "JSON: a lone surrogate escape (a half of a character)")
+        return data, None
     except _Unreadable as exc:
         return None, Problem("PJ001", *_position(text, exc.raw), f"JSON: {exc.why}")
     except json.JSONDecodeError as exc:

@@ -65,6 +65,17 @@ def _describe(node: YNode) -> str:
     )
 
 
+def _reshape(node: YNode, want: str) -> str:
+    """How to turn a list into the mapping wanted, or a mapping into the list wanted: the
+    most common shape slip in hand-written YAML is a `- ` too many or too few."""
+    if want == "mapping" and isinstance(node, YSeq):
+        return ("; write `name: value` lines without the `- ` in front (a `- ` starts a list "
+                "item)")
+    if want == "list" and isinstance(node, YMap):
+        return "; start each item with `- ` (or write [a, b] on one line)"
+    return ""
+
+
 def _figure(number: float) -> str:
     """1,000,000 for a whole number however it is stored, 2.5e+300 for the rest."""
     if float(number).is_integer() and abs(number) < 1e18:
@@ -80,6 +91,9 @@ class _Builder:
         self.intents: dict[str, None] = {}
         self.facts: dict[str, None] = {}
         self.node_ids: dict[str, None] = {}
+        self.keep_undefined_targets = False
+        """For drawing a broken tree: a target naming no node is kept (and reported)."""
+        self.undefined_targets: list[Problem] = []
 
     # -- reporting -----------------------------------------------------------------
     def error(self, at: YNode | Loc, message: str, code: str = "PJ002",
@@ -218,7 +232,14 @@ class _Builder:
         return ref
 
     def target(self, value: YNode, where: str) -> Any:
-        return self._ref(value, where, self.node_ids, "node", "targets name a node of `nodes`")
+        before = len(self.problems)
+        ref = self._ref(value, where, self.node_ids, "node", "targets name a node of `nodes`")
+        if ref is _MISSING and self.keep_undefined_targets and len(self.problems) == before + 1 \
+                and self.problems[-1].code == "PJ004" and isinstance(value, YScalar):
+            # Set aside, so the node holding it is still built (it checks for new problems).
+            self.undefined_targets.append(self.problems.pop())
+            return value.value
+        return ref
 
     def intent(self, value: YNode, where: str) -> Any:
         return self._ref(value, where, self.intents, "intent", "intents are listed in `intents`")
@@ -230,7 +251,8 @@ class _Builder:
               unique: bool = True) -> Any:
         items = value.items if isinstance(value, YSeq) else None
         if items is None:
-            self.error(value, f"{where}: expected a list, found {_describe(value)}")
+            self.error(value, f"{where}: expected a list, found {_describe(value)}"
+                              f"{_reshape(value, 'list')}")
             return _MISSING
         result: list[Any] = []
         for index, element in enumerate(items):
@@ -321,7 +343,8 @@ class _Builder:
 
     def identity(self, value: YNode, where: str) -> Any:
         if not isinstance(value, YMap):
-            self.error(value, f"{where}: expected a mapping of fact ids, found {_describe(value)}")
+            self.error(value, f"{where}: expected a mapping of fact ids, found {_describe(value)}"
+                       f"{_reshape(value, 'mapping')}")
             return _MISSING
         facts: dict[str, Fact] = {}
         for key, item in value.pairs:
@@ -391,7 +414,8 @@ class _Builder:
     # -- nodes ---------------------------------------------------------------------------
     def nodes(self, value: YNode, where: str) -> Any:
         if not isinstance(value, YMap):
-            self.error(value, f"{where}: expected a mapping of node ids, found {_describe(value)}")
+            self.error(value, f"{where}: expected a mapping of node ids, found {_describe(value)}"
+                       f"{_reshape(value, 'mapping')}")
             return _MISSING
         if not value.pairs:
             self.error(value, f"{where}: a tree needs at least one node")
@@ -413,7 +437,7 @@ class _Builder:
     def _node(self, node_id: str, loc: Loc, value: YNode, where: str) -> Node | None:
         if not isinstance(value, YMap):
             self.error(value, f"{where}: a node is a mapping with a `kind`, found "
-                              f"{_describe(value)}", node=node_id)
+                              f"{_describe(value)}{_reshape(value, 'mapping')}", node=node_id)
             return None
         kind_item = next((v for k, v in value.pairs
                           if isinstance(k, YScalar) and k.value == "kind"), None)
@@ -555,8 +579,12 @@ class _Builder:
                     locs=MappingProxyType(locs))
 
 
-def build_tree(root: YNode, path: str) -> tuple[Tree | None, list[Problem]]:
-    """Validate `root` as a format-1 tree. The tree is None if any problem was found."""
+def build_tree(root: YNode, path: str, keep_undefined_targets: bool = False
+               ) -> tuple[Tree | None, list[Problem]]:
+    """Validate `root` as a format-1 tree. The tree is None if any problem was found, except
+    with `keep_undefined_targets` (for drawing a broken tree): then a tree whose only
+    problems are targets naming no node is built, keeping those names as targets."""
     builder = _Builder(path)
+    builder.keep_undefined_targets = keep_undefined_targets
     tree = builder.tree(root)
-    return tree, builder.problems
+    return tree, builder.problems + builder.undefined_targets

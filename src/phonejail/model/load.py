@@ -46,3 +46,18 @@ def load_file(path: str | Path) -> Loaded:
     except InputError as exc:
         return Loaded(shown, None, (Problem("PJ001", 1, 1, exc.reason),))
     return load_bytes(data, shown)
+
+
+def load_for_drawing(path: str | Path) -> Tree | None:
+    """A tree whose only problems are targets naming no node, with those names kept as
+    targets, so `phonejail graph` can draw it and mark them; None for any other problem."""
+    try:
+        data = read_capped(path)
+    except InputError:
+        return None
+    with gc_paused():
+        root, problems = read_yaml(data)
+        if root is None or problems:
+            return None
+        tree, _ = build_tree(root, str(path), keep_undefined_targets=True)
+    return tree

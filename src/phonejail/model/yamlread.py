@@ -22,6 +22,7 @@ import yaml
 from phonejail.findings import Problem
 from phonejail.limits import MAX_ALIAS_EXPANSION, MAX_ALIASES, MAX_DEPTH
 from phonejail.limits import MAX_FILE_BYTES as MAX_BYTES
+from phonejail.model.syntaxhints import explain
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _Loader
@@ -166,6 +167,12 @@ def compose(text: str) -> tuple[YNode | None, list[Problem]]:
             # libyaml (PyYAML >= 6.0.4) scans ~1,000 levels ahead and stops there before
             # our depth guard sees an event: same refusal, at the place libyaml stopped.
             return None, [Problem("PJ001", line, col, _too_deep())]
+        hint = explain(text, exc.problem, (line, col) if exc.problem_mark else None,
+                       exc.context, (exc.context_mark.line + 1, exc.context_mark.column + 1)
+                       if exc.context_mark else None)
+        if hint is not None:
+            return None, [Problem("PJ001", hint.line, hint.column,
+                                  f"YAML syntax: {hint.message}")]
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "cannot be parsed"
         return None, [Problem("PJ001", line, col, f"YAML syntax: {message}")]
     except yaml.YAMLError as exc:  # ReaderError: control characters and the like
@@ -236,7 +243,8 @@ class _Composer:
             raise _Refused(Problem(
                 "PJ002", mark.line, mark.column,
                 f"tag {shown} is not allowed: a tree is plain YAML "
-                "(strings, numbers, lists and mappings)",
+                "(strings, numbers, lists and mappings); text that starts with `!` must be "
+                "quoted (say: \"!important\")",
             ))
 
     def _open(self, event: yaml.CollectionStartEvent) -> None:
@@ -278,7 +286,8 @@ class _Composer:
         if event.anchor not in self.anchors:
             raise _Refused(Problem(
                 "PJ001", mark.line, mark.column,
-                f"alias *{event.anchor} has no anchor &{event.anchor}",
+                f"alias *{event.anchor} has no anchor &{event.anchor}; text that starts "
+                "with `*` must be quoted (say: \"*1 for more\")",
             ))
         node, size = self.anchors[event.anchor]
         self.expansion += size

@@ -80,16 +80,20 @@ def _figures_of(r: TreeReport) -> list[tuple[str, bytes, str, str]]:
         sampled = r.sampled or r.exact
         out += [
             ("outcomes", charts.png(charts.outcomes_figure(r.exact)),
-             "Stacked bars of how calls end, per persona",
-             "How calls end, per persona and overall (exact)."),
+             f"Stacked bars, one per persona and overall, of how calls end: {_ends(r)}",
+             "How calls end, per persona and overall (exact). Red (cut off) and purple "
+             "(hung up) are phone jail."),
             ("steps", charts.png(charts.steps_figure(r.exact, sampled)),
-             "Distribution of steps to a human, per persona",
-             "Steps to a human: exact distribution with the Monte-Carlo estimate overlaid."),
+             "Bar charts on shared axes, one per persona that reaches a human in at least "
+             "1% of calls, of the steps taken before a human answers",
+             "Steps to a human: exact distribution with the Monte-Carlo estimate overlaid. "
+             "Personas that almost never reach a human are named, not drawn."),
             ("seconds", charts.png(charts.seconds_figure(r.exact, sampled)),
-             "Cumulative distribution of the time to a human, per persona",
-             "Time to a human (prompts heard plus hold): exact CDF and Monte-Carlo."),
+             "Cumulative curves, one per persona, of the minutes until a human answers",
+             "Time to a human (prompts heard plus hold): exact CDF and Monte-Carlo. "
+             "The further right a curve, the longer the wait."),
             ("identity", charts.png(charts.identity_figure(r.exact)),
-             "Bars of identity prompts, repeats and transfers per call, per persona",
+             "Bars per persona of identity questions, repeated questions and transfers per call",
              "Identity questions, repeated questions and transfers per call (exact)."),
         ]
         if redials(r):
@@ -110,6 +114,13 @@ def _figures_of(r: TreeReport) -> list[tuple[str, bytes, str, str]]:
                     "The call flow from start. Red: dead ends, jail loops and identity gates; "
                     "edge width: expected times per call the move is taken."))
     return out
+
+
+def _ends(r: TreeReport) -> str:
+    """Alt text's numbers: each persona's jail rate, so the picture's point is in the words."""
+    assert r.exact is not None
+    return "; ".join(f"{p.name} {charts.share_text(p.figures.jail_rate)} jailed"
+                     for p in (*r.exact.personas, r.exact.overall))
 
 
 def _worst_first(r: TreeReport) -> tuple:

@@ -67,6 +67,13 @@ def _everyone(sim: Simulation) -> list[PersonaResult]:
     return [*sim.personas, sim.overall]
 
 
+def _persona_ticks(ax, personas: int) -> None:
+    """Persona names in their colour (the same in every chart); `overall` stays black."""
+    for k, label in enumerate(ax.get_yticklabels()[:personas]):
+        label.set_color(persona_colour(k))
+        label.set_fontweight("bold")
+
+
 def outcomes_figure(sim: Simulation) -> Figure:
     rows = _everyone(sim)
     fig = Figure(figsize=(9, 0.55 * len(rows) + 1.6))
@@ -83,9 +90,11 @@ def outcomes_figure(sim: Simulation) -> Figure:
                         color="white", fontsize=9)
         left += widths
     ax.set_yticks(y, [r.name for r in rows])
+    _persona_ticks(ax, len(rows) - 1)
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of calls (%)")
-    ax.set_title("How calls end, per persona (exact)")
+    ax.set_title("How calls end, per persona (exact): red and purple are phone jail "
+                 "(cut off, hung up)")
     ax.legend(ncols=len(OUTCOMES), loc="upper center", frameon=False, fontsize=9,
               bbox_to_anchor=(0.5, -0.18 - 0.02 * len(rows)))
     return fig
@@ -97,24 +106,56 @@ def _conditional(hist: tuple[float, ...]) -> np.ndarray:
     return values / total if total > 0 else values
 
 
+RARELY_HELPED = 0.01
+"""Personas reaching a human in fewer calls than this get no distribution of their own: a
+curve over a handful of freak calls would look like a typical one ('<1% reach a human')."""
+
+
+def _helped(exact: Simulation, sampled: Simulation
+            ) -> tuple[list[tuple[int, PersonaResult, PersonaResult]], list[PersonaResult]]:
+    """(persona index, exact, sampled) for personas drawn, and the rarely helped ones."""
+    drawn, rare = [], []
+    for k, (e, s) in enumerate(zip(exact.personas, sampled.personas, strict=True)):
+        if e.figures.reached_human >= RARELY_HELPED:
+            drawn.append((k, e, s))
+        else:
+            rare.append(e)
+    return drawn, rare
+
+
+def _rare_note(rare: list[PersonaResult]) -> str:
+    if not rare:
+        return ""
+    names = ", ".join(
+        f"{p.name} ({share_text(p.figures.reached_human) if p.figures.reached_human else 'never'})"
+        for p in rare)
+    return f"Not drawn, fewer than 1% reach a human: {names}"
+
+
 def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
-    pairs = [(e, s) for e, s in zip(exact.personas, sampled.personas, strict=True)
-             if e.figures.reached_human > 0]
+    pairs, rare = _helped(exact, sampled)
     cols = min(3, max(len(pairs), 1))
     rows = max(1, -(-len(pairs) // cols))
-    fig = Figure(figsize=(4.2 * cols, 3.2 * rows + 0.6), layout="constrained")
-    fig.suptitle("Steps to a human, over the calls that reach one: exact PMF (bars), "
-                 "Monte-Carlo (x), exact CDF (line)")
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows + 0.9), layout="constrained")
+    fig.suptitle("Steps to a human, over the calls that reach one: where most callers get "
+                 "through\nexact PMF (bars), Monte-Carlo (x), exact CDF (line); shared axes")
+    if rare:
+        fig.supxlabel(_rare_note(rare), fontsize=9, color="#5b6473")
     if not pairs:
         ax = fig.add_subplot()
-        ax.text(0.5, 0.5, "No persona reaches a human.", ha="center", va="center")
+        ax.text(0.5, 0.5, "No persona reaches a human in 1% of its calls.", ha="center",
+                va="center")
         ax.set_axis_off()
         return fig
-    for k, (e, s) in enumerate(pairs):
-        ax = fig.add_subplot(rows, cols, k + 1)
+    longest = max(max(len(e.figures.steps_hist), len(s.figures.steps_hist)) for _, e, s in pairs)
+    tallest = max(float(_conditional(e.figures.steps_hist).max(initial=0)) for _, e, _ in pairs)
+    first = None
+    for panel, (k, e, s) in enumerate(pairs):
+        ax = fig.add_subplot(rows, cols, panel + 1, sharex=first, sharey=first)
+        first = first or ax
         pmf = _conditional(e.figures.steps_hist)
         x = np.arange(pmf.size)
-        ax.bar(x, pmf, color=PALETTE[k % len(PALETTE)], alpha=0.75, label="exact")
+        ax.bar(x, pmf, color=persona_colour(k), alpha=0.8, label="exact")
         mc = _conditional(s.figures.steps_hist)
         if mc.size:
             shown = mc > 0
@@ -124,41 +165,44 @@ def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
         twin.set_ylim(0, 1.05)
         twin.set_ylabel("CDF", fontsize=8)
         ax.set_title(f"{e.name}: {share_text(e.figures.reached_human)} reach a human",
-                     fontsize=10)
+                     fontsize=10, color=persona_colour(k))
         ax.set_xlabel("steps")
         ax.set_ylabel("share of calls reaching a human")
-        ax.set_xlim(-0.5, max(pmf.size, mc.size) - 0.5)
+        ax.set_xlim(-0.5, longest - 0.5)
+        ax.set_ylim(0, min(1.0, tallest * 1.1) or 1.0)
     return fig
 
 
 def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
-    fig = Figure(figsize=(9, 4.6), layout="constrained")
+    fig = Figure(figsize=(9, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    drawn = 0
+    pairs, rare = _helped(exact, sampled)
     earliest = math.inf
-    for k, (e, s) in enumerate(zip(exact.personas, sampled.personas, strict=True)):
+    for k, e, s in pairs:
         pmf = _conditional(e.figures.seconds_hist)
         if not pmf.size or pmf.sum() == 0:
             continue
         earliest = min(earliest, float(np.flatnonzero(pmf)[0]) / 60)
-        colour = PALETTE[k % len(PALETTE)]
+        colour = persona_colour(k)
         ax.step(np.arange(pmf.size) / 60, np.cumsum(pmf), where="post", color=colour,
                 linewidth=2, label=f"{e.name} (exact)")
         mc = _conditional(s.figures.seconds_hist)
         if mc.size and mc.sum() > 0:
             ax.step(np.arange(mc.size) / 60, np.cumsum(mc), where="post", color=colour,
                     linewidth=1, linestyle="--")
-        drawn += 1
-    if not drawn:
-        ax.text(0.5, 0.5, "No persona reaches a human.", ha="center", va="center",
-                transform=ax.transAxes)
-    else:  # start just before the first answer: the flat stretch before it says nothing
+    if not pairs:
+        ax.text(0.5, 0.5, "No persona reaches a human in 1% of its calls.", ha="center",
+                va="center", transform=ax.transAxes)
+    elif earliest < math.inf:  # start just before the first answer: the flat stretch is empty
         ax.set_xlim(left=max(0.0, earliest - 0.5))
     ax.set_xlabel("minutes until a human answers (prompts + hold)")
     ax.set_ylabel("share of calls reaching a human")
     ax.set_ylim(0, 1.02)
-    ax.set_title("Time to a human: exact CDF (solid), Monte-Carlo (dashed)")
-    if drawn:
+    ax.set_title("Time to a human: the further right a curve, the longer those callers wait\n"
+                 "exact CDF (solid), Monte-Carlo (dashed)")
+    if rare:
+        fig.supxlabel(_rare_note(rare), fontsize=9, color="#5b6473")
+    if pairs:
         ax.legend(fontsize=9, loc="lower right")
     ax.grid(alpha=0.3)
     return fig
@@ -178,8 +222,10 @@ def identity_figure(exact: Simulation) -> Figure:
         bars = ax.barh(y + (1 - k) * height, values, height, color=colour, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=2)
     ax.set_yticks(y, [r.name for r in rows])
+    _persona_ticks(ax, len(rows) - 1)
     ax.set_xlabel("per call (exact)")
-    ax.set_title("Identity questions, repeats and transfers per call")
+    ax.set_title("Identity questions, repeats and transfers per call: red bars are callers "
+                 "asked again")
     ax.legend(fontsize=9, loc="lower right")
     ax.margins(x=0.15)
     return fig

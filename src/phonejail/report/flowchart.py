@@ -32,7 +32,10 @@ STYLE = {  # kind: (box style for matplotlib, fill colour, DOT shape)
     "hangup": ("square,pad=0.3", "#cfd8dc", "octagon"),
     "handoff": ("rarrow,pad=0.3", "#fce4ec", "cds"),
     "end": ("circle,pad=0.2", "#ffcdd2", "point"),
+    "undefined": ("square,pad=0.3", "#ffffff", "box"),
 }
+UNDEFINED = "undefined"
+"""The kind drawn for a target that names no node (a broken tree, PJ004)."""
 TRAP_RED = "#c62828"
 
 
@@ -80,11 +83,20 @@ def describe(tree: Tree, marks: dict[str, tuple[str, ...]] | None = None,
                 continue  # an agent without a transfer ends the call; it does not drop it
             edges.setdefault((node.id, dst), []).append(_label(node_field, node, target))
     ids = list(tree.nodes)
+    # A broken tree (drawn by `graph`) may name targets that are no node: each is drawn
+    # once, in red, so the picture shows where the flow leads nowhere.
+    undefined = sorted({dst for _, dst in edges if dst not in tree.nodes and dst != DISCONNECT}
+                       | ({tree.start} - set(tree.nodes)))
     uses_disconnect = any(dst == DISCONNECT for _, dst in edges)
     if uses_disconnect:
         ids.append(DISCONNECT)
+    ids += undefined
     kinds = {n.id: n.kind for n in tree.nodes.values()}
     kinds[DISCONNECT] = "end"
+    marks = dict(marks)
+    for name in undefined:
+        kinds[name] = UNDEFINED
+        marks[name] = ("PJ004",)
     captions = {}
     for node in tree.nodes.values():
         extra = f"\n{visible(node.queue)}" if isinstance(node, Agent) and node.queue else ""
@@ -92,6 +104,8 @@ def describe(tree: Tree, marks: dict[str, tuple[str, ...]] | None = None,
             extra = f"\n{len(node.options)} options"
         captions[node.id] = f"{visible(node.id)}\n[{node.kind}]{extra}"
     captions[DISCONNECT] = "disconnect"
+    for name in undefined:
+        captions[name] = f"{name}\n[no such node]"
     layers = _layers(ids, edges, tree.start)
     order = _order(ids, edges, layers)
     built = tuple(
@@ -176,7 +190,7 @@ def draw(d: Diagram, title: str) -> Figure:
             ax.annotate(f"↻ {e.label}", (x, y), xytext=(0, -30), textcoords="offset points",
                         ha="center", fontsize=7, color="#37474f", zorder=4)
             continue
-        colour = TRAP_RED if e.dst == DISCONNECT else "#546e7a"
+        colour = TRAP_RED if d.kinds[e.dst] in ("end", UNDEFINED) else "#546e7a"
         arrow = FancyArrowPatch(xy[e.src], xy[e.dst], patchA=boxes[e.src].get_bbox_patch(),
                                 patchB=boxes[e.dst].get_bbox_patch(), arrowstyle="-|>",
                                 mutation_scale=12, linewidth=width_pt, color=colour,
@@ -219,7 +233,7 @@ def to_dot(d: Diagram, title: str) -> str:
         attrs = [f"penwidth={0.7 + 6.0 * min(e.flow, 1.0):.2f}"]
         if e.label:
             attrs.append(f"label={_dot_quote(e.label)}")
-        if e.dst == DISCONNECT:
+        if d.kinds[e.dst] in ("end", UNDEFINED):
             attrs.append(f'color="{TRAP_RED}"')
         lines.append(f"  {_dot_quote(e.src)} -> {_dot_quote(e.dst)} [{', '.join(attrs)}];")
     lines.append("}")
@@ -229,7 +243,7 @@ def to_dot(d: Diagram, title: str) -> str:
 _MERMAID_SHAPES = {"say": ("(", ")"), "menu": ("[", "]"), "ask": ("[/", "/]"),
                    "branch": ("{", "}"), "self_service": ("[[", "]]"), "agent": ("([", "])"),
                    "callback": (">", "]"), "hangup": ("[(", ")]"), "end": ("((", "))"),
-                   "handoff": ("[\\", "\\]")}
+                   "handoff": ("[\\", "\\]"), "undefined": ("[", "]")}
 
 
 _MERMAID_CODES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "%": "#37;",
@@ -259,7 +273,7 @@ def to_mermaid(d: Diagram, title: str) -> str:
         label = f"|{_mermaid_text(e.label)}|" if e.label else ""
         lines.append(f"  {ids[e.src]} -->{label} {ids[e.dst]}")
         lines.append(f"  linkStyle {k} stroke-width:{0.7 + 6.0 * min(e.flow, 1.0):.1f}px"
-                     + (f",stroke:{TRAP_RED}" if e.dst == DISCONNECT else ""))
+                     + (f",stroke:{TRAP_RED}" if d.kinds[e.dst] in ("end", UNDEFINED) else ""))
     # Class names get a prefix: `end` and other Mermaid keywords cannot name a class.
     for kind, (_, fill, _) in STYLE.items():
         lines.append(f"  classDef kind_{kind} fill:{fill},stroke:#455a64")

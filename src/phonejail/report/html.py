@@ -47,7 +47,7 @@ figcaption{color:#5b6473;font-size:.9rem}code{font-family:ui-monospace,monospace
 .refused{background:#fff8e1;border-left:4px solid #f9a825;padding:.6rem 1rem}
 .delta-worse{color:#b71c1c}.delta-better{color:#2e7d32}
 .scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:40rem}
-td,th{overflow-wrap:anywhere}td.num,th.num{white-space:nowrap;overflow-wrap:normal}
+td,th{overflow-wrap:break-word}td.num,th.num{white-space:nowrap;overflow-wrap:normal}
 .verdict{font-size:1.2rem;font-weight:600;margin:.8rem 0}
 .verdict.jailed{border-left:5px solid #c62828;padding-left:.7rem}
 .verdict.fine{border-left:5px solid #2e7d32;padding-left:.7rem}

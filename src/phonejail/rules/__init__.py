@@ -3,7 +3,7 @@
 Each module has CODE, NAME, SEVERITY, OPTIONS and `check(ctx)`, a generator of
 `Problem`s; its docstring is the user documentation `phonejail explain` prints.
 Format rules (PJ0xx) are reported by the loader and have `check = None`.
-Codes are grouped by hundreds so `--select PJ1` picks the trap rules.
+Codes are grouped by hundreds so `--select PJ1` picks the trap rules (PJ3xx: security).
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from phonejail.rules import (
     pj205_no_retry_handler,
     pj206_long_prompt,
     pj207_transfer_bounce,
+    pj208_speech_only,
     pj209_long_wait,
+    pj301_unverified_change,
 )
 from phonejail.rules.base import Context, Option
 
@@ -41,8 +43,9 @@ RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
         pj101_dead_end, pj102_jail_loop, pj103_identity_gate, pj104_unreachable,
         pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,
         pj204_human_too_far, pj205_no_retry_handler, pj206_long_prompt,
-        pj207_transfer_bounce,
+        pj207_transfer_bounce, pj208_speech_only,
         pj209_long_wait,
+        pj301_unverified_change,
     )
 })
 

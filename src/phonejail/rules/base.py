@@ -67,7 +67,8 @@ class Context:
         those share one chain.
         """
         key = (persona.intent, persona.knows, *((c > 0, c < 1) for c in
-                                                 (persona.mistakes, persona.zero_out)))
+                                                 (persona.mistakes, persona.zero_out,
+                                                  persona.understood)))
         if key not in self._chains:
             self._chains[key] = compile_chain(self.tree, persona)
         return self._chains[key]

@@ -13,8 +13,13 @@ Why it matters
     phone tree needs a few levels of nesting and few aliases.
 
 How to fix
-    Go to the line and column given. The usual causes are a missing colon or
-    closing bracket, a tab used for indentation, or a file saved as UTF-16.
+    Go to the line and column given: for the common slips the message says what
+    happened and how to fix it, and points where the slip is rather than where
+    the parser gave up: a tab in the indentation, a `: ` inside unquoted prompt
+    text (`say: Hours: 9 to 5` -> quote it), a value starting with `*`, `&`,
+    `!`, `@` or a backtick (quote it), an unclosed quote or bracket (the
+    opening one is shown), a line indented one space too many or too few. A
+    file saved as UTF-16 must be saved as UTF-8.
 
 Example (fails)
     nodes:
