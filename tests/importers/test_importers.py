@@ -53,8 +53,10 @@ ROUND_TRIP = {
                              ("PJ205", 81), ("PJ101", 125), ("PJ104", 143)],
     "connect_describe.json": [],
     # every error branch kept: queue at capacity -> a menu that hangs up on silence (true),
-    # error -> message -> disconnect (true); the Lex bot's "Agent" intent is key 0
-    "connect_wild.json": [("PJ005", 68), ("PJ201", 109), ("PJ205", 109), ("PJ101", 132)],
+    # error -> message -> disconnect (true); the Lex bot is a speech menu with no keys (PJ208,
+    # true) whose "Agent" intent is key 0
+    "connect_wild.json": [("PJ208", 35), ("PJ005", 68), ("PJ201", 109), ("PJ205", 109),
+                          ("PJ101", 132)],
     # not a caller's IVR: one note, and no graph rule judges it
     "connect_console_module.json": [("PJ005", 1)],
     "connect_queue_flow.json": [("PJ005", 1)],

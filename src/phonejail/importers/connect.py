@@ -345,8 +345,9 @@ def import_connect(content: dict[str, Any], text: str, source: str,
         flow.notes.append("An invoked flow module returns to its NextAction (its own blocks "
                           "are in its own file).")
     if "lex" in used:
-        flow.notes.append("A Lex bot is a menu: each intent it branches on is a key (1, 2, "
-                          "...), in the order of its conditions; its comment names them.")
+        flow.notes.append("A Lex bot is a speech menu: each intent it branches on is a choice, "
+                          "written as a key (1, 2, ...; asking for a person is 0); its comment "
+                          "names them.")
     if "errors" in used:
         flow.notes.append(f"Error branches are taken with assumed chances (QueueAtCapacity "
                           f"{ERROR_CHANCES['QueueAtCapacity']}, others "
@@ -367,7 +368,8 @@ def _assume(flow: ImportedFlow, node_id: str,
 def _lex(flow: ImportedFlow, node_id: str, origin: Origin, params: dict[str, Any],
          nxt: str | None, errors: dict[str, str | None],
          conditions: list[tuple[dict, str | None]]) -> dict[str, Any]:
-    """A Lex bot as a menu: its intents are numbered keys (phonejail has no speech menus)."""
+    """A Lex bot as a speech menu: its intents are the choices, written as the keys they
+    stand for (1, 2, ...; a request for a person is 0), named in the node's comment."""
     say = _prompt(params)
     keys = list("123456789*#")
     options, names = [], []
@@ -387,7 +389,7 @@ def _lex(flow: ImportedFlow, node_id: str, origin: Origin, params: dict[str, Any
         options = [{"key": "1", "to": nxt}]
         names = ["1 = any answer"]
     flow.assumed[node_id] = "Lex intents as keys: " + ", ".join(names)
-    return {"kind": "menu", "say": say, "seconds": speech_seconds(say),
+    return {"kind": "menu", "input": "speech", "say": say, "seconds": speech_seconds(say),
             "options": [{k: v for k, v in o.items() if v is not None} for o in options],
             "invalid": wrong, "fail": wrong,
             "no_input": errors.get("InputTimeLimitExceeded", wrong)}
