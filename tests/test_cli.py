@@ -51,7 +51,7 @@ def test_trees_folder_fails_by_design_sorted_by_path(run, in_repo) -> None:
     code, out, _ = run("check", "--no-snippet", "trees/")
     paths = [line.split(":")[0] for line in out.splitlines()[:-1]]
     assert code == 1 and paths == sorted(paths)
-    assert out.splitlines()[-1] == "Found 1 error and 22 warnings in 2 of 4 files."
+    assert out.splitlines()[-1] == "Found 3 errors and 23 warnings in 3 of 7 files."
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -73,7 +73,7 @@ def test_fail_on_decides_the_exit_code(run, in_repo, args, expected) -> None:
     (["check", "--config", "nope.toml", "trees"], "nope.toml: no such configuration file"),
     (["explain", "PJ999"], "no rule 'PJ999'"),
     (["explain", "dead-ends"], "no rule 'dead-ends' (did you mean 'dead-end'?)"),
-    (["explain", "PJ10"], "no rule 'PJ10' (did you mean 'PJ104'?)"),
+    (["explain", "PJ10"], "no rule 'PJ10' (did you mean 'PJ107'?)"),
     (["frobnicate"], "No such command 'frobnicate'"),
 ])
 def test_usage_errors_exit_2_with_a_message(run, in_repo, args, message) -> None:
@@ -184,8 +184,8 @@ def test_junit_has_a_suite_per_file_and_a_case_per_rule(run, in_repo) -> None:
                                                 "trees/small_business.yaml"]
     assert all(len(s.findall("testcase")) == len(RULES) for s in suites)
     failed = [c.get("name") for c in suites[0] if c.find("failure") is not None]
-    assert failed == ["PJ103 identity-gate", "PJ201 no-zero-out", "PJ202 repeated-identity",
-                      "PJ205 no-retry-handler"]
+    assert failed == ["PJ103 identity-gate", "PJ105 persona-jailed", "PJ201 no-zero-out",
+                      "PJ202 repeated-identity", "PJ205 no-retry-handler"]
     assert suites[1].get("failures") == "0"
 
 
@@ -193,7 +193,7 @@ def test_sarif_lists_only_rules_that_fired_with_help(run, in_repo) -> None:
     _, out, _ = run("check", "--format", "sarif", "trees/isp_billing.yaml")
     run_ = json.loads(out)["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["PJ103", "PJ201", "PJ202", "PJ205"]
+    assert [r["id"] for r in rules] == ["PJ103", "PJ105", "PJ201", "PJ202", "PJ205"]
     assert all(r["help"]["text"].startswith(r["id"]) for r in rules)
     first = run_["results"][0]
     assert first["ruleId"] == "PJ103" and first["level"] == "error"

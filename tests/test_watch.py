@@ -94,7 +94,7 @@ def test_check_watch_checks_again_on_every_save(tmp_path: Path, started) -> None
     first = w.until("watching menu.yaml for changes (Ctrl-C stops)")
     assert "menu.yaml:26:3: error PJ103 identity-gate: 'ask_phone' shuts out persona " \
            "'internet-only customer'" in first[0]
-    assert "Found 1 error and 12 warnings in 1 of 1 file." in first
+    assert "Found 2 errors and 12 warnings in 1 of 1 file." in first
     save(tree, FIXED)
     fixed = w.until("watching menu.yaml")
     assert fixed[0].startswith("phonejail: ") and fixed[0].endswith(
@@ -120,7 +120,7 @@ def test_check_watch_sees_a_tree_added_to_a_folder(tmp_path: Path, started) -> N
     save(tmp_path / "menus" / "b.yaml", ISP)
     added = w.until("watching menus")
     assert "menus/b.yaml changed; checking again" in added[0]
-    assert "Found 1 error and 12 warnings in 1 of 2 files." in added
+    assert "Found 2 errors and 12 warnings in 1 of 2 files." in added
     assert w.interrupt() == 1
 
 
@@ -130,7 +130,7 @@ def test_report_watch_writes_the_reports_again(tmp_path: Path, started) -> None:
     w = started(tmp_path, "report", "menu.yaml", "-o", "out", "--callers", "200", "-q")
     w.until("watching menu.yaml")
     summary = tmp_path / "out" / "menu" / "summary.json"
-    assert len(json.loads(summary.read_text())["findings"]) == 13
+    assert len(json.loads(summary.read_text())["findings"]) == 14
     save(tree, FIXED)
     w.until("writing the reports again")
     w.until("watching menu.yaml")

@@ -17,6 +17,11 @@ max-steps-to-human = 5       # PJ204
 max-prompt-seconds = 30      # PJ206
 max-queue-wait-seconds = 120 # PJ209: mean wait of served callers in a staffed queue
 max-queue-abandon-percent = 10  # PJ209: callers hanging up in the queue
+max-jail-rate = 0.05         # PJ105: most a persona's calls may end in jail (0 to 1)
+max-overall-jail-rate = 0.02 # PJ105: the same for all calls together (default: off)
+
+[tool.phonejail.persona-max-jail-rate]   # PJ105: a persona's own limit
+"caregiver checking a refill" = 0.2
 
 [tool.phonejail.per-file-ignores]
 "imported/*.yaml" = ["PJ2"]  # codes or prefixes off for the files a glob matches
@@ -42,6 +47,7 @@ from phonejail.fileio import InputError, read_capped
 from phonejail.limits import MAX_FILE_BYTES, MAX_OPTION_VALUE
 from phonejail.model.build import did_you_mean
 from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
+from phonejail.rules.base import OptionValue
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,7 +68,7 @@ class Config:
     select: tuple[str, ...] = ("PJ",)
     ignore: tuple[str, ...] = ()
     fail_on: str = "error"
-    options: Mapping[str, int] = field(
+    options: Mapping[str, OptionValue] = field(
         default_factory=lambda: MappingProxyType({o.name: o.default for o in OPTIONS.values()})
     )
     exclude: tuple[str, ...] = ()
@@ -293,13 +299,32 @@ def parse_table(table: Mapping[str, Any], source: str, section: str = "[tool.pho
                 raise ConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}")
             config["fail_on"] = value
         else:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{where}: expected a whole number >= 0")
-            most = 100 if key.endswith("-percent") else MAX_OPTION_VALUE
-            if value > most:
-                raise ConfigError(f"{where}: at most {most:,}, found {value:,}")
-            options[key] = value
+            options[key] = option_value(OPTIONS[key].kind, value, where)
     return Config(options=MappingProxyType(options), source=source, root=root, **config)
+
+
+def _rate(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(f"{where}: expected a share of calls from 0 to 1, e.g. 0.05 for 5%")
+    return float(value)
+
+
+def option_value(kind: str, value: Any, where: str) -> OptionValue:
+    """A rule option's value checked against its kind (see `phonejail.rules.base.Option`)."""
+    if kind == "rate":
+        return _rate(value, where)
+    if kind == "persona rates":
+        if not isinstance(value, Mapping):
+            raise ConfigError(f'{where}: expected a table of persona names and shares, e.g. '
+                              f'{{"caregiver" = 0.2}}')
+        return tuple(sorted((str(name), _rate(rate, f"{where}.{name}"))
+                            for name, rate in value.items()))
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}: expected a whole number >= 0")
+    most = 100 if where.endswith("-percent") else MAX_OPTION_VALUE
+    if value > most:
+        raise ConfigError(f"{where}: at most {most:,}, found {value:,}")
+    return value
 
 
 def _identity_words(value: Any, where: str) -> tuple[tuple[str, str], ...]:

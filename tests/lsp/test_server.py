@@ -87,7 +87,7 @@ def test_diagnostics_are_the_findings_of_check(session, in_repo) -> None:
     checked = json.loads(subprocess.run(
         [sys.executable, "-m", "phonejail", "check", "--format", "json",
          "trees/isp_billing.yaml"], capture_output=True, text=True, check=False).stdout)
-    assert len(checked) == 13
+    assert len(checked) == 14
     severity = {"error": 1, "warning": 2}
     assert [(d["range"]["start"]["line"] + 1, d["range"]["start"]["character"] + 1, d["code"],
              d["severity"], d["source"], d["message"]) for d in diagnostics] == [
@@ -103,7 +103,7 @@ def test_changes_are_linted_again_and_fixes_clear_them(session) -> None:
     client, root = session
     _start(client, root)
     tree = root / "isp.yaml"
-    assert len(_open(client, tree, ISP)) == 13
+    assert len(_open(client, tree, ISP)) == 14
     assert _change(client, tree, FIXED, 2) == []
     broken = FIXED.replace("next: main_menu", "next: main_men", 1)
     assert broken != FIXED

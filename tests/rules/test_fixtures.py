@@ -21,7 +21,9 @@ HERE = Path(__file__).parent
 BAD = sorted([*(HERE / "bad").glob("*.yaml"), *(HERE / "bad").glob("*.json")])
 GOOD = [*sorted((HERE / "good").glob("*.yaml")),
         HERE.parents[1] / "trees" / "small_business.yaml",
-        HERE.parents[1] / "trees" / "isp_billing_fixed.yaml"]
+        HERE.parents[1] / "trees" / "isp_billing_fixed.yaml",
+        HERE.parents[1] / "trees" / "pharmacy_fixed.yaml",
+        HERE.parents[1] / "trees" / "shop.yaml"]
 EXPECT = re.compile(r"^# expect: (PJ\d{3}) (\d+):(\d+)$", re.M)
 
 

@@ -42,13 +42,16 @@ class _Mover:
 
 
 def propagate(a: ChainArrays, patience: int, stop: np.ndarray | None = None,
-              edge_flow: np.ndarray | None = None) -> np.ndarray:
+              edge_flow: np.ndarray | None = None,
+              abandoned: np.ndarray | None = None) -> np.ndarray:
     """Push one call's mass through the chain; return the mass that visited `stop` states.
 
     `stop` is a boolean (states x columns) array: column k's mass is absorbed, and
     counted, at the states where `stop[:, k]` holds. Without it there is one column
     and nothing is absorbed. If `edge_flow` (one float per CSR move) is given, the
-    expected number of times a call takes each move is added to it (one column only).
+    expected number of times a call takes each move is added to it (one column only);
+    if `abandoned` (one float per state) is, the chance that the caller hangs up at
+    each state, patience spent, is added to it (one column only).
     """
     mover = _Mover(a)
     columns = 1 if stop is None else stop.shape[1]
@@ -71,6 +74,8 @@ def propagate(a: ChainArrays, patience: int, stop: np.ndarray | None = None,
                 break
             moving = mover.spread(moving, flow)
         if k == patience:  # a step here would be step patience + 1: the caller hangs up
+            if abandoned is not None:
+                abandoned += resting[:, 0]
             break
         hit += (resting * stop).sum(axis=0)
         resting = np.where(stop, 0.0, resting)

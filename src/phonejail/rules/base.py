@@ -9,15 +9,25 @@ from functools import cached_property
 from phonejail.analysis.chain import Chain, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
+from phonejail.rules._jail import CallerJail, Refusal, caller_jail, caller_shares
+
+OptionValue = int | float | tuple[tuple[str, float], ...] | None
+"""A count, a rate, a table of rates by persona name (pairs), or None for "off"."""
 
 
 @dataclass(frozen=True)
 class Option:
-    """A rule threshold settable in [tool.phonejail] as `name = value`."""
+    """A rule threshold settable in [tool.phonejail] as `name = value`.
+
+    `kind` says what a value may be: "count" a whole number >= 0; "rate" a share of
+    calls from 0 to 1 (None, the default of some, means the check is off); "persona
+    rates" a table `{"persona name" = rate}` (held as sorted pairs, so it pickles).
+    """
 
     name: str
-    default: int
+    default: OptionValue
     doc: str
+    kind: str = "count"
 
 
 @dataclass
@@ -25,9 +35,11 @@ class Context:
     """The tree under check and analyses several rules need, each computed on first use."""
 
     tree: Tree
-    options: Mapping[str, int] = field(default_factory=dict)
+    options: Mapping[str, OptionValue] = field(default_factory=dict)
     """Every rule option by name, defaults filled in by the engine."""
     _chains: dict[tuple[object, ...], Chain] = field(default_factory=dict, repr=False)
+    _jails: dict[tuple[object, ...], CallerJail | Refusal] = field(default_factory=dict,
+                                                                  repr=False)
 
     @cached_property
     def graph(self) -> Moves:
@@ -72,3 +84,31 @@ class Context:
         if key not in self._chains:
             self._chains[key] = compile_chain(self.tree, persona)
         return self._chains[key]
+
+    @cached_property
+    def jail(self) -> tuple[CallerJail, ...] | Refusal:
+        """Every caller's exact jail (docs/rules.md), as `simulate --method exact` figures it.
+
+        Declared personas in their normalised shares, and a default caller for each intent
+        no persona covers, judged alike but counting for 0% of calls. A `Refusal` when the
+        exact analysis cannot run (`simulate --method exact` refuses the tree too).
+        """
+        callers = self.callers
+        judged = []
+        for persona, share in zip(callers, caller_shares(self.tree, callers), strict=True):
+            found = self.jail_of(persona, share)
+            if isinstance(found, Refusal):
+                return found
+            judged.append(found)
+        return tuple(judged)
+
+    def jail_of(self, persona: Persona, share: float = 0.0) -> CallerJail | Refusal:
+        """One caller's exact jail, computed once per distinct way of calling."""
+        key = (persona.intent, persona.knows, persona.patience, persona.zero_out,
+               persona.mistakes)
+        if key not in self._jails:
+            self._jails[key] = caller_jail(self.tree, persona, share)
+        found = self._jails[key]
+        if isinstance(found, CallerJail) and (found.persona != persona or found.share != share):
+            found = replace(found, persona=persona, share=share)
+        return found

@@ -1,0 +1,296 @@
+"""Each caller's exact jail, and where it happens: what PJ105, PJ107, PJ103 and PJ202 judge by.
+
+The figures are those of `phonejail simulate --method exact`: the same chain per
+persona (`analysis.chain`), the same exact engine (`analysis.exact`, without the
+seconds-to-human distribution, which no rule needs). Beside the outcome shares,
+one exact propagation (`analysis.flow`) gives the expected number of times each
+move is taken, and where callers run out of patience, from which:
+
+- **where jailed calls are lost**: a disconnect is charged to the node whose move
+  disconnects (for a `hangup` node, to the node that sent the call there: the ask
+  that failed, the menu whose `fail` hangs up); `unresolved` to the agent or
+  self-service that ended the call; `abandoned` to the agent whose staffed queue the
+  caller hung up in, or to the node where patience ran out, or, inside a loop, to the
+  loop's entry (the loop's node most calls come in by);
+- **left-out targets taken**: the share of calls disconnected by each missing
+  `next`/`to`/`ok`/`fail`/`invalid`/`else`, told apart by running the caller's
+  moves over a copy of the node whose left-out targets are marked;
+- **visits**: the expected number of visits to each chain state (PJ202: who can
+  really be asked again, within their patience).
+
+numpy is imported when a tree is first analysed, not with this module: `check`
+starts without the engines.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from phonejail.analysis.chain import Chain, State, compile_chain, moves
+from phonejail.model.tree import Ask, Branch, Hangup, Menu, Node, Persona, Say, Tree
+
+JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
+"""docs/format.md: the jail rate is the share of calls ending in one of these."""
+OUTCOME_WORDS = {"resolved": "resolved", "unresolved": "unresolved", "callback": "callback",
+                 "handed_off": "handed off", "dead_end": "dead end",
+                 "abandoned": "abandoned"}
+_MARK = "\x00left-out:"
+"""Prefix of the node id that stands in for a left-out target (no real id can hold NUL)."""
+
+
+@dataclass(frozen=True)
+class CallerJail:
+    """One caller's exact outcomes and where their jailed calls are lost."""
+
+    persona: Persona
+    share: float
+    """Normalised share of all calls; 0 for a default caller of an intent no persona covers."""
+    outcomes: Mapping[str, float]
+    jail_rate: float
+    lost_at: Mapping[str, float] = field(default_factory=dict)
+    """Node id -> share of this caller's calls jailed there (sums to `jail_rate`)."""
+    left_out: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    """(node id, target field) -> share of this caller's calls a left-out target disconnects."""
+    chain: Chain | None = None
+    visits: tuple[float, ...] = ()
+    """Expected visits per call to each state of `chain`."""
+
+    @property
+    def worst(self) -> tuple[str, float] | None:
+        """The node where most of the jailed calls are lost, and the share lost there."""
+        if not self.lost_at:
+            return None
+        node = max(self.lost_at, key=lambda n: (self.lost_at[n], -_order(self, n)))
+        return node, self.lost_at[node]
+
+    def split(self) -> str:
+        """'resolved 80.0%, dead end 20.0%': the outcomes that happen, largest first."""
+        shown = sorted(((v, k) for k, v in self.outcomes.items() if v > 0),
+                       key=lambda vk: -vk[0])
+        return ", ".join(f"{OUTCOME_WORDS[k]} {percent(v)}" for v, k in shown)
+
+
+def _order(jail: CallerJail, node: str) -> int:
+    """A stable tie-break: the node first met in the chain's breadth-first order."""
+    if jail.chain is None:
+        return 0
+    return next((i for i, s in enumerate(jail.chain.states) if s.node == node), 0)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the exact figures cannot be had (a cycle with no step, or the visit cap)."""
+
+    reason: str
+
+
+def percent(share: float, beside: float | None = None) -> str:
+    """A share of calls as the reports write it (25.0%, 0.04%, <0.01%, never a false 0%).
+
+    With `beside` (a limit it is compared with), enough decimals that the two read apart.
+    """
+    if share == 0:
+        return "0%"
+    if share < 0.0001 and beside is None:
+        return "<0.01%"
+    digits = 2 if share < 0.01 else 1
+    while (beside is not None and share != beside and digits < 9
+           and round(100 * share, digits) == round(100 * beside, digits)):
+        digits += 1
+    return f"{100 * share:.{digits}f}%"
+
+
+def limit_text(limit: float) -> str:
+    """A configured limit as written: 0.05 -> '5%', 0.0999 -> '9.99%'."""
+    return f"{100 * limit:.10g}%"
+
+
+def caller_shares(tree: Tree, callers: Iterable[Persona]) -> list[float]:
+    """Normalised shares: declared personas by weight, default callers of uncovered intents 0.
+
+    Without `callers:` every caller is a default one, in equal shares (docs/format.md).
+    """
+    callers = list(callers)
+    counted = [p for p in callers if p.declared] if tree.callers else callers
+    total = sum(p.share for p in counted) or 1.0
+    return [p.share / total if (p.declared or not tree.callers) else 0.0 for p in callers]
+
+
+def caller_jail(tree: Tree, persona: Persona, share: float) -> CallerJail | Refusal:
+    """The exact jail of `persona`, or why it cannot be computed."""
+    import numpy as np
+
+    from phonejail.analysis.arrays import ENDINGS, ZeroStepCycle, to_arrays
+    from phonejail.analysis.chain import OUTCOMES
+    from phonejail.analysis.exact import TooDeepForExact, analyse
+    from phonejail.analysis.flow import propagate
+
+    chain = compile_chain(tree, persona)
+    try:
+        a = to_arrays(chain)
+        tally = analyse(a, persona.patience, seconds=False)
+    except ZeroStepCycle as cycle:
+        return Refusal(f"a cycle of nodes that take no step: {cycle}")
+    except TooDeepForExact as deep:
+        return Refusal(str(deep))
+    outcomes = {name: float(v) for name, v in zip(OUTCOMES, tally.outcomes, strict=True)}
+    jail = sum(outcomes[k] for k in JAIL_OUTCOMES)
+    flow = np.zeros(a.prob.size)
+    hung_up = np.zeros(a.n_states)
+    propagate(a, persona.patience, edge_flow=flow, abandoned=hung_up)
+    src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
+    visits = np.bincount(src, weights=flow, minlength=a.n_states) + hung_up
+    nodes = [s.node for s in chain.states]
+    lost: dict[str, float] = defaultdict(float)
+    dead = a.target == a.n_states + ENDINGS.index("dead_end")
+    unresolved = a.target == a.n_states + ENDINGS.index("unresolved")
+    queue_gave_up = a.target == a.n_states + ENDINGS.index("abandoned")
+    inflow: dict[int, list[int]] = defaultdict(list)
+    for e in np.flatnonzero(a.target < a.n_states):
+        inflow[int(a.target[e])].append(int(e))
+    for e in np.flatnonzero(dead):
+        s, amount = int(src[e]), float(flow[e])
+        if isinstance(tree.nodes[nodes[s]], Hangup) and inflow[s]:
+            # A hangup takes no step, so every call that comes in ends here: charge each
+            # node that sent calls to it with exactly the calls it sent.
+            for edge in inflow[s]:
+                lost[nodes[int(src[edge])]] += float(flow[edge])
+        else:
+            lost[nodes[s]] += amount
+    for e in np.flatnonzero(unresolved | queue_gave_up):
+        lost[nodes[int(src[e])]] += float(flow[e])  # the agent, or the agent's queue
+    entry = _loop_entries(chain, nodes, src, a.target, a.n_states, flow)
+    for s in np.flatnonzero(hung_up > 0):
+        lost[entry.get(nodes[s], nodes[s])] += float(hung_up[s])
+    left_out: dict[tuple[str, str], float] = defaultdict(float)
+    done = visits - hung_up  # visits whose moves were taken
+    for s in sorted({int(src[e]) for e in np.flatnonzero(dead)}):
+        for label, p in _left_out_moves(tree, persona, chain.states[s]):
+            left_out[(nodes[s], label)] += float(done[s]) * p
+    return CallerJail(persona, share, outcomes, jail,
+                      {k: v for k, v in lost.items() if v > 0},
+                      {k: v for k, v in left_out.items() if v > 0},
+                      chain, tuple(float(v) for v in visits))
+
+
+def _loop_entries(chain: Chain, nodes: list[str], src, target, n: int, flow) -> dict[str, str]:
+    """Node -> the entry of the loop it lies in (the loop's node with the most calls coming
+    in from outside it); nodes on no loop are left out."""
+    succ: dict[str, set[str]] = defaultdict(set)
+    for e, t in enumerate(target):
+        if t < n:
+            succ[nodes[src[e]]].add(nodes[t])
+    loops = [c for c in _strongly_connected(list(dict.fromkeys(nodes)), succ)
+             if len(c) > 1 or next(iter(c)) in succ[next(iter(c))]]
+    entries: dict[str, str] = {}
+    for loop in loops:
+        into: dict[str, float] = defaultdict(float)
+        if chain.states[0].node in loop:
+            into[chain.states[0].node] += 1.0
+        for e, t in enumerate(target):
+            if t < n and nodes[t] in loop and nodes[src[e]] not in loop:
+                into[nodes[t]] += float(flow[e])
+        order = {node: i for i, node in enumerate(dict.fromkeys(nodes))}
+        head = max(loop, key=lambda m: (into.get(m, 0.0), -order[m]))
+        entries.update(dict.fromkeys(loop, head))
+    return entries
+
+
+def _strongly_connected(nodes: list[str], succ: Mapping[str, set[str]]) -> list[set[str]]:
+    """Tarjan's algorithm without recursion (chains of thousands of nodes are deep)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[set[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(succ[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            here, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(succ[child]))))
+                elif child in on_stack:
+                    low[here] = min(low[here], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[here])
+            if low[here] == index[here]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == here:
+                        break
+                found.append(component)
+    return found
+
+
+def left_out_fields(node: Node) -> dict[str, str]:
+    """Left-out targets that disconnect a call that takes them: field label -> where to mark.
+
+    `no_input` is left out: silence is not simulated, so no call takes it (PJ205 reports it).
+    """
+    fields: dict[str, str] = {}
+    if isinstance(node, Say) and node.next is None:
+        fields["next"] = "next"
+    elif isinstance(node, Menu):
+        fields.update({f"key {o.key}": f"key {o.key}" for o in node.options if o.to is None})
+        fields.update({name: name for name in ("invalid", "fail") if getattr(node, name) is None})
+    elif isinstance(node, Ask):
+        fields.update({name: name for name in ("ok", "fail") if getattr(node, name) is None})
+    elif isinstance(node, Branch):
+        fields.update({f"case {k}": f"case {k}" for k, c in enumerate(node.cases, 1)
+                       if c.to is None})
+        if node.else_ is None:
+            fields["else"] = "else"
+    return fields
+
+
+def _marked(node: Node) -> Node:
+    """`node` with each left-out target replaced by a marker naming the field."""
+    def mark(label: str) -> str:
+        return _MARK + label
+
+    if isinstance(node, Say):
+        return replace(node, next=node.next or mark("next"))
+    if isinstance(node, Menu):
+        return replace(node, options=tuple(replace(o, to=o.to or mark(f"key {o.key}"))
+                                           for o in node.options),
+                       invalid=node.invalid or mark("invalid"), fail=node.fail or mark("fail"))
+    if isinstance(node, Ask):
+        return replace(node, ok=node.ok or mark("ok"), fail=node.fail or mark("fail"))
+    if isinstance(node, Branch):
+        return replace(node, cases=tuple(replace(c, to=c.to or mark(f"case {k}"))
+                                         for k, c in enumerate(node.cases, 1)),
+                       else_=node.else_ or mark("else"))
+    return node
+
+
+def _left_out_moves(tree: Tree, persona: Persona, state: State) -> list[tuple[str, float]]:
+    """(field, chance) of each left-out target a visit to `state` takes, by the caller's own
+    moves (`analysis.chain.moves`) over a copy of the node with those targets marked."""
+    node = tree.nodes[state.node]
+    if state.transferring or not left_out_fields(node):
+        return []
+    stand_ins = {_MARK + label: Hangup(id=_MARK + label, loc=node.loc)
+                 for label in left_out_fields(node)}
+    marked = replace(tree, nodes=ChainMap({node.id: _marked(node), **stand_ins}, tree.nodes))
+    taken: dict[str, float] = defaultdict(float)
+    for p, target in moves(marked, persona, state):
+        if p > 0 and isinstance(target, State) and target.node.startswith(_MARK):
+            taken[target.node[len(_MARK):]] += p
+    return list(taken.items())

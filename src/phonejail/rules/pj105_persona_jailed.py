@@ -1,0 +1,137 @@
+"""PJ105 persona-jailed (error): a caller whose exact jail rate is above `max-jail-rate`.
+
+What it finds
+    For each persona under `callers:` (and, for each intent no persona calls
+    for, a default caller who knows every fact), the exact share of calls that
+    end in phone jail: disconnected (dead end), hung up with patience spent
+    (abandoned), or ended by a human or a recording who could not help
+    (unresolved). These are the figures of `phonejail simulate --method exact`.
+    Above `max-jail-rate` (default 0.05, that is 5% of the persona's calls; a
+    persona can have its own limit under `persona-max-jail-rate`) it is an
+    error. The finding names the persona, its jail rate and how its calls end,
+    and sits at the node where most of its jailed calls are lost: the node
+    whose move disconnects them (for a hangup, the node that sent them there,
+    such as the ask they could not answer), the agent or recording that left
+    them unresolved, or the loop in which their patience ran out (at the loop's
+    entry), with the share of its calls lost there. With
+    `max-overall-jail-rate` set (default: off), the jail rate of all calls
+    together is judged too.
+
+Why it matters
+    A menu can pass every path check and still jail a group of callers: the
+    only path to a human may need a key nobody presses, a fact a caregiver
+    does not have, or more patience than callers bring. This rule is the gate
+    on what callers live through, not on what the graph allows.
+
+How to fix
+    Read the outcome split and go to the node named. A dead end: send the
+    failure to a human or a callback. Abandoned in a loop: give the loop a way
+    out (key 0 to a human, a `fail` handler). Unresolved: transfer to an agent
+    who can resolve the intent. `phonejail simulate --method exact --persona
+    NAME` shows the persona's figures; `phonejail call TREE --persona NAME`
+    walks its call.
+
+Example (fails)
+    callers:
+      - {name: caregiver, share: 0.2, intent: refill, knows: []}
+    nodes:
+      ask_phone:
+        kind: ask
+        fact: phone_number       # the caregiver does not know the patient's
+        ok: refill_menu
+        fail: goodbye            # 100% of caregivers are disconnected
+      goodbye: {kind: hangup}
+
+Use instead
+      ask_phone:
+        kind: ask
+        fact: phone_number
+        ok: refill_menu
+        fail: agent_pharmacist   # a human finds the prescription another way
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from phonejail.findings import Problem, Severity
+from phonejail.rules._jail import CallerJail, Refusal, limit_text, percent
+from phonejail.rules.base import Context, Option
+
+CODE = "PJ105"
+NAME = "persona-jailed"
+SEVERITY = Severity.ERROR
+OPTIONS = (
+    Option("max-jail-rate", 0.05, "largest share of a persona's calls that may end in jail",
+           kind="rate"),
+    Option("max-overall-jail-rate", None, "largest share of all calls that may end in jail "
+           "(default: not judged)", kind="rate"),
+    Option("persona-max-jail-rate", (), "a persona's own max-jail-rate, by persona name",
+           kind="persona rates"),
+)
+
+
+def limit_for(ctx: Context, jail: CallerJail) -> tuple[float, str]:
+    """The jail rate a caller may reach, and the setting it comes from."""
+    own = dict(ctx.options.get("persona-max-jail-rate") or ())  # type: ignore[arg-type]
+    name = jail.persona.name
+    if name in own:
+        return own[name], f"its persona-max-jail-rate {limit_text(own[name])}"
+    rate = ctx.options.get("max-jail-rate", 0.05)
+    assert isinstance(rate, float | int)
+    return float(rate), f"max-jail-rate {limit_text(rate)}"
+
+
+def who(ctx: Context, jail: CallerJail) -> str:
+    """'persona 'caregiver' (20.0% of calls)', or a default caller described as such."""
+    p = jail.persona
+    if p.declared:
+        return f"persona '{p.name}' ({percent(jail.share)} of calls)"
+    if ctx.tree.callers:
+        return (f"the default caller for intent '{p.intent}' (no persona under callers: "
+                "has it; judged as a caller who knows every fact)")
+    return f"the caller for intent '{p.intent}' ({percent(jail.share)} of calls)"
+
+
+def check(ctx: Context) -> Iterator[Problem]:
+    judged = ctx.jail
+    if isinstance(judged, Refusal):
+        return  # no exact figures (simulate refuses too); PJ102 or the loader says why
+    tree = ctx.tree
+    for jail in judged:
+        limit, setting = limit_for(ctx, jail)
+        worst = jail.worst
+        if jail.jail_rate <= limit or worst is None:
+            continue
+        node_id, lost = worst
+        node = tree.nodes[node_id]
+        yield Problem(
+            CODE, node.loc.line, node.loc.column,
+            f"{who(ctx, jail)} ends in phone jail on {percent(jail.jail_rate, limit)} of its "
+            f"calls, "
+            f"above {setting} ({jail.split()}); {percent(lost)} of its calls are lost at "
+            f"'{node_id}'",
+            node=node_id,
+        )
+    overall_limit = ctx.options.get("max-overall-jail-rate")
+    if overall_limit is None:
+        return
+    assert isinstance(overall_limit, float | int)
+    overall = sum(j.share * j.jail_rate for j in judged)
+    lost_at: dict[str, float] = defaultdict(float)
+    for j in judged:
+        for node_id, share in j.lost_at.items():
+            lost_at[node_id] += j.share * share
+    if overall <= overall_limit or not lost_at:
+        return
+    node_id = max(lost_at, key=lambda n: (lost_at[n], -list(tree.nodes).index(n)))
+    node = tree.nodes[node_id]
+    yield Problem(
+        CODE, node.loc.line, node.loc.column,
+        f"{percent(overall, overall_limit)} of all calls end in phone jail, above "
+        f"max-overall-jail-rate "
+        f"{limit_text(overall_limit)}; {percent(lost_at[node_id])} of calls are lost at "
+        f"'{node_id}'",
+        node=node_id,
+    )

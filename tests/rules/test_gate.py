@@ -1,0 +1,105 @@
+"""The gate is the callers' figures: PJ105 and PJ107 against the exact analysis."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+import pytest
+
+from phonejail.config import Config, ConfigError, parse_table
+from tests.conftest import ROOT, check, codes
+
+LATE = """
+phonejail: 1
+name: opening hours
+start: welcome
+intents: [billing, sales, other]
+nodes:
+  welcome:
+    kind: menu
+    options:
+      - {key: "1", serves: [billing], to: open_hours}
+      - {key: "2", serves: [sales], to: agent_sales}
+      - {key: "0", serves: [other], to: agent_sales}
+    invalid: welcome
+    no_input: welcome
+    fail: agent_sales
+  open_hours:
+    kind: branch
+    cases:
+      - {when: {chance: 0.9}, to: agent_billing}
+    else: closed
+  closed: {kind: hangup, say: "We are closed."}
+  agent_billing: {kind: agent}
+  agent_sales: {kind: agent}
+callers:
+  - {name: late caller, share: 0.3, intent: billing, mistakes: 0}
+  - {name: buyer, share: 0.7, intent: sales, mistakes: 0}
+"""
+
+
+def _config(**options: object) -> Config:
+    base = Config()
+    return replace(base, options=MappingProxyType({**base.options, **options}))
+
+
+def test_a_persona_above_the_limit_is_an_error_at_the_node_where_its_calls_are_lost() -> None:
+    found = check(LATE)
+    assert codes(found) == ["PJ105"]
+    (f,) = found
+    assert (f.line, f.node) == (16, "open_hours")  # the branch that sends calls to the hangup
+    assert f.message == (
+        "persona 'late caller' (30.0% of calls) ends in phone jail on 10.0% of its calls, "
+        "above max-jail-rate 5% (resolved 90.0%, dead end 10.0%); 10.0% of its calls are "
+        "lost at 'open_hours'")
+
+
+def test_limits_per_tree_per_persona_and_overall() -> None:
+    assert codes(check(LATE, _config(**{"max-jail-rate": 0.1}))) == []  # 10% is not above
+    assert codes(check(LATE, _config(**{"persona-max-jail-rate": (("late caller", 0.2),)}))) \
+        == []
+    overall = check(LATE, _config(**{"max-jail-rate": 0.5, "max-overall-jail-rate": 0.02}))
+    assert [f.message.split(";")[0] for f in overall] == [
+        "3.0% of all calls end in phone jail, above max-overall-jail-rate 2%"]
+
+
+def test_a_rate_equal_to_its_limit_passes_and_close_figures_get_decimals() -> None:
+    found = check(LATE, _config(**{"max-jail-rate": 0.0999}))
+    assert "on 10.00% of its calls, above max-jail-rate 9.99%" in found[0].message
+    found = check(LATE.replace("chance: 0.9", "chance: 0.9499"))
+    assert "on 5.01% of its calls, above max-jail-rate 5%" in found[0].message
+
+
+def test_an_intent_no_persona_covers_is_judged_by_a_default_caller() -> None:
+    text = LATE.replace("serves: [other], to: agent_sales", "serves: [other], to: closed")
+    found = [f for f in check(text) if f.code == "PJ105"]
+    assert [f.node for f in found] == ["welcome", "open_hours"]
+    assert found[0].message.startswith(
+        "the default caller for intent 'other' (no persona under callers: has it; judged as "
+        "a caller who knows every fact) ends in phone jail on 100.0% of its calls")
+
+
+def test_configuration_of_the_rates() -> None:
+    config = parse_table({"max-jail-rate": 0.1, "max-overall-jail-rate": 0,
+                          "persona-max-jail-rate": {"b": 0.5, "a": 1}}, "x.toml")
+    assert config.options["max-jail-rate"] == 0.1
+    assert config.options["max-overall-jail-rate"] == 0.0
+    assert config.options["persona-max-jail-rate"] == (("a", 1.0), ("b", 0.5))
+    assert Config().options["max-overall-jail-rate"] is None
+    with pytest.raises(ConfigError, match="max-jail-rate: expected a share of calls from 0 to 1"):
+        parse_table({"max-jail-rate": 5}, "x.toml")
+    with pytest.raises(ConfigError, match=r"persona-max-jail-rate.b: expected a share"):
+        parse_table({"persona-max-jail-rate": {"b": "high"}}, "x.toml")
+    with pytest.raises(ConfigError, match="expected a table of persona names"):
+        parse_table({"persona-max-jail-rate": 0.2}, "x.toml")
+
+
+def test_pharmacy_caregiver_fails_the_gate_and_the_fixed_tree_passes(run, in_repo) -> None:
+    code, out, _ = run("check", "trees/pharmacy.yaml")
+    assert code == 1
+    assert ("error PJ105 persona-jailed: persona 'caregiver checking a refill' (20.0% of "
+            "calls) ends in phone jail on 100.0% of its calls") in out
+    code, out, _ = run("check", "trees/pharmacy_fixed.yaml", "trees/shop.yaml")
+    assert (code, out) == (0, "No findings in 2 files.\n")
+    assert (ROOT / "trees" / "shop.yaml").exists()
