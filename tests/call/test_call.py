@@ -27,6 +27,9 @@ SCRIPTS = {
     "isp_billing_fixed": ["--persona", "internet-only customer", "--keys", "1,2"],
     "bank_800": ["--persona", "charge dispute", "--keys", "1,9,3,3", "--seed", "3"],
     "small_business": ["--persona", "unhappy customer", "--keys", "", "--seed", "2"],
+    # not understood once, then Texas changes the card for a caller nobody identified
+    "isp_billing_journey": ["--persona", "internet-only customer", "--keys", "0,0,0",
+                            "--seed", "3"],
     "pharmacy": ["--persona", "caregiver checking a refill", "--keys", "1"],
     "pharmacy_fixed": ["--persona", "caregiver checking a refill", "--keys", "1,2"],
     "shop": ["--persona", "gift recipient tracking a parcel", "--keys", "1"],

@@ -34,8 +34,8 @@ def test_a_tree_with_redials_gets_a_journey_table_and_figure(run, redial_tree, t
     assert image.shape[0] > 200 and image.shape[1] > 400
     markdown = (folder / "summary.md").read_text()
     assert "### Callers who call again" in markdown
-    assert ("| redialler | 3 | 1.30 | 70.4% | 0.30% | 2.01 | 54.0%, 66.7%, 69.7%, 70.4% |"
-            in markdown)
+    assert ("| redialler | 3 | 1.30 | 70.4% | 0.30% | 29 s (0:29) | 2.01 | "
+            "54.0%, 66.7%, 69.7%, 70.4% |") in markdown
     assert "| calls per caller (journey) | 1.23 |" in markdown
     data = json.loads((folder / "summary.json").read_text())
     assert data["personas"][0]["journey"]["calls"] == pytest.approx(1.303202875, abs=1e-6)

@@ -30,7 +30,7 @@ nodes:
       - {when: {chance: 0.6}, to: desk}
       - {when: {chance: 0.625}, to: voicemail}
     else: bye
-  desk: {kind: agent, asks: [acct]}
+  desk: {kind: agent, asks: [acct], wait_seconds: 30}
   voicemail: {kind: callback}
   bye: {kind: hangup}
 callers:
@@ -56,6 +56,8 @@ def test_exact_journey_by_hand() -> None:
         (RHO, RHO * (1 + J), RHO * (1 + J + J**2), RHO * calls), abs=1e-12)
     # Identity prompts: the ask every call (1), the desk's repeated ask when reached (0.54).
     assert journey.identity_prompts == pytest.approx((1 + RHO) * calls, abs=1e-12)
+    # Seconds: hello and the ask (6 s) every call, the desk's 30 s hold when reached.
+    assert journey.seconds == pytest.approx((6 + 30 * RHO) * calls, abs=1e-9)
     # Per-call figures stay per call: redials do not change them.
     assert redialler.figures.jail_rate == pytest.approx(J, abs=1e-12)
     assert redialler.figures.outcomes["callback"] == pytest.approx(0.225, abs=1e-12)
@@ -72,6 +74,28 @@ def test_journey_calls_distribution_by_hand() -> None:
     mean = sum(m * p for m, p in pmf.items())
     sd = math.sqrt(sum(m * m * p for m, p in pmf.items()) - mean**2)
     assert journey.sd["calls"] == pytest.approx(sd, abs=1e-12)
+
+
+def test_journey_seconds_spread_by_enumerating_every_journey() -> None:
+    # A call is (seconds, jailed): resolved (36, no) 0.54, callback (6, no) 0.225,
+    # jailed (6, yes) 0.235. Enumerate every journey of up to 3 calls.
+    kinds = [(36, False, RHO), (6, False, 0.225), (6, True, J)]
+
+    def journeys(left: int):
+        for seconds, jailed, p in kinds:
+            if jailed and left:
+                for rest, q in journeys(left - 1):
+                    yield seconds + rest, p * q
+            else:
+                yield seconds, p
+
+    pmf = list(journeys(2))
+    assert sum(p for _, p in pmf) == pytest.approx(1.0)
+    mean = sum(x * p for x, p in pmf)
+    sd = math.sqrt(sum(x * x * p for x, p in pmf) - mean**2)
+    journey = run(tree(2), method="exact").personas[0].figures.journey
+    assert journey.seconds == pytest.approx(mean, abs=1e-9)
+    assert journey.sd["seconds"] == pytest.approx(sd, abs=1e-9)
 
 
 def test_overall_per_call_figures_weigh_personas_by_calls_made() -> None:
@@ -92,6 +116,7 @@ def _journey_disagreements(mc: Journey, ex: Journey, callers: int) -> list[str]:
     share = lambda p: math.sqrt(max(p * (1 - p), 0.0) / callers)  # noqa: E731
     checks = [("calls", ex.sd["calls"] / math.sqrt(callers)),
               ("identity_prompts", ex.sd["identity_prompts"] / math.sqrt(callers)),
+              ("seconds", ex.sd["seconds"] / math.sqrt(callers)),
               ("resolved", share(ex.resolved)), ("jail_rate", share(ex.jail_rate))]
     for name, se in checks:
         got, want = getattr(mc, name), getattr(ex, name)

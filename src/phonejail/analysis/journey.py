@@ -11,7 +11,8 @@ share rho:
 - calls per journey           sum_{k=0..r} j^k         (call k+1 happens iff k calls jailed)
 - resolved within k calls     rho sum_{i<k} j^i
 - a per-call count X summed   E[X] sum_{k=0..r} j^k    (Wald: call k+1's X does not
-  over the journey                                      depend on whether it is made)
+  over the journey (identity                            depend on whether it is made)
+  prompts, call seconds)
 
 The variance of a journey sum S_r = X + J S'_{r-1} (J: the call is jailed, S'
 an independent journey with one redial fewer) follows from E[X], E[X^2] and
@@ -48,16 +49,18 @@ class Journey:
     """Share of journeys whose every call (the last allowed included) ends in jail."""
     identity_prompts: float
     """Mean identity prompts over all calls of a journey."""
+    seconds: float
+    """Mean seconds over all calls of a journey (whole calls: prompts and holds)."""
     resolved_by_call: tuple[float, ...]
     """Share of journeys resolved within 1, 2, ..., redials + 1 calls."""
     sd: dict[str, float]
-    """Standard deviation of one journey's calls and identity prompts."""
+    """Standard deviation of one journey's calls, identity prompts and seconds."""
     stderr: dict[str, float] | None = None
     """Standard errors of the Monte-Carlo estimates (None for exact figures)."""
 
     def to_dict(self) -> dict[str, object]:
         return {"calls": self.calls, "resolved": self.resolved, "jail_rate": self.jail_rate,
-                "identity_prompts": self.identity_prompts,
+                "seconds": self.seconds, "identity_prompts": self.identity_prompts,
                 "resolved_by_call": list(self.resolved_by_call)}
 
 
@@ -83,25 +86,28 @@ def _sd(mean: float, square: float) -> float:
     return math.sqrt(max(square - mean * mean, 0.0))
 
 
-def _call_moments(tally: Tally) -> tuple[float, float, _Moments]:
-    """Per call: jail rate, resolved share and the moments of identity prompts."""
+def _call_moments(tally: Tally) -> tuple[float, float, _Moments, _Moments]:
+    """Per call: jail rate, resolved share and the moments of identity prompts and seconds."""
     w = tally.weight
     jail = float(tally.outcomes[_JAILED].sum() / w)
     resolved = float(tally.outcomes[_RESOLVED] / w)
     prompts = _Moments(tally.prompts / w, tally.prompts_sq / w, tally.jailed_prompts / w)
-    return jail, resolved, prompts
+    seconds = _Moments(tally.call_seconds / w, tally.call_seconds_sq / w,
+                       tally.jailed_call_seconds / w)
+    return jail, resolved, prompts, seconds
 
 
 def exact_journey(tally: Tally, redials: int) -> Journey:
     """The journey of a persona from the exact tally of one call (total mass 1)."""
-    jail, resolved, prompts = _call_moments(tally)
+    jail, resolved, prompts, seconds = _call_moments(tally)
     calls, calls_sq = _journey_moments(_Moments(1.0, 1.0, jail), jail, redials)
     prompt_mean, prompt_sq = _journey_moments(prompts, jail, redials)
+    second_mean, second_sq = _journey_moments(seconds, jail, redials)
     within = np.cumsum(jail ** np.arange(redials + 1)) * resolved
     return Journey(redials, calls, float(within[-1]), jail ** (redials + 1), prompt_mean,
-                   tuple(float(x) for x in within),
-                   {"calls": _sd(calls, calls_sq), "identity_prompts": _sd(prompt_mean,
-                                                                            prompt_sq)})
+                   second_mean, tuple(float(x) for x in within),
+                   {"calls": _sd(calls, calls_sq), "identity_prompts": _sd(prompt_mean, prompt_sq),
+                    "seconds": _sd(second_mean, second_sq)})
 
 
 def sampled_journey(rounds: Sequence[Tally], callers: int, redials: int) -> Journey:
@@ -110,10 +116,10 @@ def sampled_journey(rounds: Sequence[Tally], callers: int, redials: int) -> Jour
     n = float(callers)
     if n <= 0:
         empty = tuple(0.0 for _ in range(redials + 1))
-        return Journey(redials, 0.0, 0.0, 0.0, 0.0, empty, {"calls": 0.0,
-                                                             "identity_prompts": 0.0},
+        return Journey(redials, 0.0, 0.0, 0.0, 0.0, 0.0, empty,
+                       {"calls": 0.0, "identity_prompts": 0.0, "seconds": 0.0},
                        {"calls": math.nan, "resolved": math.nan, "jail_rate": math.nan,
-                        "identity_prompts": math.nan})
+                        "identity_prompts": math.nan, "seconds": math.nan})
     made = [t.weight for t in rounds] + [0.0] * (redials + 1 - len(rounds))
     resolved_each = [float(t.outcomes[_RESOLVED]) for t in rounds]
     resolved_each += [0.0] * (redials + 1 - len(resolved_each))
@@ -127,20 +133,22 @@ def sampled_journey(rounds: Sequence[Tally], callers: int, redials: int) -> Jour
     resolved = within[-1]
     jail = jailed_at_last / n
     prompts = total.prompts / n
+    seconds = total.call_seconds / n
     # Standard errors of the journey means: the journey variance from the sampled per-call
     # moments (the recursion above), over sqrt(journeys).
-    per_call = total.weight
-    call_jail, _, call_prompts = _call_moments(total) if per_call > 0 else (0.0, 0.0, None)
-    prompt_sd = 0.0
-    if call_prompts is not None:
+    prompt_sd = second_sd = 0.0
+    if total.weight > 0:
+        call_jail, _, call_prompts, call_seconds = _call_moments(total)
         prompt_sd = _sd(*_journey_moments(call_prompts, call_jail, redials))
+        second_sd = _sd(*_journey_moments(call_seconds, call_jail, redials))
     share_se = lambda p: math.sqrt(max(p * (1.0 - p), 0.0) / n)  # noqa: E731
     calls_sd = _sd(calls, calls_sq)
-    return Journey(redials, calls, resolved, jail, prompts, within,
-                   {"calls": calls_sd, "identity_prompts": prompt_sd},
+    return Journey(redials, calls, resolved, jail, prompts, seconds, within,
+                   {"calls": calls_sd, "identity_prompts": prompt_sd, "seconds": second_sd},
                    {"calls": calls_sd / math.sqrt(n), "resolved": share_se(resolved),
                     "jail_rate": share_se(jail),
-                    "identity_prompts": prompt_sd / math.sqrt(n)})
+                    "identity_prompts": prompt_sd / math.sqrt(n),
+                    "seconds": second_sd / math.sqrt(n)})
 
 
 def mixed(journeys: Sequence[Journey], shares: Sequence[float], sampled: bool,
@@ -166,13 +174,15 @@ def mixed(journeys: Sequence[Journey], shares: Sequence[float], sampled: bool,
 
     within = tuple(sum(w * padded(j)[k] for j, w in zip(journeys, shares, strict=True))
                    for k in range(longest + 1))
-    sds = {"calls": sd("calls"), "identity_prompts": sd("identity_prompts")}
+    sds = {"calls": sd("calls"), "identity_prompts": sd("identity_prompts"),
+           "seconds": sd("seconds")}
     stderr = None
     if sampled and callers:
         n = float(callers)
         share_se = lambda p: math.sqrt(max(p * (1.0 - p), 0.0) / n)  # noqa: E731
         stderr = {"calls": sds["calls"] / math.sqrt(n), "resolved": share_se(mean("resolved")),
                   "jail_rate": share_se(mean("jail_rate")),
-                  "identity_prompts": sds["identity_prompts"] / math.sqrt(n)}
+                  "identity_prompts": sds["identity_prompts"] / math.sqrt(n),
+                  "seconds": sds["seconds"] / math.sqrt(n)}
     return Journey(longest, mean("calls"), mean("resolved"), mean("jail_rate"),
-                   mean("identity_prompts"), within, sds, stderr)
+                   mean("identity_prompts"), mean("seconds"), within, sds, stderr)

@@ -18,7 +18,7 @@ WORSE_WHEN_HIGHER = {"jail_rate": 1, "reached_human": -1, "steps_to_human_mean":
                      "identity_prompts": 1, "transfers": 1, "call_seconds": 1,
                      "unverified_resolutions": 1, "journey_calls": 1,
                      "journey_resolved": -1, "journey_jail_rate": 1,
-                     "journey_identity_prompts": 1}
+                     "journey_seconds": 1, "journey_identity_prompts": 1}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The report's journeys: callers who call again after a jailed call (`redials`).
 
 One table (per persona: redials, calls per caller, callers resolved, journey jail
-rate, identity prompts over all calls, resolved after 1, 2, 3... calls) in HTML
+rate, seconds and identity prompts over all calls, resolved after 1, 2, 3... calls) in HTML
 and Markdown, and one figure: the share of callers resolved after each call,
 exact lines with the Monte-Carlo estimates as crosses. Shown only for trees
 where some persona redials; without redials a journey is the call.
@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from phonejail.report.build import TreeReport
 from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.text import value_text
 from phonejail.simulate import PersonaResult, Simulation
 from phonejail.textsafe import markdown
 
@@ -26,7 +27,8 @@ def _cell(tag: str, column: int, text: str) -> str:
     return f"<{tag}{css}>{escape(text)}</{tag}>"
 
 HEADER = ("persona", "redials", "calls per caller", "callers resolved", "journey jail rate",
-          "identity prompts per caller", "resolved after 1, 2, 3... calls")
+          "time on the phone per caller", "identity prompts per caller",
+          "resolved after 1, 2, 3... calls")
 NOTE = ("Exact figures. A journey is one caller's calls: after a call that ends in jail (cut "
         "off, hung up, unhelped) a persona with redials calls again from the start, up to "
         "that many more times. Journey jail rate: every call of the journey ended in jail.")
@@ -40,7 +42,8 @@ def _cells(p: PersonaResult) -> list[str]:
     j = p.figures.journey
     assert j is not None
     return [p.name, "-" if p.name == "overall" else str(j.redials), f"{j.calls:.2f}",
-            share_text(j.resolved), share_text(j.jail_rate), f"{j.identity_prompts:.2f}",
+            share_text(j.resolved), share_text(j.jail_rate), value_text(j.seconds, "seconds"),
+            f"{j.identity_prompts:.2f}",
             ", ".join(share_text(x) for x in j.resolved_by_call)]
 
 

@@ -86,6 +86,8 @@ def headlines(r: TreeReport, journeys: bool | None = None) -> list[Headline]:
             ("callers resolved (journey)", "journey_resolved", "resolved", "share"),
             ("journey jail rate (every call jailed)", "journey_jail_rate", "jail_rate",
              "share"),
+            ("seconds on the phone per caller (journey)", "journey_seconds", "seconds",
+             "seconds"),
             ("identity prompts per caller (journey)", "journey_identity_prompts",
              "identity_prompts", "count"),
         ]

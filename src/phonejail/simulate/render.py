@@ -77,7 +77,8 @@ CSV_COLUMNS = (
     "seconds_to_human_mean", "seconds_to_human_p50", "seconds_to_human_p90",
     "seconds_to_human_max", "identity_prompts", "repeated_identity_prompts",
     "calls_with_repeats", "transfers", "unverified_resolutions", "call_seconds",
-    "journey_calls", "journey_resolved", "journey_jail_rate", "journey_identity_prompts",
+    "journey_calls", "journey_resolved", "journey_jail_rate", "journey_seconds",
+    "journey_identity_prompts",
 )
 
 
@@ -94,8 +95,8 @@ def render_csv(sim: Simulation) -> str:
         row += [f.identity_prompts, f.repeated_identity_prompts, f.calls_with_repeats,
                 f.transfers, f.unverified_resolutions, f.call_seconds]
         j = f.journey
-        row += ["", "", "", ""] if j is None else [j.calls, j.resolved, j.jail_rate,
-                                                   j.identity_prompts]
+        row += ["", "", "", "", ""] if j is None else [j.calls, j.resolved, j.jail_rate,
+                                                       j.seconds, j.identity_prompts]
         writer.writerow(row)
     return out.getvalue()
 
@@ -129,7 +130,8 @@ def journey_table_rows(everyone: list[PersonaResult]) -> list[list[str]]:
             continue
         after = " ".join(_pct(x) for x in j.resolved_by_call)
         rows.append([p.name, "-" if p.name == "overall" else str(j.redials), _num(j.calls, 2),
-                     _pct(j.resolved), _pct(j.jail_rate), _num(j.identity_prompts, 2), after])
+                     _pct(j.resolved), _pct(j.jail_rate), _num(j.seconds, 0),
+                     _num(j.identity_prompts, 2), after])
     return rows
 
 
@@ -166,10 +168,11 @@ def render_text(sim: Simulation) -> str:
                         [[p.name, _pct(p.figures.unverified_resolutions)] for p in everyone])
     if any(p.figures.journey and p.figures.journey.redials for p in sim.personas):
         lines += ["", "Journeys (a caller's calls together: redials after a jailed call)"]
-        lines += _table(["persona", "redials", "calls", "resolved", "jail rate", "id prompts",
-                         "resolved after 1, 2, 3... calls"], journey_table_rows(everyone))
-        lines += ["Calls, resolved and id prompts per journey; a persona without redials "
-                  "makes one call."]
+        lines += _table(["persona", "redials", "calls", "resolved", "jail rate", "seconds",
+                         "id prompts", "resolved after 1, 2, 3... calls"],
+                        journey_table_rows(everyone))
+        lines += ["Calls, seconds and id prompts over a caller's calls; a persona without "
+                  "redials makes one call."]
     if sim.queues:
         lines += ["", "Queues (Erlang A; Erlang C without patience_seconds)"]
         lines += _table(["queue", "offered", "utilisation", "mean wait", "abandon"],
