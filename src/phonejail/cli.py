@@ -537,12 +537,13 @@ def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
 
     config = _config(config_file, paths).with_overrides(fail_on=fail_on)
     try:
-        total = len(collect(paths, config))
+        files = collect(paths, config)
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
-    progress = _Progress(total, "writing reports", enabled=sys.stderr.isatty() and not quiet)
-    try:
-        done = _swept(write_reports, paths, Path(out_dir), config, callers, seed, baseline,
+    progress = _Progress(len(files), "writing reports",
+                         enabled=sys.stderr.isatty() and not quiet)
+    try:  # the files are named now, so they are not searched (or read) a second time
+        done = _swept(write_reports, files, Path(out_dir), config, callers, seed, baseline,
                       progress, force=force, jobs=jobs, executor=executor, scheduler=scheduler)
     finally:
         progress.close()
