@@ -53,13 +53,14 @@ ROUND_TRIP = {
                          ("PJ107", 10)],
     "connect_inbound.json": [("PJ101", 32), ("PJ105", 32), ("PJ105", 32), ("PJ005", 38),
                              ("PJ103", 81), ("PJ205", 81), ("PJ101", 125), ("PJ105", 125),
-                             ("PJ107", 125), ("PJ104", 143)],
-    "connect_describe.json": [],
+                             ("PJ107", 125), ("PJ104", 143), ("PJ101", 149)],
+    # a full queue goes straight to a disconnect: not a word, no way to a human (true)
+    "connect_describe.json": [("PJ101", 9)],
     # every error branch kept: queue at capacity -> a menu that hangs up on silence (true),
     # error -> message -> disconnect (true); the Lex bot is a speech menu with no keys (PJ208,
     # true) whose "Agent" intent is key 0
     "connect_wild.json": [("PJ208", 35), ("PJ005", 68), ("PJ201", 109), ("PJ205", 109),
-                          ("PJ101", 132), ("PJ105", 132)],
+                          ("PJ101", 132), ("PJ105", 132), ("PJ101", 138)],
     # not a caller's IVR: one note, and no graph rule judges it
     "connect_console_module.json": [("PJ005", 1)],
     "connect_queue_flow.json": [("PJ005", 1)],
@@ -161,7 +162,8 @@ def test_folders_pick_up_flow_exports_and_broken_json_but_not_other_json(run,
                                                                          tmp_path) -> None:
     (tmp_path / "package.json").write_text('{"name": "not a flow"}')
     (tmp_path / "flow.json").write_text((FIXTURES / "connect_describe.json").read_text())
-    assert run("check", tmp_path) == (0, "No findings in 1 file.\n", "")
+    code, out, _ = run("check", tmp_path)  # package.json is not read: one file, one finding
+    assert (code, out.splitlines()[-1]) == (1, "Found 1 error and 0 warnings in 1 of 1 file.")
     (tmp_path / "broken.json").write_text('{"Actions": [}')
     code, out, _ = run("check", "-q", tmp_path)
     assert code == 1 and out.startswith(f"{tmp_path / 'broken.json'}:1:14: error PJ001")

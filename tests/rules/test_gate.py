@@ -40,12 +40,13 @@ callers:
 
 
 def _config(**options: object) -> Config:
-    base = Config()
+    # PJ101 also reports LATE's closed hours (a branch straight to a hangup); the gate is here.
+    base = Config(ignore=("PJ101",))
     return replace(base, options=MappingProxyType({**base.options, **options}))
 
 
 def test_a_persona_above_the_limit_is_an_error_at_the_node_where_its_calls_are_lost() -> None:
-    found = check(LATE)
+    found = check(LATE, _config())
     assert codes(found) == ["PJ105"]
     (f,) = found
     assert (f.line, f.node) == (16, "open_hours")  # the branch that sends calls to the hangup
@@ -67,7 +68,7 @@ def test_limits_per_tree_per_persona_and_overall() -> None:
 def test_a_rate_equal_to_its_limit_passes_and_close_figures_get_decimals() -> None:
     found = check(LATE, _config(**{"max-jail-rate": 0.0999}))
     assert "on 10.00% of its calls, above max-jail-rate 9.99%" in found[0].message
-    found = check(LATE.replace("chance: 0.9", "chance: 0.9499"))
+    found = check(LATE.replace("chance: 0.9", "chance: 0.9499"), _config())
     assert "on 5.01% of its calls, above max-jail-rate 5%" in found[0].message
 
 

@@ -7,7 +7,11 @@ What it finds
     ends the call, or patience running out. Each region is reported once, at
     the node callers enter it by, with the nodes it holds. A `hangup` node on
     its own is not a region: the handlers that lead to one are reported by
-    PJ205 (and PJ103 when an identity check is the cause).
+    PJ205 (and PJ103 when an identity check is the cause). But a hangup that
+    a `branch` sends calls straight to (a full queue, a failed transfer or a
+    closed centre answered by a disconnect, with not a word before it) is
+    reported here, once, at the hangup, naming every branch case that goes
+    there.
 
 Why it matters
     This is phone jail in its plainest form. The GetHuman standard asks that
@@ -29,6 +33,14 @@ Example (fails)
       next: goodbye          # a recording, then a hangup
     goodbye: {kind: hangup}
 
+Example (fails, a full queue)
+    queue_full:
+      kind: branch
+      cases:
+        - {when: {chance: 0.05}, to: drop}   # queue at capacity: cut off
+      else: agent_support
+    drop: {kind: hangup}
+
 Use instead
     outage_info:
       kind: self_service
@@ -42,7 +54,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from phonejail.findings import Problem, Severity
-from phonejail.model.tree import Hangup
+from phonejail.model.tree import Branch, Hangup
 from phonejail.rules._regions import listing, regions
 from phonejail.rules.base import Context
 
@@ -67,3 +79,43 @@ def check(ctx: Context) -> Iterator[Problem]:
             "disconnected or hang up",
             node=entry,
         )
+    yield from _hangups_behind_branches(ctx)
+
+
+def _hangups_behind_branches(ctx: Context) -> Iterator[Problem]:
+    """Each hangup a branch sends calls straight to, once, naming every case that does.
+
+    Through a `say` the say is a dead-end region of its own (reported above); a case
+    with chance 0, or one after a case that always holds, is never taken.
+    """
+    tree = ctx.tree
+    into: dict[str, list[str]] = {}
+    for node_id in [n for n in tree.nodes if n in ctx.reachable]:
+        branch = tree.nodes[node_id]
+        if not isinstance(branch, Branch):
+            continue
+        for label, target in _taken(branch):
+            if target is not None and isinstance(tree.nodes.get(target), Hangup):
+                into.setdefault(target, []).append(f"'{node_id}' {label}")
+    for hangup_id, ways in into.items():
+        node = tree.nodes[hangup_id]
+        shown = ", ".join(ways[:4]) + (f" and {len(ways) - 4} more" if len(ways) > 4 else "")
+        yield Problem(
+            CODE, node.loc.line, node.loc.column,
+            f"'{hangup_id}' is a dead end that branches send calls straight to ({shown}); "
+            "no path leads to a human or a callback, callers are disconnected",
+            node=hangup_id,
+        )
+
+
+def _taken(branch: Branch) -> Iterator[tuple[str, str | None]]:
+    """(label, target) of every case calls can take, and of the else if they can reach it."""
+    for k, case in enumerate(branch.cases):
+        if case.test == "chance" and float(case.value) <= 0:
+            continue
+        label = (f"case {k + 1} (chance {case.value:g})" if case.test == "chance"
+                 else f"case {k + 1} ({case.test} {case.value})")
+        yield label, case.to
+        if case.test == "chance" and float(case.value) >= 1:
+            return  # every call that gets here takes it
+    yield "else", branch.else_
