@@ -18,7 +18,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
               "connect_inbound.json", "connect_describe.json", "connect_wild.json",
               "connect_console_module.json", "connect_queue_flow.json",
-              "twilio_parsed_menu.json", "twilio_template.js", "twilio_sms.json"]
+              "twilio_parsed_menu.json", "twilio_template.js", "twilio_sms.json",
+              "connect_retry_loop.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -51,7 +52,9 @@ ROUND_TRIP = {
     "twilio_api_resource.json": [("PJ201", 10)],
     "twilio_module.js": [("PJ101", 5), ("PJ205", 5), ("PJ105", 9), ("PJ107", 9),
                          ("PJ107", 10)],
+    # the menu's retry Loop (2 rounds) is a counter: after the third silence, a hangup (PJ205)
     "connect_inbound.json": [("PJ101", 32), ("PJ105", 32), ("PJ105", 32), ("PJ005", 38),
+                             ("PJ205", 38),
                              ("PJ103", 81), ("PJ205", 81), ("PJ101", 125), ("PJ105", 125),
                              ("PJ107", 125), ("PJ104", 143), ("PJ101", 149)],
     # a full queue goes straight to a disconnect: not a word, no way to a human (true)
@@ -71,7 +74,22 @@ ROUND_TRIP = {
     # Twilio's template style: comments, unquoted keys, `module.exports = options = {...}`
     "twilio_template.js": [("PJ205", 13), ("PJ101", 29), ("PJ107", 29)],
     "twilio_sms.json": [("PJ005", 1)],
+    # a Lambda retried by a Loop of 2 (a counter: nobody is 'done' on the first visit); the
+    # stored extension keeps its error branch; a full queue -> message -> disconnect (true)
+    "connect_retry_loop.json": [("PJ005", 17), ("PJ101", 29), ("PJ105", 29)],
 }
+
+
+def test_a_loop_is_a_counter_unrolled_round_by_round() -> None:
+    nodes = yaml.safe_load(imported_yaml("connect_retry_loop.json"))["nodes"]
+    assert "lookup_loop" not in nodes  # the first visit always continues: no branch of its own
+    assert nodes["welcome"]["next"] == "lookup"
+    # a failed lookup goes to the second round; the second failure is DoneLooping
+    assert nodes["lookup"]["cases"] == [{"when": {"chance": 0.01}, "to": "lookup_round2"}]
+    assert nodes["lookup_round2"]["cases"] == [{"when": {"chance": 0.01}, "to": "lookup_failed"}]
+    assert nodes["lookup_round2"]["else"] == nodes["lookup"]["else"] == "extension_errors"
+    # the stored input's error branch is kept, so 'one_moment' is reachable (no PJ104)
+    assert nodes["extension_errors"]["cases"][0]["to"] == "one_moment"
 
 
 @pytest.mark.parametrize("name", sorted(ROUND_TRIP))

@@ -19,8 +19,9 @@ import yaml
 from phonejail import __version__
 from phonejail.findings import Problem
 
-DEFAULT_SUCCESS = 0.95
-"""Chance that a function, Lambda, HTTP request or subflow takes its success branch."""
+DEFAULT_SUCCESS = 0.99
+"""Chance that a function, Lambda, HTTP request or subflow takes its success branch: its
+failure follows an outage or a bug, as other errors do (DEFAULT_ERROR_CHANCE)."""
 DEFAULT_OPEN = 0.8
 """Chance that an hours-of-operation check finds the centre open."""
 DEFAULT_INFO = 0.7
@@ -305,8 +306,9 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
             else:
                 target_name = flow.labels.get(target, target) if target else None
                 named = target_name and target_name not in flow.generated
+                # a copy of a menu (a Loop's round) names intents as the menu itself does
                 intent = (slug(str(target_name)) if named
-                          else f"{slug(menu_id)}_{option['key']}")
+                          else f"{slug(flow.labels.get(menu_id, menu_id))}_{option['key']}")
                 if intent not in intents:
                     intents.append(intent)
                 option["serves"] = [intent]

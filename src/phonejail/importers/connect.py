@@ -18,6 +18,7 @@ from phonejail.importers.common import (
     DEFAULT_ERROR_CHANCE,
     ERROR_CHANCES,
     RECORDING,
+    TARGET_KEYS,
     ImportedFlow,
     Origin,
     Settings,
@@ -211,6 +212,8 @@ def import_connect(content: dict[str, Any], text: str, source: str,
     flow.not_entry = flow_kind(type_name or metadata.get("type"), actions)
     ids = _node_ids(actions)
     through: dict[str, str | None] = {}
+    loops: dict[str, tuple[int, str | None, str | None]] = {}
+    """Loop block -> (count, ContinueLooping target, DoneLooping target)."""
     queue: str | None = None
     used: set[str] = set()
     guards: dict[str, str] = {}
@@ -256,7 +259,8 @@ def import_connect(content: dict[str, Any], text: str, source: str,
             blk.guarded({"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt})
         elif kind == "GetParticipantInput":
             body = _input(flow, origin, params, nxt, errors, conditions, settings)
-            blk.guarded(body, skip=() if body["kind"] == "menu" else tuple(errors))
+            # an ask's failure is its `fail`; a stored input read as a prompt keeps its errors
+            blk.guarded(body, skip=tuple(errors) if body["kind"] == "ask" else ())
         elif kind == "ConnectParticipantWithLexBot":
             used.add("lex")
             blk.guarded(_lex(flow, node_id, origin, params, nxt, errors, conditions))
@@ -308,6 +312,8 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                                                              if capped else "read as 1"))
                 count = MAX_LOOP_COUNT if capped else 1
             by_name = {_operand(c): t for c, t in conditions}
+            loops[node_id] = (count, by_name.get("ContinueLooping"),
+                              by_name.get("DoneLooping", nxt))
             blk.routed([("ContinueLooping", count / (count + 1), by_name.get("ContinueLooping"))],
                    by_name.get("DoneLooping", nxt))
         elif kind == "DistributeByPercentage" and _percent_cases(conditions) is not None:
@@ -356,7 +362,127 @@ def import_connect(content: dict[str, Any], text: str, source: str,
     resolve_pass_throughs(flow, dict(guards))  # calls reach a block's error branch first
     for block, guard in guards.items():
         flow.nodes[guard]["else"] = block
+    for loop, (count, again, done) in loops.items():
+        _unroll(flow, loop, count, again, done)
+    if not any(node_id in flow.nodes for node_id in loops):  # every Loop is a counter now
+        flow.notes = [n for n in flow.notes if not n.startswith("A Loop of N rounds continues")]
     return flow
+
+
+MAX_UNROLLED = 200
+"""Most nodes the rounds of one Loop may add; a bigger (or endless) loop keeps its chance."""
+
+
+def _unroll(flow: ImportedFlow, loop: str, count: int, again: str | None,
+            done: str | None) -> None:
+    """A Loop of N rounds as the counter it is: N copies of the blocks that lead back to it.
+
+    Connect counts: the first N visits continue, the next is done. Calls that come
+    back to the Loop through round k's blocks go on to round k+1's copies, and after
+    the last round to DoneLooping, so a retry-on-error loop sends nobody to its
+    'done' branch on the first try (which a chance of N/(N+1) would).
+    """
+    if loop not in flow.nodes:
+        return
+    start = flow.nodes[loop].get("else") if flow.nodes[loop]["kind"] == "branch" else None
+    again = next((c.get("to") for c in flow.nodes[loop].get("cases", [])), again)
+    done = start if start is not None else done
+    rounds = [n for n in _back_to(flow, again, loop)] if again else []
+    if count > MAX_LOOP_COUNT or count * max(len(rounds), 1) > MAX_UNROLLED:
+        return  # an endless or long polling loop: the chance per round stands
+    flow.assumed.pop(loop, None)
+    del flow.nodes[loop]
+    flow.origins.pop(loop, None)
+
+    before = _reach(flow, [flow.start] if flow.start else [], loop)
+    """Blocks calls run before they first reach the Loop (a retry loop may start there)."""
+
+    def name(node_id: str, k: int) -> str:
+        """The id of a round's block: the block itself in round 1 unless run before it."""
+        return node_id if k == 1 and node_id not in before else f"{node_id}_round{k}"
+
+    def entry(k: int) -> str | None:
+        """Where calls arriving at the Loop for the k-th time go (rounds from 1)."""
+        if k > count or again is None:
+            return done
+        return name(again, k) if again in rounds else again
+
+    for k in range(count, 0, -1):
+        for node_id in rounds:
+            copy_id = name(node_id, k)
+            node = _renamed(flow.nodes[node_id], {n: name(n, k) for n in rounds}, loop,
+                            entry(k + 1))
+            if copy_id != node_id:
+                flow.origins[copy_id] = list(flow.origins.get(node_id, []))
+                flow.labels[copy_id] = flow.labels.get(node_id, node_id)
+                flow.generated.add(copy_id)
+                if node_id in flow.assumed:
+                    flow.assumed[copy_id] = flow.assumed[node_id]
+            flow.nodes[copy_id] = node
+    first = entry(1)
+    for node_id in [n for n in flow.nodes if n not in rounds or n in before]:
+        flow.nodes[node_id] = _renamed(flow.nodes[node_id], {}, loop, first)
+    if flow.start == loop:
+        flow.start = first
+    flow.unmodelled = {k: [first if t == loop else t for t in v]
+                       for k, v in flow.unmodelled.items()}
+    note = ("A Loop of N rounds is a counter: the blocks of a round are copied for each "
+            "round (`_round2`, ...); the visit after the last round is DoneLooping.")
+    if note not in flow.notes:
+        flow.notes.append(note)
+
+
+def _reach(flow: ImportedFlow, starts: list[str], loop: str) -> set[str]:
+    """Nodes reachable from `starts` without passing the Loop."""
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        here = todo.pop()
+        if here in seen or here not in flow.nodes or here == loop:
+            continue
+        seen.add(here)
+        todo += _node_targets(flow.nodes[here])
+    return seen
+
+
+def _back_to(flow: ImportedFlow, start: str, loop: str) -> list[str]:
+    """Nodes on a path from `start` back to `loop` (the blocks a round runs), in file order."""
+    forward: dict[str, list[str]] = {n: _node_targets(node) for n, node in flow.nodes.items()}
+    seen = _reach(flow, [start], loop)
+    back, todo = set(), [n for n in seen if loop in forward.get(n, [])]
+    while todo:
+        here = todo.pop()
+        if here in back:
+            continue
+        back.add(here)
+        todo += [n for n in seen if here in forward.get(n, [])]
+    return [n for n in flow.nodes if n in back]
+
+
+def _node_targets(node: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key, value in node.items():
+        if key in TARGET_KEYS and isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            found += [t for item in value if isinstance(item, dict)
+                      for t in _node_targets(item)]
+    return found
+
+
+def _renamed(node: dict[str, Any], names: dict[str, str], loop: str,
+             loop_to: str | None) -> dict[str, Any]:
+    """A copy of `node` with its targets renamed, and the Loop replaced by `loop_to`."""
+    def fix(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            return {k: v for k, v in ((k, fix(v, k)) for k, v in value.items())
+                    if not (k in TARGET_KEYS and v is None)}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if key in TARGET_KEYS and isinstance(value, str):
+            return loop_to if value == loop else names.get(value, value)
+        return value
+    return fix(node)
 
 
 def _assume(flow: ImportedFlow, node_id: str,
@@ -460,5 +586,4 @@ def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str 
                 "ok": nxt, "fail": failed}
     flow.warn(origin, "stores input that does not look like an identity question; treated as "
               "a prompt")
-    return {"kind": "say", "say": say, "seconds": speech_seconds(say),
-            "next": nxt or failed}
+    return {"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt}
