@@ -19,7 +19,8 @@ IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
               "connect_inbound.json", "connect_describe.json", "connect_wild.json",
               "connect_console_module.json", "connect_queue_flow.json",
               "twilio_parsed_menu.json", "twilio_template.js", "twilio_sms.json",
-              "connect_retry_loop.json"]
+              "connect_retry_loop.json", "twilio_channels.json", "connect_lookup_info.json",
+              "connect_queue_by_blocks.json", "connect_lex_input.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -48,7 +49,7 @@ def test_every_mapped_kind_appears() -> None:
 ROUND_TRIP = {
     "twilio_ivr.json": [("PJ103", 27), ("PJ107", 27), ("PJ205", 27), ("PJ203", 62),
                         ("PJ005", 85), ("PJ201", 85), ("PJ205", 85), ("PJ005", 116),
-                        ("PJ101", 126), ("PJ105", 141), ("PJ105", 141), ("PJ107", 141)],
+                        ("PJ101", 126), ("PJ105", 141), ("PJ107", 141)],
     "twilio_api_resource.json": [("PJ201", 10)],
     "twilio_module.js": [("PJ101", 5), ("PJ205", 5), ("PJ105", 9), ("PJ107", 9),
                          ("PJ107", 10)],
@@ -77,7 +78,47 @@ ROUND_TRIP = {
     # a Lambda retried by a Loop of 2 (a counter: nobody is 'done' on the first visit); the
     # stored extension keeps its error branch; a full queue -> message -> disconnect (true)
     "connect_retry_loop.json": [("PJ005", 17), ("PJ101", 29), ("PJ105", 29)],
+    # a spoken answer split on its words, a Flex redirect, end-call, a voicemail Function, a
+    # goodbye option and an SMS branch: only the missing key 0 is left to report (true)
+    "twilio_channels.json": [("PJ201", 14)],
+    # a lookup read out, a replay, a goodbye, CreateTask then goodbye, an ask retried by a
+    # Loop: a full queue disconnecting with no word is all that is left (true)
+    "connect_lookup_info.json": [("PJ105", 51), ("PJ101", 55)],
+    # no type in the export: hold music first and a dequeue make it a queue flow (one note)
+    "connect_queue_by_blocks.json": [("PJ005", 1), ("PJ005", 17)],
+    # a Lex bot on a customer-input block takes intents, not keys (speech only: PJ208, true)
+    "connect_lex_input.json": [("PJ208", 6)],
 }
+
+
+def test_lookups_replays_and_goodbyes_make_the_intents_callers_have() -> None:
+    tree = yaml.safe_load(imported_yaml("connect_lookup_info.json"))
+    nodes = tree["nodes"]
+    assert tree["intents"] == ["status_lookup", "ask_card", "follow_up"]
+    # the status read out after the Lambda settles the lookup's callers, and "hear that
+    # again" serves the same need
+    assert nodes["read_status"]["kind"] == "self_service"
+    assert nodes["read_status"]["resolves"] == ["status_lookup"]
+    replay = next(o for o in nodes["after_status"]["options"] if o["key"] == "1")
+    assert replay["serves"] == ["status_lookup"]
+    # "press 9 to end this call" serves no one: the goodbye is the hangup the caller chose
+    goodbye = next(o for o in nodes["after_status"]["options"] if o["key"] == "9")
+    assert "serves" not in goodbye and nodes["goodbye"]["kind"] == "hangup"
+    # a task for an agent, then goodbye: a human follows up
+    assert nodes["follow_up"]["kind"] == "callback"
+    # Connect asks once; the Loop asks again, and silence twice goes to the queue
+    assert nodes["ask_card"]["retries"] == 0
+    assert nodes["ask_card"]["fail"] == "ask_card_round1"
+
+
+def test_studio_channels_and_handoffs() -> None:
+    nodes = yaml.safe_load(imported_yaml("twilio_channels.json"))["nodes"]
+    assert "words" not in nodes and "sms_bot" not in nodes and "sms_agent" not in nodes
+    assert nodes["to_billing"] == {"kind": "handoff",
+                                   "destination": "https://example.invalid/send-to-flex-and-back"}
+    assert nodes["voicemail"]["kind"] == "callback"
+    assert nodes["goodbye"]["kind"] == "hangup"
+    assert nodes["read_balance"]["kind"] == "self_service"
 
 
 def test_a_loop_is_a_counter_unrolled_round_by_round() -> None:

@@ -290,6 +290,8 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
     menus = {k: n for k, n in flow.nodes.items() if n["kind"] == "menu"}
     intents: list[str] = []
     served: dict[str, list[str]] = {}
+    found_at: dict[str, str] = {}
+    """Where an option's calls land (past lookups) -> the intent first named for it."""
 
     def serve(menu_id: str, stack: tuple[str, ...]) -> list[str]:
         if menu_id in served:
@@ -303,18 +305,28 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
             target = option.get("to")
             if target in menus:
                 option["serves"] = serve(target, (*stack, menu_id))
+            elif _farewell(flow, target):
+                _as_goodbye(flow, str(target))
+                continue  # "press 9 to end the call": the caller chose to leave
             else:
                 target_name = flow.labels.get(target, target) if target else None
                 named = target_name and target_name not in flow.generated
                 # a copy of a menu (a Loop's round) names intents as the menu itself does
                 intent = (slug(str(target_name)) if named
                           else f"{slug(flow.labels.get(menu_id, menu_id))}_{option['key']}")
+                landing = _likeliest(flow, target)
+                if flow.nodes.get(landing or "", {}).get("kind") in ("say", "self_service"):
+                    # two ways to the same information ("press 1 to hear it again): one need
+                    intent = found_at.setdefault(str(landing), intent)
                 if intent not in intents:
                     intents.append(intent)
                 option["serves"] = [intent]
                 # A target may name no node (a transition to a missing state): PJ004 says so.
-                if flow.nodes.get(target or "", {}).get("kind") in ("say", "self_service"):
-                    _settles(flow, target, intent)
+                # A lookup first (a Lambda, a function) reads the information it found.
+                # (past a lookup too), unless it only announces a transfer
+                if (flow.nodes.get(landing or "", {}).get("kind") in ("say", "self_service")
+                        and not _announces_help(flow, str(landing), direct=landing == target)):
+                    _settles(flow, landing, intent)
             everything += [i for i in option["serves"] if i not in everything]
         served[menu_id] = everything
         return everything
@@ -326,6 +338,91 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
             if not option.get("serves"):
                 option.pop("serves", None)
     return intents or ["call"]
+
+
+_FAREWELL = re.compile(r"^\W*(thanks?( you)?( for calling)?|good\s*-?bye|bye|have a (nice|good)"
+                       r" day)\b", re.I)
+"""A prompt that only says goodbye (an option that ends the call, not information)."""
+
+
+def _likeliest(flow: ImportedFlow, node_id: str | None) -> str | None:
+    """Where calls most often land past silent branches (a lookup's success, not its errors)."""
+    seen: set[str] = set()
+    while node_id in flow.nodes and flow.nodes[node_id]["kind"] == "branch" \
+            and node_id not in seen:
+        seen.add(node_id)
+        node, left, best = flow.nodes[node_id], 1.0, (-1.0, None)
+        for case in node.get("cases", []):
+            chance = case.get("when", {}).get("chance")
+            p = left * float(chance) if isinstance(chance, int | float) else 0.0
+            best = max(best, (p, case.get("to")), key=lambda b: b[0])
+            left -= p
+        node_id = max(best, (left, node.get("else")), key=lambda b: b[0])[1]
+    return node_id
+
+
+def _leads_to_help(flow: ImportedFlow, node_id: str | None) -> bool:
+    """True if a prompt goes on (through prompts and lookups) to a human, a callback or a
+    handoff: it announces a transfer, it is not information that settles a call."""
+    seen: set[str] = set()
+    while node_id in flow.nodes and node_id not in seen:
+        seen.add(node_id)
+        node = flow.nodes[node_id]
+        if node["kind"] in ("agent", "callback", "handoff"):
+            return True
+        if node["kind"] not in ("say", "branch"):
+            return False
+        node_id = node.get("next") if node["kind"] == "say" else _likeliest(flow, node_id)
+    return False
+
+
+_ANNOUNCEMENT = re.compile(
+    r"\b(one moment|please (hold|wait)|hold (on|the line)|transferr?(ing)?\b|connect(ing)? you|"
+    r"forward(ing)? your call|next available|put you through)", re.I)
+"""A prompt that announces a transfer ("please hold while I connect you")."""
+
+
+def _announces_help(flow: ImportedFlow, node_id: str, direct: bool) -> bool:
+    """True if a prompt leads to a human, a callback or a handoff and only announces it.
+
+    Past a lookup any prompt on the way to help is taken as an announcement; a prompt
+    an option leads to directly is information unless its words announce a transfer
+    ("our hours are nine to five", then the front desk, is information).
+    """
+    if not _leads_to_help(flow, node_id):
+        return False
+    return not direct or bool(_ANNOUNCEMENT.search(str(flow.nodes[node_id].get("say") or "")))
+
+
+def _farewell(flow: ImportedFlow, node_id: str | None) -> bool:
+    """True if a menu option only says goodbye and hangs up (it serves no intent)."""
+    node = flow.nodes.get(node_id or "", {})
+    text = str(node.get("say") or "")
+    if node.get("kind") == "hangup":
+        return True
+    if node.get("kind") != "say" or not _FAREWELL.search(text) or len(text.split()) > 12:
+        return False
+    after = node.get("next")
+    return after is None or flow.nodes.get(after, {}).get("kind") == "hangup"
+
+
+def _as_goodbye(flow: ImportedFlow, node_id: str) -> None:
+    """A goodbye that only menu options lead to is the hangup the caller chose: one
+    `hangup` node saying it (a `say` into a disconnect would read as a dead end)."""
+    node = flow.nodes[node_id]
+    if node["kind"] != "say":
+        return
+    for other_id, other in flow.nodes.items():
+        targets = _targets(other)
+        options = [o.get("to") for o in other.get("options", [])] if other["kind"] == "menu" \
+            else []
+        if other_id != node_id and targets.count(node_id) > options.count(node_id):
+            return  # something else (an error, a branch) goes there too: keep it as it is
+    flow.nodes[node_id] = {"kind": "hangup", "say": node.get("say")}
+    after = node.get("next")
+    if (after in flow.nodes and flow.nodes[after]["kind"] == "hangup" and after != flow.start
+            and not any(after in _targets(n) for n in flow.nodes.values())):
+        del flow.nodes[after]  # the disconnect it led to is now part of it
 
 
 def _settles(flow: ImportedFlow, node_id: str, intent: str) -> None:
@@ -387,7 +484,7 @@ def drop_unmodelled_only(flow: ImportedFlow) -> None:
     for node_id in [n for n in flow.nodes if n in dropped]:
         del flow.nodes[node_id]
         flow.notes.append(f"'{node_id}' follows only branches phonejail does not model "
-                          "(after a transfer, an error); it is left out.")
+                          "(after a transfer, an error, another channel); it is left out.")
 
 
 def disconnect_dangling(flow: ImportedFlow) -> None:

@@ -105,6 +105,8 @@ DATA_ACTIONS = ("Get", "Associate", "Evaluate", "Load", "Render", "Untag", "Star
 """Action types that read or change data, not the call: silent, with error branches."""
 CALLER_FACING = {"GetParticipantInput", "ConnectParticipantWithLexBot", "MessageParticipant",
                  "TransferContactToQueue"}
+CALLER_FAILURES = ("InputTimeLimitExceeded", "InvalidPhoneNumber", "NoMatchingCondition")
+"""Stored-input errors that are the caller's doing (silence, a number that does not validate)."""
 HUMAN_INTENT = re.compile(r"agent|operator|human|person|representative|someone|staff|"
                           r"speak|talk|transfer", re.I)
 """A Lex intent asking for a person: it becomes key 0 of the menu."""
@@ -113,7 +115,8 @@ VOICEMAIL = re.compile(r"\b(leave|record)\s+(us\s+|me\s+)?(a|your)\s+(voice\s*)?
 """A prompt inviting a recorded message: what follows is a voicemail (a human calls back)."""
 
 
-def flow_kind(type_name: Any, actions: list[dict[str, Any]]) -> str | None:
+def flow_kind(type_name: Any, actions: list[dict[str, Any]], start: Any = None
+              ) -> str | None:
     """What a flow is if it is not a caller's entry IVR, from its type or its blocks."""
     if isinstance(type_name, str):
         found = NOT_ENTRY.get(re.sub(r"[\s_-]", "", type_name).lower())
@@ -122,6 +125,10 @@ def flow_kind(type_name: Any, actions: list[dict[str, Any]]) -> str | None:
     kinds = {a.get("Type") for a in actions}
     if "EndFlowModuleExecution" in kinds:
         return NOT_ENTRY["module"]
+    first = next((a.get("Type") for a in actions if as_name(a.get("Identifier")) == start), None)
+    if first == "MessageParticipantIteratively" or "DequeueContactAndTransferToQueue" in kinds:
+        # hold music from the first block, or moving a queued contact: what a queue plays
+        return NOT_ENTRY["customerqueue"]
     if "ShowView" in kinds and not kinds & CALLER_FACING:
         return "an agent workspace guide (ShowView: the agent's screen, not a caller's IVR)"
     return None
@@ -209,8 +216,11 @@ def import_connect(content: dict[str, Any], text: str, source: str,
     flow = ImportedFlow("connect", as_name(metadata.get("name")) or flow_name(source), source)
     if len(actions) < len(as_list(content.get("Actions"))):
         flow.warn(None, "actions without an Identifier or a Type are left out")
-    flow.not_entry = flow_kind(type_name or metadata.get("type"), actions)
+    flow.not_entry = flow_kind(type_name or metadata.get("type"), actions,
+                               as_name(content.get("StartAction")))
     ids = _node_ids(actions)
+    types_by_id = {str(as_name(a["Identifier"])): a["Type"] for a in actions}
+    """Action identifier -> its type."""
     through: dict[str, str | None] = {}
     loops: dict[str, tuple[int, str | None, str | None]] = {}
     """Loop block -> (count, ContinueLooping target, DoneLooping target)."""
@@ -257,6 +267,9 @@ def import_connect(content: dict[str, Any], text: str, source: str,
             say = _prompt(as_dict(as_list(params.get("Messages"))[0])
                           if as_list(params.get("Messages")) else params)
             blk.guarded({"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt})
+        elif kind == "GetParticipantInput" and (params.get("LexV2Bot") or params.get("LexBot")):
+            used.add("lex")  # the same block, given a Lex bot, takes intents, not keys
+            blk.guarded(_lex(flow, node_id, origin, params, nxt, errors, conditions))
         elif kind == "GetParticipantInput":
             body = _input(flow, origin, params, nxt, errors, conditions, settings)
             # an ask's failure is its `fail`; a stored input read as a prompt keeps its errors
@@ -276,7 +289,9 @@ def import_connect(content: dict[str, Any], text: str, source: str,
             flow.unmodelled[node_id] = [t for t in (nxt, *errors.values()) if t]
             blk.guarded({"kind": "agent", "queue": str(params.get("ThirdPartyPhoneNumber")
                                                    or "third party")})
-        elif kind == "CreateCallbackContact":
+        elif kind == "CreateCallbackContact" or (kind == "CreateTask" and types_by_id.get(
+                as_name(moves.get("NextAction")) or "") == "DisconnectParticipant"):
+            # a task for an agent, then goodbye: a human follows the call up, as a callback
             flow.unmodelled[node_id] = [t for t in (nxt, *errors.values()) if t]
             blk.guarded({"kind": "callback", "say": "(a callback is queued)"})
         elif kind in ("TransferToFlow", "EndFlowExecution", "EndFlowModuleExecution"):
@@ -579,11 +594,14 @@ def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str 
                 "invalid": wrong, "fail": wrong,
                 "no_input": errors.get("InputTimeLimitExceeded")}
     fact = identity_fact(say, settings.identity_words)
-    failed = errors.get("InputTimeLimitExceeded", errors.get("NoMatchingError"))
+    # the caller's own failures first (silence, an invalid number), then any other error
+    failed = next((errors[e] for e in (*CALLER_FAILURES, "NoMatchingError") if e in errors),
+                  next(iter(errors.values()), None))
     if fact:
         flow.facts.setdefault(*fact)
+        # Connect asks once: a block that asks again is another block (often a Loop's round)
         return {"kind": "ask", "fact": fact[0], "say": say, "seconds": speech_seconds(say),
-                "ok": nxt, "fail": failed}
+                "retries": 0, "ok": nxt, "fail": failed}
     flow.warn(origin, "stores input that does not look like an identity question; treated as "
               "a prompt")
     return {"kind": "say", "say": say, "seconds": speech_seconds(say), "next": nxt}

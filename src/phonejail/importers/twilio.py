@@ -39,6 +39,12 @@ MESSAGING = ("incomingMessage", "incomingConversationMessage", "incomingRequest"
 """Trigger events of flows that are not phone calls."""
 BETWEEN = {"run-function": "success", "set-variables": "next", "make-http-request": "success"}
 """Widgets that may sit between a gather and the split on its digits (parsing them)."""
+TEXTS = "\x00texts"
+"""Where a voice flow's messaging-trigger targets wait until pass-throughs are resolved."""
+REDIRECTS = {"twiml-redirect", "add-twiml-redirect"}
+"""Widgets that hand the call to TwiML elsewhere (a Function, Flex): the call leaves the flow."""
+VOICEMAIL_URL = re.compile(r"voice[-_ ]?mail", re.I)
+"""A Function or redirect whose address names a voicemail records a message: a callback."""
 
 
 def _transitions(state: dict[str, Any]) -> dict[str, str | None]:
@@ -95,8 +101,20 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
                                           "say": "(the trigger does not handle incoming calls)"}
     if flow.not_entry:  # its widgets text and wait for replies: nothing a caller hears
         return flow
+    if trigger is not None and flow.start in states:
+        # a flow that also answers texts: what only a text reaches is not a caller's
+        texts = [t for e, t in _transitions(trigger).items() if e in MESSAGING and t]
+        flow.unmodelled.setdefault(TEXTS, []).extend(texts)  # resolved, then the start's
+    by_call = _reached(states, flow.start)
+    """Widgets an incoming call can reach (a flow that also answers texts has others)."""
     menus = _menus(states)
     absorbed = {part for split, chain in menus.values() for part in (split, *chain)}
+    spoken = {name: str(_transitions(states[name]).get("speech")) for name, (keys, _) in
+              menus.items() if _speech_split(states, name, keys)}
+    """Menus whose spoken answer goes to a split on its words that leads where keys do."""
+    absorbed |= set(spoken.values())
+    for name, split in spoken.items():
+        through[split] = name
     for name, (split, chain) in menus.items():
         # the split and the widgets between it and the gather live on in the menu; anything
         # else that goes to them goes back to the gather (which asks again)
@@ -114,6 +132,10 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
         elif kind == "gather-input-on-call":
             node = _gather(flow, name, props, go, states, menus.get(name), origin,
                            settings or Settings())
+            if name in spoken:  # a caller who says the choice goes where its key goes
+                flow.origins.setdefault(name, []).append(origin(spoken[name]))
+                flow.assumed[name] = (f"spoken answers go to split '{spoken[name]}', which "
+                                      "leads where the keys do: read as the keys")
         elif kind == "split-based-on":
             node = _branch(flow, name, state, go, settings or Settings())
         elif kind in AGENTS:
@@ -121,9 +143,15 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
                 or props.get("noun")
             node = {"kind": "agent", "queue": str(queue) if queue else None}
             flow.unmodelled[name] = [t for t in go.values() if t]
-        elif kind == "record-voicemail":
+        elif kind == "record-voicemail" or (
+                kind in (*BRANCHING, *REDIRECTS) and VOICEMAIL_URL.search(_address(props))):
             node = {"kind": "callback", "say": _prompt(props)}
             flow.unmodelled[name] = [t for t in go.values() if t]
+        elif kind in REDIRECTS:
+            node = {"kind": "handoff", "destination": _address(props) or "TwiML elsewhere"}
+            flow.unmodelled[name] = [t for t in go.values() if t]  # a return is not followed
+        elif kind == "end-call":
+            node = {"kind": "hangup"}
         elif kind in BRANCHING:
             ok, failures = BRANCHING[kind]
             failed = next((go[f] for f in failures if f in go), None)
@@ -131,6 +159,10 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
                     "else": failed}
         elif kind in PASS_THROUGH:
             through[name] = go.get(PASS_THROUGH[kind])
+            continue
+        elif name not in by_call:  # a widget only texts reach: nothing a caller meets
+            nexts = [t for t in go.values() if t]
+            through[name] = nexts[0] if nexts else None
             continue
         else:
             nexts = [t for t in go.values() if t]
@@ -144,7 +176,44 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
            for s in states.values()):
         flow.notes.append(f"Functions, HTTP requests and subflows succeed with chance {success}.")
     resolve_pass_throughs(flow, through)
+    texts = flow.unmodelled.pop(TEXTS, [])
+    if texts and flow.start in flow.nodes:
+        flow.unmodelled.setdefault(flow.start, []).extend(texts)
     return flow
+
+
+def _reached(states: dict[str, dict[str, Any]], start: str | None) -> set[str]:
+    """The widgets reachable from `start` by any transition (a split's conditions too)."""
+    seen: set[str] = set()
+    todo = [start] if start else []
+    while todo:
+        here = todo.pop()
+        if here in seen or here not in states:
+            continue
+        seen.add(here)
+        todo += [str(t.get("next")) for t in map(as_dict, as_list(states[here].get("transitions")))
+                 if as_name(t.get("next"))]
+    return seen
+
+
+def _address(props: dict[str, Any]) -> str:
+    """Where a Function, HTTP request or redirect goes (its URL or Function id), or ''."""
+    return str(props.get("url") or props.get("function_sid") or "")
+
+
+def _speech_split(states: dict[str, dict[str, Any]], gather: str, keys: str) -> bool:
+    """True if a menu's spoken answer goes to a split on its words that leads only where its
+    keys' split `keys` does (so the menu's options stand for both)."""
+    split = states.get(str(_transitions(states[gather]).get("speech")))
+    if split is None or split["type"] != "split-based-on":
+        return False
+    source = str(as_dict(split.get("properties")).get("input", ""))
+    return (re.search(rf"widgets\.{re.escape(gather)}\.SpeechResult", source) is not None
+            and _split_targets(split) <= _split_targets(states[keys]))
+
+
+def _split_targets(split: dict[str, Any]) -> set[str | None]:
+    return {as_name(t.get("next")) for t in map(as_dict, as_list(split.get("transitions")))}
 
 
 def _menus(states: dict[str, dict[str, Any]]) -> dict[str, tuple[str, tuple[str, ...]]]:
