@@ -143,13 +143,20 @@ def _default_gates(ctx: Context) -> list[Gate]:
         if not isinstance(jail, CallerJail):
             continue
         assert jail.chain is not None
-        # Only facts an ask on the informed caller's way asks for can shut anyone out.
-        asked = dict.fromkeys(
-            node.fact for state, visits in zip(jail.chain.states, jail.visits, strict=True)
-            if visits > 0 and isinstance(node := tree.nodes[state.node], Ask))
-        for fact in asked:
+        # A caller lacking a fact moves as the informed one until an ask of it, so the
+        # jail it adds is at most the share of calls that reach such an ask, itself at
+        # most the expected visits to those asks: facts visited less cannot shut anyone
+        # out (on a big tree most are, and need no exact pass of their own).
+        reaching: dict[str, float] = {}
+        for state, visits in zip(jail.chain.states, jail.visits, strict=True):
+            node = tree.nodes[state.node]
+            if visits > 0 and isinstance(node, Ask):
+                reaching[node.fact] = reaching.get(node.fact, 0.0) + visits
+        for fact, visits in reaching.items():
             caller = Persona(name=f"{intent} without {fact}", intent=intent, declared=False,
                              knows=every - {fact}, loc=tree.loc)
+            if visits <= limit_for(ctx, replace(jail, persona=caller))[0]:
+                continue
             gate = gate_of(ctx, caller)
             if gate is not None:
                 found.append(gate)
