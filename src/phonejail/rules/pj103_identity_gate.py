@@ -91,15 +91,16 @@ def _first_ask(ctx: Context, jail: CallerJail, facts: tuple[str, ...]) -> str | 
     return None
 
 
-def _asked(ctx: Context, jail: CallerJail) -> list[str]:
-    """Facts the caller lacks that an ask their calls reach asks for, in meeting order."""
+def _asked(ctx: Context, jail: CallerJail) -> dict[str, float]:
+    """Facts the caller lacks that an ask their calls reach asks for, in meeting order,
+    with the expected visits per call to those asks."""
     assert jail.chain is not None
-    facts: dict[str, None] = {}
+    facts: dict[str, float] = {}
     for state, visits in zip(jail.chain.states, jail.visits, strict=True):
         node = ctx.tree.nodes[state.node]
         if visits > 0 and isinstance(node, Ask) and node.fact not in jail.persona.knows:
-            facts[node.fact] = None
-    return list(facts)
+            facts[node.fact] = facts.get(node.fact, 0.0) + visits
+    return facts
 
 
 def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
@@ -122,6 +123,11 @@ def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
     if len(lacking) > 1:
         candidates.append(tuple(lacking))
     for facts in candidates:
+        # The caller moves as one knowing the facts until it meets an ask of them, so what
+        # the asks add is at most the share of calls that meet one, at most the expected
+        # visits to them: below the limit, no exact pass is needed to know the answer.
+        if sum(lacking[f] for f in facts) <= limit:
+            continue
         knowing = ctx.jail_of(replace(persona, knows=persona.knows | frozenset(facts)))
         if not isinstance(knowing, CallerJail) or jail.jail_rate - knowing.jail_rate <= limit:
             continue
