@@ -99,6 +99,15 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
         raise click.UsageError(str(error)) from None
 
 
+def _branch_chance_option(command: Any) -> Any:
+    return click.option(
+        "--branch-chance", "branch_chances", multiple=True, metavar="NAME=P",
+        callback=lambda _c, _p, v: _branch_chances(v),
+        help="Imported flows: chance of a branch. NAME is a branch label (an error type such "
+        "as QueueAtCapacity, a condition's value) or BLOCK.LABEL for one block. "
+        "Repeatable.")(command)
+
+
 def _watch_option(command: Any) -> Any:
     return click.option("--watch", is_flag=True, help="Keep running: run again whenever a "
                         "tree (or the configuration file) is saved. Ctrl-C stops; the exit "
@@ -166,11 +175,13 @@ def _watching(paths: Sequence[str], once: Any, config_file: str | None, doing: s
 @click.option("--stdin-filename", default=None, metavar="PATH",
               help="With `check -`: the path to show in findings, match against "
               "per-file-ignores and look for a configuration from (.json: a flow export).")
+@_branch_chance_option
 @_watch_option
 @_sweep_options
 def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
           ignore: Sequence[str], config_file: str | None, output: str | None,
-          quiet: bool, no_snippet: bool, stdin_filename: str | None, watch: bool,
+          quiet: bool, no_snippet: bool, stdin_filename: str | None,
+          branch_chances: tuple[tuple[str, float], ...], watch: bool,
           jobs: int | None, executor: str, scheduler: str | None) -> int:
     """Validate and lint phone-menu trees: files, or folders (phonejail trees and flow
     exports in them); `-` reads one tree from standard input.
@@ -195,17 +206,20 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
 
     def once() -> int:
         return _check_once(paths, fmt, fail_on, select, ignore, config_file, output, quiet,
-                           no_snippet, stdin_filename, jobs, executor, scheduler)
+                           no_snippet, stdin_filename, branch_chances, jobs, executor,
+                           scheduler)
 
     return _watching(paths, once, config_file, "checking") if watch else once()
 
 
 def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
                 ignore: Sequence[str], config_file: str | None, output: str | None,
-                quiet: bool, no_snippet: bool, stdin_filename: str | None, jobs: int | None,
+                quiet: bool, no_snippet: bool, stdin_filename: str | None,
+                branch_chances: tuple[tuple[str, float], ...], jobs: int | None,
                 executor: str, scheduler: str | None) -> int:
     config = _config(config_file, [stdin_filename] if stdin_filename else paths
                      ).with_overrides(select, ignore, fail_on)
+    config = replace(config, branch_chances=branch_chances)
     if "-" in paths:
         result = _check_stdin(stdin_filename or STDIN_NAME, config)
     else:
@@ -279,11 +293,13 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _load_tree_or_findings(path: str) -> Tree:
+def _load_tree_or_findings(path: str,
+                           branch_chances: tuple[tuple[str, float], ...] = ()) -> Tree:
     """Load a tree for simulation; a tree with format errors is refused with its findings."""
     if not Path(path).exists():
         raise click.BadParameter(f"'{path}' does not exist", param_hint="TREE")
-    source = load_source(path, importer_settings(_config(None, [path])))
+    config = replace(_config(None, [path]), branch_chances=branch_chances)
+    source = load_source(path, importer_settings(config))
     loaded = source.loaded
     if loaded.tree is None:
         _refuse(path, stamp(path, [source.remap(p) for p in loaded.problems], Config()),
@@ -320,8 +336,9 @@ class _Refused(click.ClickException):
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
               show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_branch_chance_option
 def simulate(tree: str, callers: int, seed: int, method: str, persona: str | None, fmt: str,
-             quiet: bool) -> int:
+             quiet: bool, branch_chances: tuple[tuple[str, float], ...]) -> int:
     """Walk the tree's personas through it and measure phone jail.
 
     Per persona and overall: outcomes (resolved, unresolved, callback, dead end,
@@ -338,7 +355,7 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
     from phonejail.simulate import TooDeepForExact, UnknownPersona, ZeroStepCycle, run
     from phonejail.simulate.render import RENDERERS
 
-    loaded = _load_tree_or_findings(tree)
+    loaded = _load_tree_or_findings(tree, branch_chances)
     total = callers if method == "montecarlo" else len(loaded.personas)
     progress = _Progress(total, "simulating", enabled=sys.stderr.isatty() and not quiet)
     try:
@@ -504,11 +521,13 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option("--force", is_flag=True, help="Replace files in the output folder that "
               "phonejail did not write (by default they are left alone and the run stops).")
+@_branch_chance_option
 @_sweep_options
 @_watch_option
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
            fail_on: str | None, config_file: str | None, quiet: bool, force: bool,
-           jobs: int | None, executor: str, scheduler: str | None, watch: bool) -> int:
+           branch_chances: tuple[tuple[str, float], ...], jobs: int | None, executor: str,
+           scheduler: str | None, watch: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
     For every tree, OUT/<tree>/ gets index.html (self-contained: open it from disk),
@@ -523,7 +542,7 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     """
     def once() -> int:
         return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
-                            quiet, force, jobs, executor, scheduler)
+                            quiet, force, branch_chances, jobs, executor, scheduler)
 
     watched = [*paths, *([baseline] if baseline else [])]
     return _watching(watched, once, config_file, "writing the reports") if watch else once()
@@ -531,11 +550,12 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
 
 def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
                  baseline: str | None, fail_on: str | None, config_file: str | None,
-                 quiet: bool, force: bool, jobs: int | None, executor: str,
-                 scheduler: str | None) -> int:
+                 quiet: bool, force: bool, branch_chances: tuple[tuple[str, float], ...],
+                 jobs: int | None, executor: str, scheduler: str | None) -> int:
     from phonejail.report import write_reports
 
-    config = _config(config_file, paths).with_overrides(fail_on=fail_on)
+    config = replace(_config(config_file, paths).with_overrides(fail_on=fail_on),
+                     branch_chances=branch_chances)
     try:
         files = collect(paths, config)
     except MissingPath as missing:
@@ -668,10 +688,7 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
 @click.option("--info-chance", type=click.FloatRange(0, 1), default=DEFAULT_INFO,
               show_default=True, help="Chance that recorded information a menu option leads "
               "to settles the caller's need.")
-@click.option("--branch-chance", "branch_chances", multiple=True, metavar="NAME=P",
-              callback=lambda _c, _p, v: _branch_chances(v),
-              help="Chance of a branch: NAME is a branch label (an error type such as "
-              "QueueAtCapacity, a condition's value) or BLOCK.LABEL for one block. Repeatable.")
+@_branch_chance_option
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
             success_chance: float, open_chance: float, info_chance: float,
@@ -707,11 +724,16 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
     if imported is None:
         raise _Refused(f"{flow} cannot be imported")
     atomic_write(out, to_yaml(imported, callers), inputs=inputs)
-    click.echo(f"Wrote {output}: {len(imported.nodes)} nodes from "
+    nodes = len(imported.nodes)
+    click.echo(f"Wrote {output}: {nodes} node{'s' * (nodes != 1)} from "
                f"{'a Twilio Studio' if imported.format == 'twilio' else 'an Amazon Connect'} flow"
-               f"{f', {len(findings)} warnings' if findings else ''}. Next: phonejail check "
+               f"{_warnings(len(findings))}. Next: phonejail check "
                f"{output}")
     return EXIT_OK
+
+
+def _warnings(count: int) -> str:
+    return "" if not count else f", {count} warning{'s' * (count != 1)}"
 
 
 def _branch_chances(values: Sequence[str]) -> tuple[tuple[str, float], ...]:

@@ -33,10 +33,11 @@ class Source:
 
 
 def importer_settings(config: Config) -> Settings:
-    """The import settings a configuration sets (its `identity-words`)."""
-    if not config.identity_words:
+    """The import settings a configuration sets (its `identity-words`, `--branch-chance`)."""
+    if not config.identity_words and not config.branch_chances:
         return DEFAULT_SETTINGS
-    return replace(DEFAULT_SETTINGS, identity_words=config.identity_words)
+    return replace(DEFAULT_SETTINGS, identity_words=config.identity_words,
+                   branch_chances=config.branch_chances)
 
 
 def load_source(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> Source:
