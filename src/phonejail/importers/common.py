@@ -13,7 +13,6 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -266,18 +265,35 @@ are consumed whole, so a quote inside one never starts a false match."""
 _ESCAPED_PAIR = re.compile(r'\\"([^"\\]*)\\"\s*:\s*\\"([^"\\]*)\\"')
 
 
-@lru_cache(maxsize=2)
+class _Indexed:
+    """The indexes of the text last located in, kept while it is in use.
+
+    Held by identity: comparing a new text with the last by value (as a cache keyed
+    by the text would) costs a pass over megabytes on every single lookup.
+    """
+
+    text: str | None = None
+    plain: dict[tuple[str, str], tuple[int, int]] = {}
+    escaped: dict[tuple[str, str], tuple[int, int]] | None = None
+
+
 def _pair_index(text: str) -> dict[tuple[str, str], tuple[int, int]]:
     """(key, value) as written -> line and column of the first `"key": "value"`."""
-    return _index(text, ((m.group(1)[1:-1], m.group(2)[1:-1], m.start())
-                         for m in _STRING_OR_PAIR.finditer(text) if m.group(2) is not None))
+    if _Indexed.text is not text:
+        _Indexed.text, _Indexed.escaped = text, None
+        _Indexed.plain = _index(text, ((m.group(1)[1:-1], m.group(2)[1:-1], m.start())
+                                       for m in _STRING_OR_PAIR.finditer(text)
+                                       if m.group(2) is not None))
+    return _Indexed.plain
 
 
-@lru_cache(maxsize=2)
 def _escaped_pair_index(text: str) -> dict[tuple[str, str], tuple[int, int]]:
     """The same for `\\"key\\": \\"value\\"` inside a JSON string (built only when needed)."""
-    return _index(text, ((m.group(1), m.group(2), m.start())
-                         for m in _ESCAPED_PAIR.finditer(text)))
+    _pair_index(text)
+    if _Indexed.escaped is None:
+        _Indexed.escaped = _index(text, ((m.group(1), m.group(2), m.start())
+                                         for m in _ESCAPED_PAIR.finditer(text)))
+    return _Indexed.escaped
 
 
 def _index(text: str, pairs: Iterable[tuple[str, str, int]]
