@@ -284,3 +284,25 @@ def test_yaml_short_tags_never_construct_objects() -> None:
     assert not template.flows[0].exact and template.flows[0].line == 6
     with pytest.raises(yaml.YAMLError):
         yaml.safe_load(text)  # what a plain safe_load would say of the same template
+
+
+_MUTABLE = ["connect.tf", "twilio.tf", "connect.yaml", "connect.template.json",
+            "flows/billing.json.tftpl"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(_MUTABLE), st.data())
+def test_mutated_templates_never_raise(tmp_path_factory, name: str, data) -> None:
+    """Cut, repeat or replace part of a fixture template: a finding, never a traceback."""
+    folder = tmp_path_factory.mktemp("mutated")
+    shutil.copytree(TEMPLATES, folder, dirs_exist_ok=True)
+    text = (TEMPLATES / name).read_text()
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 200)))
+    filler = data.draw(st.sampled_from(["", "{", "}", "[", '"', "${", "<<EOF\n", "\n",
+                                        "!Sub ", "\x00", text[start:end] * 2]))
+    (folder / name).write_text(text[:start] + filler + text[end:])
+    for unit in collect_files([folder]).files:
+        source = load_source(unit)
+        findings = check_source(source, Config())
+        assert all(f.line >= 1 and f.column >= 1 for f in findings)
