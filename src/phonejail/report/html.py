@@ -19,6 +19,7 @@ from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
+    gate_text,
     headlines,
     journey_end_text,
     journey_steps,
@@ -51,6 +52,7 @@ td,th{overflow-wrap:break-word}td.num,th.num{white-space:nowrap;overflow-wrap:no
 .verdict{font-size:1.2rem;font-weight:600;margin:.8rem 0}
 .verdict.jailed{border-left:5px solid #c62828;padding-left:.7rem}
 .verdict.fine{border-left:5px solid #2e7d32;padding-left:.7rem}
+.gate{margin:.2rem 0 .8rem}.gate.passes{color:#2e7d32;font-weight:600}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;
 vertical-align:baseline}
 ol.journey{margin:0;padding-left:1.2rem;font-size:.85rem}ol.journey li{margin:0}
@@ -88,13 +90,15 @@ def _swatch(k: int) -> str:
 def answer_html(r: TreeReport) -> str:
     """The verdict, then one row per persona: jail rate, where lost, likeliest call, time."""
     sentence = verdict(r)
-    jailed = any(a.jail_rate > r.max_jail_rate for a in r.answers)
-    parts = [f'<p class="verdict {"jailed" if jailed else "fine"}">{escape(sentence)}</p>']
+    jailed = any(r.jailed(a) for a in r.answers) or r.overall_jailed
+    parts = [f'<p class="verdict {"jailed" if jailed else "fine"}">{escape(sentence)}</p>',
+             f'<p class="gate {"error" if r.gate_fails else "passes"}">{escape(gate_text(r))}'
+             "</p>"]
     rows = []
     for k, a in enumerate(r.answers):
         j = a.journey
         steps = "".join(f"<li>{escape(step)}</li>" for step in journey_steps(j))
-        bad = "bad" if a.jail_rate > r.max_jail_rate else ""
+        bad = "bad" if r.jailed(a) else ""
         rows.append(
             f"<tr><td>{_swatch(k)}{escape(a.name)}</td>"
             f'<td class="num">{share_text(a.share)}</td>'

@@ -10,6 +10,7 @@ from phonejail.report.staffing_figure import staffing_markdown
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
+    gate_text,
     headlines,
     journey_end_text,
     journey_steps,
@@ -24,7 +25,7 @@ from phonejail.textsafe import markdown, markdown_code
 
 def answer_markdown(r: TreeReport) -> list[str]:
     """The verdict in bold, then one table row per persona (a PR comment's first screen)."""
-    lines = [f"**{markdown(verdict(r))}**", "",
+    lines = [f"**{markdown(verdict(r))}**", "", markdown(gate_text(r)), "",
              "| persona | share | jail rate | where calls are lost | likeliest call | "
              "time to a human |", "| --- | ---: | ---: | --- | --- | --- |"]
     for a in r.answers:
@@ -33,7 +34,7 @@ def answer_markdown(r: TreeReport) -> list[str]:
         jail = share_text(a.jail_rate)
         lines.append(
             f"| {markdown(a.name)} | {share_text(a.share)} | "
-            f"{f'**{jail}**' if a.jail_rate > r.max_jail_rate else jail} | "
+            f"{f'**{jail}**' if r.jailed(a) else jail} | "
             f"{markdown(where_lost_text(a))} | {call}; *{markdown(journey_end_text(j))} "
             f"({share_text(j.chance)} of its calls)* | {markdown(time_to_human_text(a))} |")
     return [*lines, ""]
