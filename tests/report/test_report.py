@@ -268,3 +268,47 @@ def test_graph_without_flow_still_marks_traps_and_broken_trees_are_refused(run, 
     broken.write_text("phonejail: 1\nname: x\n")
     code, out, err = run("graph", broken)
     assert code == 1 and out == "" and "error PJ002" in err and "before drawing it" in err
+
+
+def test_a_tree_of_many_personas_draws_a_few_and_pools_the_rest_exactly(tmp_path) -> None:
+    """Past PERSONAS_DRAWN personas the charts draw a few one by one (the most jailed calls,
+    then the most callers), pool the others into one exact row, and the page says so."""
+    from phonejail.config import Config
+    from phonejail.report import figures_of, html
+    from phonejail.report.build import build_report
+    from phonejail.report.figures import (
+        OTHERS_GREY,
+        PERSONAS_DRAWN,
+        _rows,
+        drawn_personas,
+        persona_colours,
+    )
+
+    text = (TREES / "pharmacy.yaml").read_text(encoding="utf-8").split("callers:")[0]
+    intents = ["refill", "refill_status", "hours", "question"]
+    people = [f"  - {{name: p{k}, share: {1 + k % 7}, intent: {intents[k % 4]}, "
+              f"knows: [{'phone_number, rx_number' if k % 3 else ''}]}}" for k in range(40)]
+    tree = tmp_path / "many.yaml"
+    tree.write_text(text + "callers:\n" + "\n".join(people) + "\n", encoding="utf-8")
+    r = build_report(str(tree), "many", Config(), 0, 1)
+    assert r.exact is not None and len(r.exact.personas) == 40
+    drawn = drawn_personas(r.exact)
+    assert len(drawn) == PERSONAS_DRAWN
+    harm = sorted(((p.share * p.figures.jail_rate, k) for k, p in enumerate(r.exact.personas)),
+                  reverse=True)
+    assert harm[PERSONAS_DRAWN // 2][0] > 0  # enough jailed personas to fill their half
+    assert {k for _, k in harm[:PERSONAS_DRAWN // 2]} <= set(drawn)
+    colours = persona_colours(r.exact)
+    assert len({colours[k] for k in drawn}) == PERSONAS_DRAWN  # no two drawn alike
+    assert {c for k, c in enumerate(colours) if k not in drawn} == {OTHERS_GREY}
+    rows = _rows(r.exact)
+    assert [row.name for row in rows[-2:]] == ["30 other personas", "overall"]
+    # Drawn rows and the pooled row, weighted by their callers, give the overall row.
+    shares = [r.exact.personas[k].share for k in drawn]
+    rest = 1 - sum(shares)
+    for outcome, whole in rows[-1].outcomes.items():
+        parts = sum(w * row.outcomes[outcome] for w, row in zip(shares, rows, strict=False))
+        assert parts + rest * rows[-2].outcomes[outcome] == pytest.approx(whole, abs=1e-9)
+    page = html.tree_page(r, figures_of(r))
+    assert "40 personas: the charts draw 10 of them one by one" in page
+    assert page.count("<tr><td><span class=\"swatch\"") == 40  # every persona has its row

@@ -13,7 +13,7 @@ from phonejail.analysis.chain import OUTCOMES
 from phonejail.report import flowchart, interactive
 from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report.compare import Comparison
-from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.figures import drawn_note, persona_colours, share_text
 from phonejail.report.journeys import journeys_html
 from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
@@ -84,8 +84,8 @@ def _table(head: str, rows: list[str] | str, css: str = "") -> str:
             "</tbody></table></div>")
 
 
-def _swatch(k: int) -> str:
-    return f'<span class="swatch" style="background:{persona_colour(k)}"></span>'
+def _swatch(colour: str) -> str:
+    return f'<span class="swatch" style="background:{colour}"></span>'
 
 
 def answer_html(r: TreeReport) -> str:
@@ -96,12 +96,13 @@ def answer_html(r: TreeReport) -> str:
              f'<p class="gate {"error" if r.gate_fails else "passes"}">{escape(gate_text(r))}'
              "</p>"]
     rows = []
+    colours = persona_colours(r.exact) if r.exact is not None else []
     for k, a in enumerate(r.answers):
         j = a.journey
         steps = "".join(f"<li>{escape(step)}</li>" for step in journey_steps(j))
         bad = "bad" if r.jailed(a) else ""
         rows.append(
-            f"<tr><td>{_swatch(k)}{escape(a.name)}</td>"
+            f"<tr><td>{_swatch(colours[k])}{escape(a.name)}</td>"
             f'<td class="num">{share_text(a.share)}</td>'
             f'<td class="num {bad}">{share_text(a.jail_rate)}</td>'
             f"<td>{escape(where_lost_text(a))}</td>"
@@ -222,6 +223,11 @@ def flow_html(r: TreeReport) -> str | None:
             "as text: <code>phonejail graph --format dot|mermaid</code>.</p>")
 
 
+def _many_note(r: TreeReport) -> str:
+    note = drawn_note(r.exact) if r.exact is not None else ""
+    return f'<p class="small many">{escape(note)}</p>' if note else ""
+
+
 def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
               comparison: Comparison | None = None) -> str:
     """The page of one tree; `figures` are (file stem, PNG, alt text, caption).
@@ -253,7 +259,8 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
          if r.tree is not None and r.tree.queues else None),
         ("Compared with the baseline",
          comparison_html(comparison) if comparison is not None else None),
-        ("Figures", "\n".join(figure_html(*f) for f in shown) if shown else None),
+        ("Figures", _many_note(r) + "\n".join(figure_html(*f) for f in shown)
+         if shown else None),
     ]
     body = head + [f"<h2>{escape(title)}</h2>\n{html}" for title, html in sections
                    if html is not None]

@@ -26,7 +26,7 @@ from importlib import resources
 
 from phonejail.model.tree import Tree
 from phonejail.report.build import TreeReport
-from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.figures import persona_colours, share_text
 from phonejail.report.flowchart import DISCONNECT, STYLE, TRAP_RED, Diagram, _layers, _order
 from phonejail.report.text import loss_text
 from phonejail.textsafe import html_text as escape
@@ -349,9 +349,10 @@ def data(r: TreeReport, d: Diagram) -> dict[str, object]:
                         if x.node == n),
         }
     personas = []
+    colours = persona_colours(r.exact) if r.exact is not None else []
     for k, a in enumerate(r.answers):
         personas.append({
-            "name": a.name, "colour": persona_colour(k), "share": a.share,
+            "name": a.name, "colour": colours[k], "share": a.share,
             "jail": share_text(a.jail_rate),
             "flow": {f"{s}>{t if t is not None else DISCONNECT}": round(v, 6)
                      for (s, t), v in a.flow.items() if v > 1e-6},
