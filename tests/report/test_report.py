@@ -210,6 +210,39 @@ def test_pages_render_in_a_real_browser_with_every_image_and_no_errors(reports: 
         browser.close()
 
 
+OVERFLOW = """(() => {
+  const page = document.documentElement;
+  const wide = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.offsetParent !== null && e.getBoundingClientRect().right > page.clientWidth + 0.5)
+      wide.push(e.tagName + '.' + e.className);
+  }
+  for (const box of document.querySelectorAll('.scroll'))
+    if (box.scrollWidth > box.clientWidth + 0.5)
+      wide.push('scrolls: ' + box.innerText.slice(0, 40));
+  return wide.slice(0, 5);
+})()"""
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Chromium (.ci/run installs it)")
+@pytest.mark.parametrize(("media", "width"), [("screen", 1400), ("print", 718)])
+def test_every_page_fits_a_laptop_screen_and_an_a4_page_without_sideways_scrolling(
+        reports: Path, media: str, width: int) -> None:
+    """Nothing is wider than the page, and no table scrolls sideways, at 1400 px and at the
+    width Chromium prints A4 at (210 mm less its default margins: 718 px)."""
+    browser = Browser(BROWSER)
+    try:
+        for page in sorted(reports.glob("*/index.html")):
+            session, _ = browser.open(page.resolve().as_uri())
+            browser.call("Emulation.setDeviceMetricsOverride",
+                         {"width": width, "height": 900, "deviceScaleFactor": 1,
+                          "mobile": False}, session=session)
+            browser.call("Emulation.setEmulatedMedia", {"media": media}, session=session)
+            assert browser.evaluate(session, OVERFLOW) == [], (page, media)
+    finally:
+        browser.close()
+
+
 MERMAID_JS = ROOT / ".cache" / "mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 
 
