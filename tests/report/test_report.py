@@ -170,10 +170,10 @@ def test_compare_reports_deltas_and_fails_when_errors_are_added(run, in_repo) ->
 def test_graph_formats(run, in_repo, tmp_path) -> None:
     code, out, _ = run("graph", "trees/isp_billing.yaml")
     assert code == 0 and out.startswith('---\ntitle: "ISP billing line"\n---\nflowchart TD\n')
-    assert '  n1[/"ask_phone<br/>[ask]<br/>PJ103"/]' in out and "class n1 trap" in out
+    assert '  n1[/"ask_phone<br/>[ask]<br/>PJ103 PJ105"/]' in out and "class n1 trap" in out
     code, out, _ = run("graph", "--format", "dot", "trees/isp_billing.yaml")
     assert code == 0 and out.startswith('digraph "ISP billing line" {')
-    assert '"ask_phone" [label="ask_phone\\n[ask]\\nPJ103", shape=parallelogram' in out
+    assert '"ask_phone" [label="ask_phone\\n[ask]\\nPJ103 PJ105", shape=parallelogram' in out
     for fmt in ("png", "svg"):
         target = tmp_path / f"flow.{fmt}"
         assert run("graph", "--format", fmt, "-o", target, "trees/bank_800.yaml")[0] == 0
