@@ -170,10 +170,10 @@ def test_compare_reports_deltas_and_fails_when_errors_are_added(run, in_repo) ->
 def test_graph_formats(run, in_repo, tmp_path) -> None:
     code, out, _ = run("graph", "trees/isp_billing.yaml")
     assert code == 0 and out.startswith('---\ntitle: "ISP billing line"\n---\nflowchart TD\n')
-    assert '  n1[/"ask_phone<br/>[ask]<br/>PJ103"/]' in out and "class n1 trap" in out
+    assert '  n1[/"ask_phone<br/>[ask]<br/>PJ103 PJ105"/]' in out and "class n1 trap" in out
     code, out, _ = run("graph", "--format", "dot", "trees/isp_billing.yaml")
     assert code == 0 and out.startswith('digraph "ISP billing line" {')
-    assert '"ask_phone" [label="ask_phone\\n[ask]\\nPJ103", shape=parallelogram' in out
+    assert '"ask_phone" [label="ask_phone\\n[ask]\\nPJ103 PJ105", shape=parallelogram' in out
     for fmt in ("png", "svg"):
         target = tmp_path / f"flow.{fmt}"
         assert run("graph", "--format", fmt, "-o", target, "trees/bank_800.yaml")[0] == 0
@@ -206,6 +206,39 @@ def test_pages_render_in_a_real_browser_with_every_image_and_no_errors(reports: 
             assert all(images), page
             if page.parent != reports:
                 assert len(images) == 4  # the flow is the interactive SVG, not an image
+    finally:
+        browser.close()
+
+
+OVERFLOW = """(() => {
+  const page = document.documentElement;
+  const wide = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.offsetParent !== null && e.getBoundingClientRect().right > page.clientWidth + 0.5)
+      wide.push(e.tagName + '.' + e.className);
+  }
+  for (const box of document.querySelectorAll('.scroll'))
+    if (box.scrollWidth > box.clientWidth + 0.5)
+      wide.push('scrolls: ' + box.innerText.slice(0, 40));
+  return wide.slice(0, 5);
+})()"""
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Chromium (.ci/run installs it)")
+@pytest.mark.parametrize(("media", "width"), [("screen", 1400), ("print", 718)])
+def test_every_page_fits_a_laptop_screen_and_an_a4_page_without_sideways_scrolling(
+        reports: Path, media: str, width: int) -> None:
+    """Nothing is wider than the page, and no table scrolls sideways, at 1400 px and at the
+    width Chromium prints A4 at (210 mm less its default margins: 718 px)."""
+    browser = Browser(BROWSER)
+    try:
+        for page in sorted(reports.glob("*/index.html")):
+            session, _ = browser.open(page.resolve().as_uri())
+            browser.call("Emulation.setDeviceMetricsOverride",
+                         {"width": width, "height": 900, "deviceScaleFactor": 1,
+                          "mobile": False}, session=session)
+            browser.call("Emulation.setEmulatedMedia", {"media": media}, session=session)
+            assert browser.evaluate(session, OVERFLOW) == [], (page, media)
     finally:
         browser.close()
 

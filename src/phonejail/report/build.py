@@ -29,8 +29,9 @@ from phonejail.sources import importer_settings, load_source
 
 DRAW_LIMIT = 150
 """Trees with more nodes are not drawn in the report (use `phonejail graph --format dot`)."""
-TRAP_CODES = ("PJ101", "PJ102", "PJ103")
-"""Findings whose node is marked in red on the call-flow diagram."""
+TRAP_CODES = ("PJ101", "PJ102", "PJ103", "PJ105")
+"""Findings whose node is marked in red on the call-flow diagram: dead ends, jail loops,
+identity gates, and the node where a jailed persona's calls are lost (PJ105's node)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class TreeReport:
     flow: dict[tuple[str, str | None], float] = field(default_factory=dict)
     """Expected times per call (share-weighted) each node-to-node move is taken; None: ends."""
     marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Node id -> trap codes found at it (dead end, jail loop, identity gate)."""
+    """Node id -> trap codes found at it (dead end, jail loop, identity gate, persona
+    jailed)."""
     limits: JailLimits = field(default_factory=JailLimits)
     """PJ105's limits: a persona above its own is named in the verdict, as the gate names it."""
     uncovered: tuple[tuple[str, float], ...] = ()
