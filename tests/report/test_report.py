@@ -345,3 +345,13 @@ def test_a_tree_of_many_personas_draws_a_few_and_pools_the_rest_exactly(tmp_path
     page = html.tree_page(r, figures_of(r))
     assert "40 personas: the charts draw 10 of them one by one" in page
     assert page.count("<tr><td><span class=\"swatch\"") == 40  # every persona has its row
+    # summary.md, a pull-request comment, gives rows to the jailed personas first.
+    from phonejail.report.markdown import PERSONA_ROWS, summary
+
+    text = summary(r)
+    rows = [line for line in text.splitlines() if re.match(r"\| p\d+ \|", line)]
+    assert len(rows) == PERSONA_ROWS == 25
+    jailed = {a.name for a in r.answers if r.jailed(a)}
+    assert 0 < len(jailed) < PERSONA_ROWS
+    assert jailed <= {row.split(" | ")[0][2:] for row in rows}
+    assert "25 of 40 personas shown: those above their jail limit first" in text
