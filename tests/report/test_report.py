@@ -345,6 +345,7 @@ def test_a_tree_of_many_personas_draws_a_few_and_pools_the_rest_exactly(tmp_path
     page = html.tree_page(r, figures_of(r))
     assert "40 personas: the charts draw 10 of them one by one" in page
     assert page.count("<tr><td><span class=\"swatch\"") == 40  # every persona has its row
+    assert "and 30 more personas (summary.json lists them all)" in page  # fix-first lines
     # summary.md, a pull-request comment, gives rows to the jailed personas first.
     from phonejail.report.markdown import PERSONA_ROWS, summary
 

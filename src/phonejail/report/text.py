@@ -137,8 +137,19 @@ def fix_first_text(x: FixFirst, r: TreeReport) -> str:
     return f"{head}: {reach}"
 
 
+BREAKDOWN_NAMES = 10
+"""Most personas named in a fix-first line; with 1,000 personas every line listed them all."""
+
+
 def persona_breakdown(x: FixFirst) -> str:
-    return ", ".join(f"{name} {share_text(p)}" for name, p in x.personas)
+    """'bill payer 100.0%, ...': the share of each persona's calls through the node; past
+    BREAKDOWN_NAMES personas, the most reached ones and how many more (summary.json has all)."""
+    shown = x.personas
+    if len(shown) > BREAKDOWN_NAMES:
+        shown = tuple(sorted(shown, key=lambda named: -named[1])[:BREAKDOWN_NAMES])
+    more = len(x.personas) - len(shown)
+    tail = f" and {more:,} more personas (summary.json lists them all)" if more else ""
+    return ", ".join(f"{name} {share_text(p)}" for name, p in shown) + tail
 
 
 # -- the answer first: verdict, where callers are lost, their likeliest call ---------------------
