@@ -78,7 +78,9 @@ def check(ctx: Context) -> Iterator[Problem]:
         chain: Chain = ctx.chain(persona)
         for i, state in enumerate(chain.states):
             for fact, loc in _repeated(ctx, state):
-                _, _, who = found.setdefault((state.node, fact), (loc, chain.path(i), []))
+                if (state.node, fact) not in found:  # the first way there is the one shown
+                    found[(state.node, fact)] = (loc, chain.path(i), [])
+                _, _, who = found[(state.node, fact)]
                 if real and persona.name not in who:
                     who.append(persona.name)
     tree = ctx.tree
