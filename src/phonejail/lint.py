@@ -111,7 +111,7 @@ def stamp(path: str, problems: Iterable[Problem], config: Config) -> list[Findin
     """Turn rule problems into findings: add the path, the rule's name and its severity."""
     return [
         Finding(path, p.line, p.column, p.code, RULES[p.code].NAME, RULES[p.code].SEVERITY,
-                p.message, p.node)
+                p.message, p.node, p.fact, p.persona, p.part)
         for p in problems
         if config.enabled_in(p.code, path)
     ]

@@ -104,5 +104,5 @@ def check(ctx: Context) -> Iterator[Problem]:
             CODE, node.loc.line, node.loc.column,
             f"'{gate}' shuts out {'; '.join(who)}: without the "
             f"{tree.identity[node.fact].label} no path from here reaches a human",
-            node=gate,
+            node=gate, fact=node.fact,
         )

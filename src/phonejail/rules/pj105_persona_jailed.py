@@ -112,7 +112,7 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"calls, "
             f"above {setting} ({jail.split()}); {percent(lost)} of its calls are lost at "
             f"'{node_id}'",
-            node=node_id,
+            node=node_id, persona=jail.persona.name,
         )
     overall_limit = ctx.options.get("max-overall-jail-rate")
     if overall_limit is None:
