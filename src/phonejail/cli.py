@@ -340,8 +340,15 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
     from phonejail.simulate import TooDeepForExact, UnknownPersona, ZeroStepCycle, run
     from phonejail.simulate.render import RENDERERS
 
+    given = click.get_current_context().get_parameter_source
+    if method == "exact":
+        unused = [f"--{name}" for name in ("callers", "seed")
+                  if given(name) is click.core.ParameterSource.COMMANDLINE]
+        if unused:
+            click.echo(f"phonejail: warning: {' and '.join(unused)} unused with --method exact "
+                       "(it samples no calls)", err=True)
     loaded = _load_tree_or_findings(tree)
-    total = callers if method == "montecarlo" else len(loaded.personas)
+    total = callers if method == "montecarlo" else len(loaded.judged)
     progress = _Progress(total, "simulating", enabled=sys.stderr.isatty() and not quiet)
     try:
         result = run(loaded, method, callers, seed, persona, progress)

@@ -109,7 +109,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
 def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
                     ) -> tuple[tuple[FixFirst, ...], dict[tuple[str, str | None], float],
                                tuple[PersonaAnswer, ...]]:
-    personas = tree.personas
+    personas = tree.judged  # as `run` simulated them
     shares = [p.share for p in exact.personas]
     answers = []
     chains: list[Chain] = [compile_chain(tree, p) for p in personas]

@@ -94,10 +94,7 @@ class Context:
 
         Rules about paths (loops, repeats) should see every intent, declared or not.
         """
-        declared = self.tree.callers
-        covered = {p.intent for p in declared}
-        defaults = replace(self.tree, callers=()).personas
-        return declared + tuple(p for p in defaults if p.intent not in covered)
+        return self.tree.judged  # the callers `simulate` walks too
 
     def chain(self, persona: Persona) -> Chain:
         """A chain with the persona's states and moves, for "is there a path" questions.

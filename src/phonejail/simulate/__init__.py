@@ -56,6 +56,8 @@ class Simulation:
     """The tree's sensitive intents: where unverified resolutions can happen."""
     queues: Mapping[str, QueueFigures] = field(default_factory=dict)
     """The Erlang figures of each staffed queue (docs/format.md, "Queues"); empty if none."""
+    uncovered: tuple[str, ...] = ()
+    """Intents no declared persona covers: each simulated as a default caller at 0% share."""
 
     @property
     def calls_made(self) -> int | None:
@@ -68,7 +70,8 @@ class Simulation:
 
 
 def select_personas(tree: Tree, name: str | None) -> tuple[Persona, ...]:
-    personas = tree.personas
+    """The callers simulated: `Tree.judged` (the callers the rules judge), or one by name."""
+    personas = tree.judged
     if name is None:
         return personas
     chosen = tuple(p for p in personas if p.name == name)
@@ -94,8 +97,9 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
     """
     personas = select_personas(tree, persona)
     arrays = compile_personas(tree, personas)
-    total = sum(p.share for p in personas)
-    shares = [p.share / total for p in personas]
+    # A default caller of an intent no persona covers counts for 0% of calls, as in the
+    # rules (PJ105): Monte-Carlo samples none of its calls; the exact figures are its own.
+    shares = tree.shares(personas)
     tallies: list[Tally] = []
     counts: list[int | None] = []
     journeys: list[Journey] = []
@@ -150,6 +154,7 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
                               callers if sampled else None),
         sensitive=tree.sensitive,
         queues=queue_figures(tree),
+        uncovered=tree.uncovered,
     )
 
 
