@@ -636,6 +636,13 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     return code
 
 
+def _finite(_ctx: Any, param: click.Parameter, value: float | None) -> float | None:
+    """FloatRange lets `nan` through (it compares false with every bound)."""
+    if value is not None and value != value:
+        raise click.BadParameter("expected a number, not nan", param_hint=param.opts[0])
+    return value
+
+
 def _compare_limit_options(command: Any) -> Any:
     """--max-regression and the other thresholds of `compare`, named as their config keys."""
     helps = {
@@ -649,7 +656,7 @@ def _compare_limit_options(command: Any) -> Any:
     for key in reversed(COMPARE_LIMITS):
         command = click.option(
             f"--{key}", key.replace("-", "_"), type=click.FloatRange(0, MAX_OPTION_VALUE),
-            default=None, metavar="N",
+            default=None, metavar="N", callback=_finite,
             help=f"{helps[key]}  [default: {COMPARE_LIMITS[key]:g}, or the config's {key}]")(
                 command)
     return command

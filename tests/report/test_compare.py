@@ -60,8 +60,9 @@ def test_thresholds_come_from_the_configuration_and_the_command_line_wins(
     code, out, _ = run("compare", "--max-regression", "10", tmp_path / "old.yaml",
                        tmp_path / "new.yaml")
     assert code == 1 and "more than max-regression 10 pts" in out
-    code, _, err = run("compare", "--max-regression", "-1", LOW, JAILED)
-    assert code == 2 and "--max-regression" in err
+    for bad in ("-1", "nan", "inf"):
+        code, _, err = run("compare", "--max-regression", bad, LOW, JAILED)
+        assert code == 2 and "--max-regression" in err, bad
 
 
 def test_a_bad_threshold_in_the_configuration_is_named(tmp_path) -> None:
