@@ -85,6 +85,8 @@ class Config:
     compare_limits: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType(dict(COMPARE_LIMITS)))
     """How much worse `compare` lets each exact figure get (defaults.COMPARE_LIMITS)."""
+    branch_chances: tuple[tuple[str, float], ...] = ()
+    """`--branch-chance NAME=P`: chances of imported flows' branches (docs/importers.md)."""
     root: str | None = None
     """The folder globs are relative to (the configuration file's); None: the current one."""
     source: str | None = None

@@ -24,30 +24,6 @@ def _tree(path: Path) -> Tree | None:
     return load_file(path).tree
 
 
-def _askers(tree: Tree) -> list[Persona]:
-    """Every caller a rule asks about: the callers, each without one fact, and knowing all."""
-    ctx = Context(tree)
-    every = frozenset(tree.identity)
-    found = list(ctx.callers)
-    for intent in tree.intents:
-        for fact in [None, *tree.identity]:
-            knows = every if fact is None else every - {fact}
-            found.append(Persona(name=f"{intent} {fact}", intent=intent, knows=knows,
-                                 declared=False, loc=tree.loc))
-    return found
-
-
-@pytest.mark.parametrize("path", TREE_FILES, ids=lambda p: p.name)
-def test_may_reach_help_answers_as_the_whole_chain_does(path: Path) -> None:
-    tree = _tree(path)
-    if tree is None:
-        pytest.skip("does not load")
-    ctx = Context(tree)
-    for persona in _askers(tree):
-        assert ctx.may_reach_help(persona) == compile_chain(tree, persona).may_reach_help(), \
-            persona.name
-
-
 @pytest.mark.parametrize("path", TREE_FILES, ids=lambda p: p.name)
 def test_every_rule_finds_the_same_with_a_one_chain_cache(
         path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from phonejail.analysis.chain import Chain, State, _queue_first, compile_chain, moves, visit
+from phonejail.analysis.chain import Chain, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 from phonejail.rules._jail import CallerJail, Refusal, caller_jail, caller_shares
@@ -65,7 +65,6 @@ class Context:
                                                                  repr=False)
     """`paths_key` -> the `moves_key` of a compiled chain that answers path questions for it."""
     _cached_states: int = field(default=0, repr=False)
-    _help: dict[tuple[object, ...], bool] = field(default_factory=dict, repr=False)
     _jails: dict[tuple[object, ...], CallerJail | Refusal] = field(default_factory=dict,
                                                                   repr=False)
 
@@ -108,18 +107,6 @@ class Context:
             self._chains.move_to_end(alike)
             return self._chains[alike]
         return self.exact_chain(persona)
-
-    def may_reach_help(self, persona: Persona) -> bool:
-        """`self.chain(persona).may_reach_help()`, without compiling the whole chain when
-        it is not compiled yet: a breadth-first search over the same states and moves
-        that stops at the first human or handoff (most callers meet one early)."""
-        key = paths_key(persona)
-        alike = self._alike.get(key)
-        if alike is not None and alike in self._chains:
-            return self._chains[alike].may_reach_help()
-        if key not in self._help:
-            self._help[key] = _may_reach_help(self.tree, persona)
-        return self._help[key]
 
     def exact_chain(self, persona: Persona) -> Chain:
         """The persona's chain, odds and all, compiled once for every persona with the same
@@ -170,26 +157,3 @@ class Context:
         if isinstance(found, CallerJail) and (found.persona != persona or found.share != share):
             found = replace(found, persona=persona, share=share)
         return found
-
-
-def _may_reach_help(tree: Tree, persona: Persona) -> bool:
-    """Whether some path of the persona's chain (`compile_chain`) reaches a human or leaves
-    the tree: its states and moves, searched breadth first, stopping at the first found."""
-    start = _queue_first(tree, State(tree.start, frozenset(), 0))
-    assert isinstance(start, State)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        state = queue.popleft()
-        if visit(tree, state).human:
-            return True
-        for p, target in moves(tree, persona, state):
-            if p <= 0.0:
-                continue
-            if isinstance(target, State):
-                if target not in seen:
-                    seen.add(target)
-                    queue.append(target)
-            elif target == "handed_off":
-                return True
-    return False
