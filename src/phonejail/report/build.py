@@ -36,13 +36,31 @@ identity gates, and the node where a jailed persona's calls are lost (PJ105's no
 
 @dataclass(frozen=True)
 class FixFirst:
-    """A finding, with the exact share of callers whose call passes through its node."""
+    """A finding, with the harm done at its node and the share of calls passing through it.
+
+    Findings are ranked by `harm` (docs/report.md, "What to fix first"): the exact share
+    of calls that end in jail *at* this node (charged as `check` charges them: a dead end
+    to the node that sends the call to it, a hang-up in a loop to the loop's entry) plus
+    the share of calls asked again there for an identity fact they already gave. A node
+    every call passes but none is lost at ranks below one that loses 1% of calls. Errors
+    come before warnings whatever their harm: they are what fails `phonejail check`.
+    """
 
     finding: Finding
     overall: float
+    """Exact share of all calls that pass through the node."""
     personas: tuple[tuple[str, float], ...]
+    """Per persona: the share of its calls that pass through the node."""
     shut_out: tuple[str, ...] = ()
     """For an identity gate (PJ103): the personas it keeps from every human."""
+    lost: float = 0.0
+    """Exact share of all calls that end in jail at this node."""
+    asked_again: float = 0.0
+    """Exact share of all calls asked here for an identity fact they already gave."""
+
+    @property
+    def harm(self) -> float:
+        return self.lost + self.asked_again
 
 
 @dataclass(frozen=True)
@@ -157,6 +175,7 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
     nodes = sorted(tree.nodes) if len(tree.nodes) <= DRAW_LIMIT else \
         sorted({f.node for f in findings if f.node and f.node in tree.nodes})
     reach: dict[str, list[float]] = {node: [] for node in nodes}
+    harm: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # node -> [lost, again]
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
     for persona, chain, a, share, result in zip(personas, chains, arrays, shares,
                                                 exact.personas, strict=True):
@@ -167,8 +186,18 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
         chances[met] = pass_probabilities(a, persona.patience, masks[:, met])
         for node, chance in zip(nodes, chances, strict=True):
             reach[node].append(float(chance))
+        # Asked again: the chance a call visits one of the node's states that asks for a
+        # fact the call has already given (the `repeats` counter of the chain).
+        repeat_masks = masks & (a.repeats > 0)[:, None]
+        repeated = repeat_masks.any(axis=0)
+        again = np.zeros(len(nodes))
+        again[repeated] = pass_probabilities(a, persona.patience, repeat_masks[:, repeated])
         moves = edge_flow(a, persona.patience)
         answer = persona_answer(tree, chain, a, moves, result)
+        for loss in answer.losses:
+            harm[loss.node][0] += share * loss.share
+        for node, chance in zip(nodes, again, strict=True):
+            harm[node][1] += share * float(chance)
         for edge, amount in answer.flow.items():
             flow[edge] += share * amount
         through = {n: float(c) for n, c in zip(nodes, chances, strict=True) if c > 0}
@@ -181,6 +210,9 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
             overall = sum(share * r for share, r in zip(shares, reach[f.node], strict=True))
             shut = tuple(p.name for p in gated_personas(ctx, f.node)) if f.code == "PJ103" \
                 else ()
-            ranked.append(FixFirst(f, overall, per, shut))
-    ranked.sort(key=lambda x: (-x.overall, -x.finding.severity.rank, x.finding.line))
+            lost, again = harm.get(f.node, (0.0, 0.0))
+            ranked.append(FixFirst(f, overall, per, shut, lost, again))
+    # Errors first (they fail the gate), then the most harm, then the most calls through.
+    ranked.sort(key=lambda x: (-x.finding.severity.rank, -round(x.harm, 12), -x.overall,
+                               x.finding.line))
     return tuple(ranked), dict(flow), tuple(answers)
