@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from phonejail.analysis.arrays import ZeroStepCycle, to_arrays
-from phonejail.analysis.chain import Chain, compile_chain
+from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
 from phonejail.analysis.exact import TooDeepForExact
 from phonejail.analysis.flow import edge_flow, pass_probabilities
 from phonejail.config import Config
@@ -93,7 +93,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
     try:
         exact = run(tree, method="exact")
         sampled = run(tree, method="montecarlo", callers=callers, seed=seed) if callers else None
-    except (ZeroStepCycle, TooDeepForExact) as refused:
+    except (ZeroStepCycle, TooDeepForExact, ChainTooLarge) as refused:
         reason = (f"a cycle of nodes that take no step: {refused}"
                   if isinstance(refused, ZeroStepCycle) else str(refused))
         return replace(base, refused=reason)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from phonejail.analysis.chain import Chain, compile_chain
+from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 from phonejail.rules._jail import CallerJail, Refusal, caller_jail, caller_shares
@@ -37,7 +37,8 @@ class Context:
     tree: Tree
     options: Mapping[str, OptionValue] = field(default_factory=dict)
     """Every rule option by name, defaults filled in by the engine."""
-    _chains: dict[tuple[object, ...], Chain] = field(default_factory=dict, repr=False)
+    _chains: dict[tuple[object, ...], Chain | ChainTooLarge] = field(default_factory=dict,
+                                                                     repr=False)
     _jails: dict[tuple[object, ...], CallerJail | Refusal] = field(default_factory=dict,
                                                                   repr=False)
 
@@ -76,14 +77,20 @@ class Context:
 
         Which moves exist depends on intent, facts known and whether each chance
         is 0, 1 or in between; rules ask "is there a path", so personas alike in
-        those share one chain.
+        those share one chain. Raises ChainTooLarge past the state budget (PJ008).
         """
         key = (persona.intent, persona.knows, *((c > 0, c < 1) for c in
                                                  (persona.mistakes, persona.zero_out,
                                                   persona.understood)))
         if key not in self._chains:
-            self._chains[key] = compile_chain(self.tree, persona)
-        return self._chains[key]
+            try:
+                self._chains[key] = compile_chain(self.tree, persona)
+            except ChainTooLarge as over:  # kept: every rule asking again is told at once
+                self._chains[key] = over
+        found = self._chains[key]
+        if isinstance(found, ChainTooLarge):
+            raise found
+        return found
 
     @cached_property
     def jail(self) -> tuple[CallerJail, ...] | Refusal:
