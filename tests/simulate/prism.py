@@ -14,6 +14,12 @@ on a sensitive intent while no fact had been given (an agent's own `asks` count)
 A tree with staffed queues adds w (the caller at a staffed agent is past its queue): the queue's
 abandonment is taken from the Erlang formulas (`analysis.staffing`, checked on
 its own against published tables), the rest of the walk is read from the tree.
+
+With `journey=True` the model is a persona's whole journey (docs/format.md, "Redials and
+journeys"): c counts the calls made before this one, and a call that ends in jail
+(unresolved, dead_end, abandoned) while c < redials does not stop; it calls again from the
+start with every per-call variable reset. Rewards then add up over all calls, and the label
+"done" marks the journey's end. Without redials the journey is the call.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from phonejail.model.tree import (
 
 OUT = {"resolved": 1, "unresolved": 2, "callback": 3, "dead_end": 4, "abandoned": 5,
        "handed_off": 6}
+JAILED = "(out=2 | out=4 | out=5)"
+"""A call that ends so is in jail: a persona with redials calls again."""
 
 
 def _p(x: float) -> str:
@@ -57,7 +65,8 @@ def _commands(here: str, alts: list[tuple[str, str, float, str]]) -> list[str]:
     return commands
 
 
-def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str:
+def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False,
+                journey: bool = False) -> str:
     ids = list(tree.nodes)
     index = {node_id: i for i, node_id in enumerate(ids)}
     facts = list(tree.identity)
@@ -204,7 +213,19 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             alts.append(("", "", 1.0, "(out'=6)"))
         commands += _commands(here, alts)
     lines += commands
-    lines += ["  [] out>0 -> (out'=out);", "endmodule"]
+    R = persona.redials if journey else 0
+    redial = f"{JAILED} & c<{R}"
+    if R:  # call again from the start: everything of the call resets, one more call made
+        lines.insert(lines.index("  uv : bool init false;") + 1, f"  c : [0..{R}] init 0;")
+        fresh = [f"(n'={index[tree.start]})", "(out'=0)", "(steps'=0)", "(fails'=0)",
+                 *(f"({g[f]}'=false)" for f in facts), "(h'=false)", "(r'=false)",
+                 "(uv'=false)", "(sth'=0)", *(["(w'=false)"] if staffed else []),
+                 *(["(sec'=0)", "(sts'=0)"] if with_seconds else []), "(c'=c+1)"]
+        lines.append(f"  [] {redial} -> " + "&".join(fresh) + ";")
+        lines.append(f"  [] out>0 & !({redial}) -> (out'=out);")
+    else:
+        lines.append("  [] out>0 -> (out'=out);")
+    lines.append("endmodule")
     prompts, repeats, transfers, seconds = [], [], [], []
     for node_id in ids:
         node = tree.nodes[node_id]
@@ -228,8 +249,9 @@ def prism_model(tree: Tree, persona: Persona, with_seconds: bool = False) -> str
             settles = node.success if node.resolves_intent(intent) else 0.0
             if settles < 1 and node.transfer is not None:
                 transfers.append(f"  {at} & steps<{T} : {_p(1 - settles)};")
+    redials = [f"  {redial} : 1;"] if R else []
     for name, rows in (("prompts", prompts), ("repeats", repeats), ("transfers", transfers),
-                       ("call_seconds", seconds)):
+                       ("call_seconds", seconds), ("redials", redials)):
         lines += [f'rewards "{name}"', *(rows or ["  true : 0;"]), "endrewards"]
-    lines.append('label "done" = out>0;')
+    lines.append('label "done" = out>0' + (f" & !({redial})" if R else "") + ";")
     return "\n".join(lines) + "\n"
