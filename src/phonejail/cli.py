@@ -309,7 +309,9 @@ class _Refused(click.ClickException):
 @cli.command()
 @click.argument("tree", type=click.Path(dir_okay=False))
 @click.option("--callers", type=click.IntRange(1, MAX_CALLERS), default=DEFAULT_CALLERS,
-              show_default=True, help="Monte-Carlo: number of calls to simulate.")
+              show_default=True,
+              help="Monte-Carlo: callers to simulate, a call each (personas with `redials` "
+              "call again after a jailed call).")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
               show_default=True,
               help="Monte-Carlo: random seed; the same seed gives byte-identical output.")
@@ -503,7 +505,9 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
               help="Folder for the reports (created if missing; files phonejail did not write "
               "are left alone).")
 @click.option("--callers", type=click.IntRange(1, MAX_CALLERS), default=DEFAULT_CALLERS,
-              show_default=True, help="Monte-Carlo calls per tree, shown beside exact figures.")
+              show_default=True,
+              help="Monte-Carlo callers per tree (more calls if personas redial), shown "
+              "beside exact figures.")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED,
               show_default=True)
 @click.option("--baseline", type=click.Path(dir_okay=False, exists=True), default=None,

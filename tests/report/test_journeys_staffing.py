@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib.image
@@ -37,6 +38,10 @@ def test_a_tree_with_redials_gets_a_journey_table_and_figure(run, redial_tree, t
     assert ("| redialler | 3 | 1.30 | 70.4% | 0.30% | 29 s (0:29) | 2.01 | "
             "54.0%, 66.7%, 69.7%, 70.4% |") in markdown
     assert "| calls per caller (journey) | 1.23 |" in markdown
+    # Monte-Carlo's 4,000 callers made more calls than that: the report says both
+    made = re.search(r"Monte-Carlo: 4,000 callers, ([\d,]+) calls, seed 1", markdown)
+    assert made and 4_000 < int(made[1].replace(",", "")) < 6_000, markdown
+    assert f"Monte-Carlo (4,000 callers, {made[1]} calls, ± 1 s.e.)" in page
     data = json.loads((folder / "summary.json").read_text())
     assert data["personas"][0]["journey"]["calls"] == pytest.approx(1.303202875, abs=1e-6)
     assert data["montecarlo"]["personas"][0]["stderr"]["journey"]["calls"] > 0

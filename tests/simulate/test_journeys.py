@@ -8,6 +8,7 @@ import pytest
 
 from phonejail.analysis.journey import Journey
 from phonejail.simulate import run
+from phonejail.simulate.render import render_text
 from tests.conftest import load
 from tests.simulate.agreement import Z, disagreements
 
@@ -149,3 +150,18 @@ def test_the_sampled_overall_call_figures_weigh_by_calls_made() -> None:
     sampled = run(tree(3), callers=20_000, seed=2)
     made = sum(round(p.callers * p.figures.journey.calls) for p in sampled.personas)
     assert abs(sampled.overall.figures.jail_rate - J) < Z * math.sqrt(J * (1 - J) / made)
+
+
+@pytest.mark.parametrize("redials", [0, 3])
+def test_monte_carlo_counts_the_calls_its_callers_made(redials: int) -> None:
+    sampled = run(tree(redials), callers=5_000, seed=3)
+    # every caller calls once; a redialler calls again after each jailed call (at most 3)
+    rounds = sampled.calls_made - 5_000
+    if redials:
+        assert 0 < rounds < 3 * 5_000
+        assert sampled.calls_made == round(5_000 * sampled.overall.figures.journey.calls)
+        assert f"5,000 callers, {sampled.calls_made:,} calls, seed 3" in render_text(sampled)
+    else:
+        assert rounds == 0
+        assert "Monte-Carlo, 5,000 callers, seed 3" in render_text(sampled)
+    assert run(tree(redials), method="exact").calls_made is None

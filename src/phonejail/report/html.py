@@ -29,6 +29,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
+from phonejail.simulate.render import sample_size_text
 from phonejail.textsafe import html_text, one_line
 
 CSS = """
@@ -127,13 +128,13 @@ def _findings_table(r: TreeReport) -> str:
 
 
 def _headline_table(r: TreeReport) -> str:
-    calls = r.sampled.callers if r.sampled else 0
+    calls = sample_size_text(r.sampled, "calls") if r.sampled else "0 calls"
     rows = "".join(
         f"<tr><td>{escape(h.label)}</td><td class=\"num\">{escape(value_text(h.exact, h.unit))}"
         f'</td><td class="num">{escape(estimate_text(h))}</td></tr>'
         for h in headlines(r))
     return _table('<th>overall, all personas by share</th><th class="num">exact</th>'
-                  f'<th class="num">Monte-Carlo ({calls:,} calls, ± 1 s.e.)</th>', rows)
+                  f'<th class="num">Monte-Carlo ({calls}, ± 1 s.e.)</th>', rows)
 
 
 def _fix_first(r: TreeReport) -> str:

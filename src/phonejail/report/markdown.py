@@ -19,6 +19,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
+from phonejail.simulate.render import sample_size_text
 from phonejail.textsafe import markdown, markdown_code
 
 
@@ -45,11 +46,11 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
         lines += [f"**Not simulated:** {markdown(r.refused)}.", ""]
     if r.exact is not None:
         lines += answer_markdown(r)
-        calls = r.sampled.callers if r.sampled else 0
+        calls = sample_size_text(r.sampled, "calls") if r.sampled else "0 calls"
         lines += ["| overall | exact | Monte-Carlo |", "| --- | ---: | ---: |"]
         lines += [f"| {h.label} | {value_text(h.exact, h.unit)} | {estimate_text(h)} |"
                   for h in headlines(r)]
-        lines += ["", f"Monte-Carlo: {calls:,} calls, seed {r.sampled.seed if r.sampled else '-'}"
+        lines += ["", f"Monte-Carlo: {calls}, seed {r.sampled.seed if r.sampled else '-'}"
                       ", ± 1 standard error.", ""]
         if redials(r):
             lines += journeys_markdown(r)

@@ -62,8 +62,11 @@ class CallerJail:
         """The node where most of the jailed calls are lost, and the share lost there."""
         if not self.lost_at:
             return None
-        node = max(self.lost_at, key=lambda n: (self.lost_at[n], -_order(self, n)))
-        return node, self.lost_at[node]
+        top = max(self.lost_at.values())
+        tied = [n for n, share in self.lost_at.items() if share == top]
+        # Only a tie needs the chain's order (one pass over it, however many nodes lose calls).
+        node = tied[0] if len(tied) == 1 else min(tied, key=_first_met(self, tied).__getitem__)
+        return node, top
 
     def split(self) -> str:
         """'resolved 80.0%, dead end 20.0%': the outcomes that happen, largest first."""
@@ -72,11 +75,14 @@ class CallerJail:
         return ", ".join(f"{OUTCOME_WORDS[k]} {percent(v)}" for v, k in shown)
 
 
-def _order(jail: CallerJail, node: str) -> int:
-    """A stable tie-break: the node first met in the chain's breadth-first order."""
-    if jail.chain is None:
-        return 0
-    return next((i for i, s in enumerate(jail.chain.states) if s.node == node), 0)
+def _first_met(jail: CallerJail, nodes: list[str]) -> dict[str, int]:
+    """A stable tie-break: where each node is first met in the chain's breadth-first order
+    (0 for a node the chain never meets)."""
+    order = dict.fromkeys(nodes, -1)
+    for i, state in enumerate(jail.chain.states if jail.chain is not None else ()):
+        if order.get(state.node) == -1:
+            order[state.node] = i
+    return {node: max(i, 0) for node, i in order.items()}
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,10 @@ def caller_shares(tree: Tree, callers: Iterable[Persona]) -> list[float]:
     return [p.share / total if (p.declared or not tree.callers) else 0.0 for p in callers]
 
 
-def caller_jail(tree: Tree, persona: Persona, share: float) -> CallerJail | Refusal:
-    """The exact jail of `persona`, or why it cannot be computed."""
+def caller_jail(tree: Tree, persona: Persona, share: float,
+                chain: Chain | None = None) -> CallerJail | Refusal:
+    """The exact jail of `persona`, or why it cannot be computed; `chain`, if given, is
+    the persona's own (`compile_chain(tree, persona)`, odds and all)."""
     import numpy as np
 
     from phonejail.analysis.arrays import ENDINGS, ZeroStepCycle, to_arrays
@@ -128,7 +136,7 @@ def caller_jail(tree: Tree, persona: Persona, share: float) -> CallerJail | Refu
     from phonejail.analysis.flow import propagate
 
     try:
-        chain = compile_chain(tree, persona)
+        chain = chain or compile_chain(tree, persona)
         a = to_arrays(chain)
         tally = analyse(a, persona.patience, seconds=False)
     except ZeroStepCycle as cycle:

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
+from phonejail.analysis import chain as chain_module
+from phonejail.analysis.chain import (
+    Chain,
+    ChainTooLarge,
+    State,
+    _queue_first,
+    compile_chain,
+    moves,
+    visit,
+)
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 from phonejail.rules._jail import CallerJail, Refusal, caller_jail, caller_shares
 
 OptionValue = int | float | tuple[tuple[str, float], ...] | None
 """A count, a rate, a table of rates by persona name (pairs), or None for "off"."""
+
+CACHED_CHAIN_STATES = 400_000
+"""Chain states a Context keeps compiled at most (a few hundred MB): past it the chains
+least recently asked for are dropped, and compiled again if a rule asks again."""
+
+
+def moves_key(persona: Persona) -> tuple[object, ...]:
+    """What a persona's chain depends on, odds and all: personas equal in it have the same
+    chain (name, share, patience and redials do not change where a call can go)."""
+    return (persona.intent, persona.knows, persona.mistakes, persona.zero_out,
+            persona.understood)
+
+
+def paths_key(persona: Persona) -> tuple[object, ...]:
+    """What decides which moves a persona's chain has: intent, facts known and whether
+    each chance is 0, 1 or in between. Personas equal in it have the same states and
+    moves (with other odds), so every "is there a path" question has one answer for them."""
+    return (persona.intent, persona.knows, *((c > 0, c < 1) for c in
+                                             (persona.mistakes, persona.zero_out,
+                                              persona.understood)))
 
 
 @dataclass(frozen=True)
@@ -37,8 +67,17 @@ class Context:
     tree: Tree
     options: Mapping[str, OptionValue] = field(default_factory=dict)
     """Every rule option by name, defaults filled in by the engine."""
-    _chains: dict[tuple[object, ...], Chain | ChainTooLarge] = field(default_factory=dict,
-                                                                     repr=False)
+    _chains: OrderedDict[tuple[object, ...], Chain] = field(default_factory=OrderedDict,
+                                                            repr=False)
+    """Compiled chains by `moves_key`, least recently used first."""
+    _alike: dict[tuple[object, ...], tuple[object, ...]] = field(default_factory=dict,
+                                                                 repr=False)
+    """`paths_key` -> the `moves_key` of a compiled chain that answers path questions for it."""
+    _cached_states: int = field(default=0, repr=False)
+    _help: dict[tuple[object, ...], bool] = field(default_factory=dict, repr=False)
+    _too_large: ChainTooLarge | None = field(default=None, repr=False)
+    """A chain of this tree was past the state budget (PJ008): every rule that follows calls
+    is skipped for the tree, so no other chain is compiled (each could cost as much)."""
     _jails: dict[tuple[object, ...], CallerJail | Refusal] = field(default_factory=dict,
                                                                   repr=False)
 
@@ -73,24 +112,63 @@ class Context:
         return declared + tuple(p for p in defaults if p.intent not in covered)
 
     def chain(self, persona: Persona) -> Chain:
-        """The persona's chain, shared by every persona that moves with the same odds.
+        """A chain with the persona's states and moves, for "is there a path" questions.
 
-        Which moves exist depends on intent, facts known and whether each chance
-        is 0, 1 or in between; rules ask "is there a path", so personas alike in
-        those share one chain. Raises ChainTooLarge past the state budget (PJ008).
+        It is shared by every persona that moves with the same odds signs (`paths_key`),
+        so its probabilities and `persona` may be another caller's; `exact_chain` has
+        the persona's own.
         """
-        key = (persona.intent, persona.knows, *((c > 0, c < 1) for c in
-                                                 (persona.mistakes, persona.zero_out,
-                                                  persona.understood)))
-        if key not in self._chains:
+        alike = self._alike.get(paths_key(persona))
+        if alike is not None and alike in self._chains:
+            self._chains.move_to_end(alike)
+            return self._chains[alike]
+        return self.exact_chain(persona)
+
+    def may_reach_help(self, persona: Persona) -> bool:
+        """`self.chain(persona).may_reach_help()`, without compiling the whole chain when
+        it is not compiled yet: a breadth-first search over the same states and moves
+        that stops at the first human or handoff (most callers meet one early)."""
+        key = paths_key(persona)
+        alike = self._alike.get(key)
+        if alike is not None and alike in self._chains:
+            return self._chains[alike].may_reach_help()
+        if key not in self._help:
+            if self._too_large is not None:
+                raise self._too_large
             try:
-                self._chains[key] = compile_chain(self.tree, persona)
-            except ChainTooLarge as over:  # kept: every rule asking again is told at once
-                self._chains[key] = over
-        found = self._chains[key]
-        if isinstance(found, ChainTooLarge):
-            raise found
-        return found
+                self._help[key] = _may_reach_help(self.tree, persona)
+            except ChainTooLarge as too_large:
+                self._too_large = too_large
+                raise
+        return self._help[key]
+
+    def exact_chain(self, persona: Persona) -> Chain:
+        """The persona's chain, odds and all, compiled once for every persona with the same
+        `moves_key` (the exact pass of PJ105 and the path rules share it)."""
+        if self._too_large is not None:
+            raise self._too_large
+        key = moves_key(persona)
+        found = self._chains.get(key)
+        if found is None:
+            try:
+                found = compile_chain(self.tree, persona)
+            except ChainTooLarge as too_large:
+                self._too_large = too_large
+                raise
+            self._keep(key, found)
+        else:
+            self._chains.move_to_end(key)
+        return found if found.persona == persona else replace(found, persona=persona)
+
+    def _keep(self, key: tuple[object, ...], chain: Chain) -> None:
+        self._chains[key] = chain
+        self._cached_states += len(chain.states)
+        alike = paths_key(chain.persona)
+        if self._alike.get(alike) not in self._chains:
+            self._alike[alike] = key
+        while self._cached_states > CACHED_CHAIN_STATES and len(self._chains) > 1:
+            _, dropped = self._chains.popitem(last=False)
+            self._cached_states -= len(dropped.states)
 
     @cached_property
     def jail(self) -> tuple[CallerJail, ...] | Refusal:
@@ -111,11 +189,38 @@ class Context:
 
     def jail_of(self, persona: Persona, share: float = 0.0) -> CallerJail | Refusal:
         """One caller's exact jail, computed once per distinct way of calling."""
-        key = (persona.intent, persona.knows, persona.patience, persona.zero_out,
-               persona.mistakes)
+        key = (*moves_key(persona), persona.patience)
         if key not in self._jails:
-            self._jails[key] = caller_jail(self.tree, persona, share)
+            self._jails[key] = caller_jail(self.tree, persona, share,
+                                           self.exact_chain(persona))
         found = self._jails[key]
         if isinstance(found, CallerJail) and (found.persona != persona or found.share != share):
             found = replace(found, persona=persona, share=share)
         return found
+
+
+def _may_reach_help(tree: Tree, persona: Persona) -> bool:
+    """Whether some path of the persona's chain (`compile_chain`) reaches a human or leaves
+    the tree: its states and moves, searched breadth first, stopping at the first found.
+    Raises ChainTooLarge past the state budget, as `compile_chain` does."""
+    start = _queue_first(tree, State(tree.start, frozenset(), 0))
+    assert isinstance(start, State)
+    budget = chain_module.MAX_CHAIN_STATES
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        state = queue.popleft()
+        if visit(tree, state).human:
+            return True
+        for p, target in moves(tree, persona, state):
+            if p <= 0.0:
+                continue
+            if isinstance(target, State):
+                if target not in seen:
+                    if len(seen) >= budget:
+                        raise ChainTooLarge(persona.name, budget)
+                    seen.add(target)
+                    queue.append(target)
+            elif target == "handed_off":
+                return True
+    return False

@@ -9,10 +9,11 @@ What it finds
     after them (16 such facts: several million). Past the budget phonejail does
     not build the chain (it would exhaust memory): the rules that follow calls
     through it (PJ102, PJ103, PJ105, PJ107, PJ202, PJ204, PJ207, PJ301) and the
-    exact analysis are skipped for this tree, and say nothing about it.
-    `phonejail simulate` and `phonejail report` still sample its calls by
-    Monte-Carlo (holding only the states calls reach, a budget's worth at a
-    time). The finding is at the start node and names the callers affected.
+    exact analysis are skipped for this tree (once one caller is past the budget, no
+    other chain is built: each could cost as much), and say nothing about it.
+    `phonejail simulate` still samples its calls by Monte-Carlo (holding only
+    the states calls reach, a budget's worth at a time). The finding is at the
+    start node and names the first caller past the budget.
 
 Why it matters
     A tree that cannot be followed cannot be judged: the gate would pass it
@@ -49,23 +50,17 @@ OPTIONS = ()
 
 
 def check(ctx: Context) -> Iterator[Problem]:
-    over, budget = [], 0
     for persona in ctx.callers:
         try:
             ctx.chain(persona)
         except ChainTooLarge as too_large:
-            over.append(persona.name)
-            budget = too_large.budget
-    if not over:
-        return
-    start = ctx.tree.nodes[ctx.tree.start]
-    named = ", ".join(f"'{name}'" for name in over[:3]) + (
-        f" and {len(over) - 3} more" if len(over) > 3 else "")
-    yield Problem(
-        CODE, start.loc.line, start.loc.column,
-        f"the calls of {'persona' if len(over) == 1 else 'personas'} {named} can be in more "
-        f"than {budget:,} states (node, facts given, retries), the state budget: "
-        "the rules that follow calls and the exact analysis are skipped; "
-        "`phonejail simulate` samples them by Monte-Carlo",
-        node=ctx.tree.start,
-    )
+            start = ctx.tree.nodes[ctx.tree.start]
+            yield Problem(
+                CODE, start.loc.line, start.loc.column,
+                f"the calls of persona '{too_large.persona}' can be in more than "
+                f"{too_large.budget:,} states (node, facts given, retries), the state budget: "
+                "the rules that follow calls and the exact analysis are skipped for this "
+                "tree; `phonejail simulate` samples it by Monte-Carlo",
+                node=ctx.tree.start,
+            )
+            return

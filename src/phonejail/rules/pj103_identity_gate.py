@@ -60,12 +60,11 @@ OPTIONS = ()
 
 def _gate(ctx: Context, persona: Persona) -> str | None:
     """The first ask that shuts `persona` out from every human, or None if it is not gated."""
-    chain = ctx.chain(persona)
-    if chain.may_reach_help():
+    if ctx.may_reach_help(persona):
         return None
-    if not ctx.chain(replace(persona, knows=frozenset(ctx.tree.identity))).may_reach_help():
+    if not ctx.may_reach_help(replace(persona, knows=frozenset(ctx.tree.identity))):
         return None  # no fact would help: not an identity gate (PJ101/PJ102/PJ201 say why)
-    for state in chain.states:
+    for state in ctx.chain(persona).states:
         node = ctx.tree.nodes[state.node]
         if isinstance(node, Ask) and node.fact not in persona.knows:
             return node.id

@@ -78,10 +78,14 @@ def _bounces(chain: Chain) -> Iterator[tuple[str, str, list[str]]]:
         if state.transferring:
             for j in _landing(chain, succ, i):
                 back_to.setdefault(chain.states[j].node, []).append(i)
+    # Each agent's answered states, found in one pass (not one pass per agent reached again).
+    answered: dict[str, list[int]] = {}
+    for i, state in enumerate(chain.states):
+        if chain.visits[i].human:
+            answered.setdefault(state.node, []).append(i)
     for again, transfers in back_to.items():
         # Breadth first from every visit to `again`: the shortest way round to each transfer.
-        sources = [i for i, s in enumerate(chain.states)
-                   if s.node == again and chain.visits[i].human]
+        sources = answered.get(again, [])
         parent = dict.fromkeys(sources, -1)
         queue = deque(sources)
         while queue:

@@ -57,6 +57,15 @@ class Simulation:
     queues: Mapping[str, QueueFigures] = field(default_factory=dict)
     """The Erlang figures of each staffed queue (docs/format.md, "Queues"); empty if none."""
 
+    @property
+    def calls_made(self) -> int | None:
+        """Monte-Carlo: the calls simulated, redials included (`callers` counts journeys);
+        None for exact figures."""
+        if self.callers is None:
+            return None
+        return sum(p.callers if p.figures.journey is None or p.callers is None
+                   else round(p.callers * p.figures.journey.calls) for p in self.personas)
+
 
 def select_personas(tree: Tree, name: str | None) -> tuple[Persona, ...]:
     personas = tree.personas

@@ -135,9 +135,18 @@ def journey_table_rows(everyone: list[PersonaResult]) -> list[list[str]]:
     return rows
 
 
+def sample_size_text(sim: Simulation, noun: str) -> str:
+    """How much Monte-Carlo simulated: "10,000 calls" (`noun`), or, when personas redial,
+    the callers and the calls they made: "10,000 callers, 10,917 calls"."""
+    made = sim.calls_made
+    if made is None or made == sim.callers:
+        return f"{sim.callers or 0:,} {noun}"
+    return f"{sim.callers:,} callers, {made:,} calls"
+
+
 def render_text(sim: Simulation) -> str:
     how = ("exact analysis (Markov chain)" if sim.method == "exact"
-           else f"Monte-Carlo, {sim.callers:,} callers, seed {sim.seed}")
+           else f"Monte-Carlo, {sample_size_text(sim, 'callers')}, seed {sim.seed}")
     everyone = [*sim.personas, sim.overall]
     outcome_rows = [[visible(p.name), _pct(p.share),
                      *(_pct(p.figures.outcomes[o]) for o in OUTCOMES),

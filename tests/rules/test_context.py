@@ -1,0 +1,130 @@
+"""The rule Context shares chains across callers without changing any answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from phonejail.analysis.chain import ChainTooLarge, compile_chain
+from phonejail.config import Config
+from phonejail.lint import lint_tree
+from phonejail.model import load_file
+from phonejail.model.tree import Persona, Tree
+from phonejail.rules import base
+from phonejail.rules._jail import CallerJail
+from phonejail.rules.base import Context
+from tests.conftest import ROOT, TREES, load
+
+TREE_FILES = sorted([*TREES.glob("*.yaml"), *(ROOT / "tests" / "rules").glob("*/*.yaml")])
+
+
+def _tree(path: Path) -> Tree | None:
+    return load_file(path).tree
+
+
+def _askers(tree: Tree) -> list[Persona]:
+    """Every caller a rule asks about: the callers, each without one fact, and knowing all."""
+    ctx = Context(tree)
+    every = frozenset(tree.identity)
+    found = list(ctx.callers)
+    for intent in tree.intents:
+        for fact in [None, *tree.identity]:
+            knows = every if fact is None else every - {fact}
+            found.append(Persona(name=f"{intent} {fact}", intent=intent, knows=knows,
+                                 declared=False, loc=tree.loc))
+    return found
+
+
+@pytest.mark.parametrize("path", TREE_FILES, ids=lambda p: p.name)
+def test_may_reach_help_answers_as_the_whole_chain_does(path: Path) -> None:
+    tree = _tree(path)
+    if tree is None:
+        pytest.skip("does not load")
+    ctx = Context(tree)
+    for persona in _askers(tree):
+        try:
+            whole = compile_chain(tree, persona)
+        except ChainTooLarge:
+            pytest.skip("past the state budget (PJ008): no whole chain to compare with")
+        assert ctx.may_reach_help(persona) == whole.may_reach_help(), persona.name
+
+
+@pytest.mark.parametrize("path", TREE_FILES, ids=lambda p: p.name)
+def test_every_rule_finds_the_same_with_a_one_chain_cache(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _tree(path)
+    if tree is None:
+        pytest.skip("does not load")
+    config = Config()
+    kept = lint_tree(tree, config)
+    monkeypatch.setattr(base, "CACHED_CHAIN_STATES", 1)
+    assert lint_tree(tree, config) == kept
+
+
+def test_exact_chain_is_the_persona_s_own_and_the_jail_compiles_no_second(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _tree(TREES / "isp_billing.yaml")
+    assert tree is not None
+    compiled: list[str] = []
+
+    def counting(tree: Tree, persona: Persona):
+        compiled.append(persona.name)
+        return compile_chain(tree, persona)
+
+    monkeypatch.setattr(base, "compile_chain", counting)
+    ctx = Context(tree)
+    for persona in ctx.callers:
+        mine = ctx.exact_chain(persona)
+        assert mine == compile_chain(tree, persona)
+        # A caller with the same odds but another name and patience gets the same moves.
+        twin = replace(persona, name="twin", patience=persona.patience + 1)
+        assert ctx.exact_chain(twin) == replace(mine, persona=twin)
+    before = len(compiled)
+    assert before == len({base.moves_key(p) for p in ctx.callers})
+    jails = ctx.jail
+    assert not isinstance(jails, type(None))
+    assert len(compiled) == before
+
+
+def test_the_cache_drops_the_least_recently_used_chain_past_its_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _tree(TREES / "isp_billing.yaml")
+    assert tree is not None
+    ctx = Context(tree)
+    first, second = ctx.callers[:2]
+    budget = len(ctx.exact_chain(first).states)
+    monkeypatch.setattr(base, "CACHED_CHAIN_STATES", budget)
+    ctx.exact_chain(second)
+    assert list(ctx._chains) == [base.moves_key(second)]
+    assert ctx._cached_states == len(ctx.exact_chain(second).states)
+    assert ctx.chain(first) == compile_chain(tree, first)  # compiled again when asked
+
+
+def test_the_worst_node_of_a_tie_is_the_one_the_calls_meet_first() -> None:
+    tree = load("""
+        phonejail: 1
+        name: tie
+        start: menu
+        intents: [billing]
+        nodes:
+          menu:
+            kind: menu
+            options:
+              - {key: "1", to: first}
+              - {key: "2", to: second}
+          first: {kind: hangup}
+          second: {kind: hangup}
+    """).tree
+    assert tree is not None
+    persona = Context(tree).callers[0]
+    chain = compile_chain(tree, persona)
+    met = [s.node for s in chain.states]
+    assert met.index("first") < met.index("second")
+    for lost in ({"second": 0.25, "first": 0.25}, {"first": 0.25, "second": 0.25},
+                 {"menu": 0.1, "second": 0.25, "first": 0.25}):
+        jail = CallerJail(persona, 1.0, {}, 0.5, lost, chain=chain)
+        assert jail.worst == ("first", 0.25)
+    jail = CallerJail(persona, 1.0, {}, 0.6, {"first": 0.25, "second": 0.35}, chain=chain)
+    assert jail.worst == ("second", 0.35)
