@@ -111,3 +111,14 @@ def test_check_past_the_budget_says_pj008_once_and_nothing_it_cannot_judge(budge
     found = check(text)
     assert [f.code for f in found] == ["PJ008"]
     assert "more than 100 states" in found[0].message and found[0].node == "hello"
+
+
+def test_report_past_the_budget_says_the_exact_analysis_was_skipped(run, tmp_path,
+                                                                   budget) -> None:
+    path = tmp_path / "facts.yaml"
+    path.write_text(facts_tree(6))
+    budget(100)
+    code, _, _ = run("report", path, "-o", tmp_path / "out")
+    summary = (tmp_path / "out" / "facts" / "summary.md").read_text()
+    assert code == 1 and "PJ008" in summary
+    assert "the exact analysis is skipped" in summary and "more than 100 states" in summary

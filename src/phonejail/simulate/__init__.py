@@ -6,7 +6,7 @@ compiled chain (`phonejail.analysis.chain`) and the figures (`analysis.tally`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -97,15 +97,20 @@ def compile_personas(tree: Tree, personas: tuple[Persona, ...], lazy: bool = Fal
 
 def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
         seed: int = DEFAULT_SEED, persona: str | None = None,
-        progress: Callable[[int], None] | None = None) -> Simulation:
+        progress: Callable[[int], None] | None = None,
+        compiled: Sequence[ChainArrays | LazyChain] | None = None) -> Simulation:
     """Simulate or analyse `tree`. Raises UnknownPersona, ZeroStepCycle, TooDeepForExact or
     ChainTooLarge.
 
     `progress` is called with the number of calls (Monte-Carlo) or personas (exact)
-    finished since the last call.
+    finished since the last call. `compiled`: the chains of every persona, already
+    compiled (`compile_personas`), when the caller needs them too.
     """
     personas = select_personas(tree, persona)
-    arrays = compile_personas(tree, personas, lazy=method == "montecarlo")
+    if compiled is not None and persona is None:
+        arrays = list(compiled)
+    else:
+        arrays = compile_personas(tree, personas, lazy=method == "montecarlo")
     total = sum(p.share for p in personas)
     shares = [p.share / total for p in personas]
     tallies: list[Tally] = []
