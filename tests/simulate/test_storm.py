@@ -63,8 +63,7 @@ def test_hand_trees_match_storm_with_seconds(name: str, tmp_path) -> None:
     _compare(load(HAND[name]).tree, tmp_path, with_seconds=True)
 
 
-@pytest.mark.parametrize("tree", ["isp_billing", "isp_billing_fixed", "bank_800",
-                                  "small_business"])
+@pytest.mark.parametrize("tree", sorted(p.stem for p in TREES.glob("*.yaml")))
 def test_example_trees_match_storm(tree: str, tmp_path) -> None:
     _compare(load_file(TREES / f"{tree}.yaml").tree, tmp_path, with_seconds=False)
 
@@ -139,7 +138,7 @@ def test_journeys_with_transfers_speech_and_unverified_match_storm(name, tmp_pat
     _compare_journeys(with_redials(load(JOURNEY_TREES[name]).tree, (2, 0, 4)), tmp_path)
 
 
-@pytest.mark.parametrize("tree", ["isp_billing_journey", "small_business"])
+@pytest.mark.parametrize("tree", sorted(p.stem for p in TREES.glob("*.yaml")))
 def test_example_journeys_match_storm(tree: str, tmp_path) -> None:
     loaded = load_file(TREES / f"{tree}.yaml").tree
     if not any(p.redials for p in loaded.personas):
