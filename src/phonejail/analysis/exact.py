@@ -14,10 +14,12 @@ instead, otherwise the mass moves to level k + 1.
    (state, seconds so far, probability); mass leaves this pass when a human answers,
    with its seconds.
 
-Duplicate entries are merged after every move, so the work grows with the number of
-distinct (state, seconds) pairs, not with paths, and the second pass (the larger)
-carries one probability per entry and nothing else. Every figure is an exact sum of
-products of the tree's probabilities: no iteration to a tolerance, no sampling.
+Duplicate entries are merged once a level's mass has settled on step states (`_settle`),
+so the work grows with the number of distinct (state, seconds) pairs, not with paths
+(merging after every move as well cost more than the duplicates it removed), and the
+second pass (the larger) carries one probability per entry and nothing else. Every
+figure is an exact sum of products of the tree's probabilities: no iteration to a
+tolerance, no sampling.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ def _expand(a: ChainArrays, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
-    """Visit every entry's state: apply its effects, then move the mass on (merged)."""
+    """Visit every entry's state: apply its effects, then move the mass on (not merged:
+    `_settle` merges)."""
     if not len(m):
         return m
     s = m.state
@@ -168,7 +171,7 @@ def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
         _end(tally, p[ends], rep[owner][ends], moved[ends], JAILED[slot])
     keep = ~ends
     return _Mass(target[keep], rep[owner][keep], hum[owner][keep],
-                 np.zeros(int(keep.sum()), dtype=np.int64), p[keep], moved[keep]).merged()
+                 np.zeros(int(keep.sum()), dtype=np.int64), p[keep], moved[keep])
 
 
 class _Waiting:
@@ -224,8 +227,7 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
         owner, edge = _expand(a, s)
         target = a.target[edge]
         going = target < a.n_states
-        return _Waiting(target[going], sec[owner][going],
-                        (m.p[owner] * a.prob[edge])[going]).merged()
+        return _Waiting(target[going], sec[owner][going], (m.p[owner] * a.prob[edge])[going])
 
     level = _Waiting(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1))
     for k in range(patience + 1):
