@@ -45,7 +45,7 @@ def test_patience_is_optional_and_a_tree_without_queues_has_none() -> None:
     ("{agents: 0, calls_per_hour: 1, handle_seconds: 1}", "0,",
      "queues.billing.agents: must be at least 1"),
     ("{agents: 2.5, calls_per_hour: 1, handle_seconds: 1}", "2.5",
-     "queues.billing.agents: expected a whole number"),
+     "queues.billing.agents: expected a whole number (1 or more)"),
     ("{agents: 2, calls_per_hour: 0, handle_seconds: 1}", "0,",
      "queues.billing.calls_per_hour: must be greater than 0"),
     ("{agents: 2, calls_per_hour: 1, handle_seconds: -5}", "-5",
@@ -84,3 +84,6 @@ def test_an_overloaded_queue_without_patience_is_refused_with_the_fix() -> None:
     # With patience the same load has a steady state (callers leave).
     assert problems("  billing: {agents: 10, calls_per_hour: 120, handle_seconds: 300,"
                     " patience_seconds: 60}\n") == []
+    ((_, _, _, message),) = problems(
+        "  billing: {agents: 1, calls_per_hour: 40, handle_seconds: 300}\n")
+    assert "offered to 1 agent (40 calls per hour" in message

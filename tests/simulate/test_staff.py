@@ -140,6 +140,9 @@ def test_a_tree_without_queues_or_with_several_says_what_to_do(run, tmp_path: Pa
     bare.write_text(TREE.split("queues:")[0])
     code, _, err = run("staff", bare)
     assert code == 2 and "staffs no queue: add `queues:`" in err
+    # a queue an agent names that `queues` does not staff: said so, with what to add
+    code, _, err = run("staff", bare, "--queue", "billing")
+    assert code == 2 and "is not staffed: add it under `queues:` with agents, " in err, err
     two = tmp_path / "two.yaml"
     two.write_text(TREE + "  sales: {agents: 2, calls_per_hour: 10, handle_seconds: 60}\n")
     code, _, err = run("staff", two)

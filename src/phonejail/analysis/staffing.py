@@ -81,7 +81,8 @@ def unstable_message(queue: Queue) -> str | None:
     if queue.patience_seconds is not None or load < queue.agents:
         return None
     needed = math.floor(load) + 1
-    return (f"{load:.3g} erlangs are offered to {queue.agents} agents ({queue.calls_per_hour:g} "
+    agents = "1 agent" if queue.agents == 1 else f"{queue.agents} agents"
+    return (f"{load:.3g} erlangs are offered to {agents} ({queue.calls_per_hour:g} "
             f"calls per hour x {queue.handle_seconds:g} seconds each): with no "
             f"patience_seconds callers never leave, so the queue grows without end; staff at "
             f"least {needed} agents, or give patience_seconds (Erlang A)")

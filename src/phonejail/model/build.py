@@ -153,7 +153,7 @@ class _Builder:
                           f"{spec.FORMAT_VERSION}, found {_describe(value)}")
         return _MISSING
 
-    def _number(self, value: YNode, where: str, whole: bool) -> Any:
+    def _number(self, value: YNode, where: str, whole: bool, least: int = 0) -> Any:
         if isinstance(value, YScalar) and not value.quoted and value.tag in (
             _TAG + "int", _TAG + "float"
         ):
@@ -173,7 +173,7 @@ class _Builder:
                     number = math.nan
                 if math.isfinite(number):
                     return number
-        kind = "a whole number (0 or more)" if whole else "a number"
+        kind = f"a whole number ({least} or more)" if whole else "a number"
         hint = " (YAML reads 1:30 as a base-60 number: write 90)" if ":" in getattr(
             value, "value", "") else ""
         self.error(value, f"{where}: expected {kind}, found {_describe(value)}{hint}")
@@ -183,7 +183,7 @@ class _Builder:
         return self._number(value, where, whole=True)
 
     def count(self, value: YNode, where: str) -> Any:
-        number = self._number(value, where, whole=True)
+        number = self._number(value, where, whole=True, least=1)
         if number is not _MISSING and number < 1:
             self.error(value, f"{where}: must be at least 1")
             return _MISSING

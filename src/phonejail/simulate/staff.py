@@ -25,7 +25,7 @@ from phonejail.analysis.staffing import (
 )
 from phonejail.limits import MAX_AGENTS
 from phonejail.model.build import did_you_mean
-from phonejail.model.tree import Queue, Tree
+from phonejail.model.tree import Agent, Queue, Tree
 from phonejail.textsafe import json_text, visible
 
 MAX_ROWS = 1000
@@ -81,11 +81,20 @@ def parse_agents(text: str) -> tuple[int, ...]:
     return tuple(sorted(counts))
 
 
+_HOW_TO_STAFF = ("with agents, calls_per_hour and handle_seconds (docs/format.md, "
+                 "\"Queues\")")
+
+
 def choose_queue(tree: Tree, name: str | None) -> Queue:
     """The queue named, or the tree's only queue when no name is given."""
+    if name is not None and name not in tree.queues:
+        # A queue an agent names but `queues` does not staff is a label, with a fixed wait.
+        waiting = [i for i, n in tree.nodes.items() if isinstance(n, Agent) and n.queue == name]
+        if waiting:
+            raise StaffingError(f"'{name}' (the queue of '{waiting[0]}') is not staffed: "
+                                f"add it under `queues:` {_HOW_TO_STAFF}")
     if not tree.queues:
-        raise StaffingError(f"{tree.path} staffs no queue: add `queues:` (docs/format.md, "
-                            "\"Queues\")")
+        raise StaffingError(f"{tree.path} staffs no queue: add `queues:` {_HOW_TO_STAFF}")
     if name is None:
         if len(tree.queues) == 1:
             return next(iter(tree.queues.values()))
