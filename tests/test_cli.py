@@ -51,7 +51,7 @@ def test_trees_folder_fails_by_design_sorted_by_path(run, in_repo) -> None:
     code, out, _ = run("check", "--no-snippet", "trees/")
     paths = [line.split(":")[0] for line in out.splitlines()[:-1]]
     assert code == 1 and paths == sorted(paths)
-    assert out.splitlines()[-1] == "Found 5 errors and 32 warnings in 4 of 8 files."
+    assert out.splitlines()[-1] == "Found 6 errors and 32 warnings in 4 of 8 files."
 
 
 @pytest.mark.parametrize(("args", "expected"), [

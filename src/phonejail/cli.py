@@ -71,7 +71,9 @@ def cli() -> None:
 
     A phone menu is a YAML graph of nodes (see `phonejail schema`). phonejail
     checks it for traps: dead ends with no way to a human, loops callers cannot
-    leave, identity gates, repeated identity questions, no 0 for an operator.
+    leave, identity gates, repeated identity questions, no 0 for an operator,
+    agents who bounce a call, voice menus with no keys, long queues, and account
+    changes for callers nobody verified.
     """
 
 
@@ -326,9 +328,12 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
              quiet: bool) -> int:
     """Walk the tree's personas through it and measure phone jail.
 
-    Per persona and overall: outcomes (resolved, unresolved, callback, dead end,
-    abandoned), jail rate, share reaching a human, steps and seconds to a human,
-    identity prompts, repeated identity prompts and transfers. Personas come from
+    Per persona and overall: outcomes (resolved, unresolved, callback, handed
+    off, dead end, abandoned), jail rate, share reaching a human, steps and
+    seconds to a human, identity prompts, repeated identity prompts, transfers
+    and call seconds. Trees with `sensitive` intents add unverified resolutions,
+    personas with `redials` add journeys (a caller's calls together), and
+    staffed `queues` add the queues' wait and abandonment. Personas come from
     `callers:` in the tree, or one per intent.
 
     \b

@@ -13,13 +13,16 @@ from phonejail.call import (
     Failed,
     IdentityAsked,
     Offered,
+    Pressed,
     ScriptedCaller,
     Transferred,
     dial,
 )
+from phonejail.call.render import transcript
 from phonejail.call.terminal import TerminalCaller
 from phonejail.model import load_file
 from tests.conftest import TREES, load
+from tests.simulate.test_engines import HAND, speech
 from tests.test_cli import golden
 
 SCRIPTS = {
@@ -177,3 +180,28 @@ def test_a_broken_tree_is_refused_with_its_findings(run, tmp_path) -> None:
     broken.write_text("phonejail: 1\nname: b\nstart: nowhere\nintents: [a]\nnodes: {}\n")
     code, out, err = run("call", str(broken), "--keys", "1")
     assert code == 1 and out == "" and "broken.yaml:" in err
+
+
+def test_a_voice_menu_listens_first_and_a_both_menu_takes_keys_after_a_failure() -> None:
+    # recognition 0.8 x understood 0.75: each spoken attempt is understood with chance 0.6
+    tree = load(speech("both", 2)).tree
+    who = tree.personas[0]
+    for seed in range(50):
+        events = list(dial(tree, who, ScriptedCaller(["1", "1", "1"], who.knows), seed))
+        if any(isinstance(e, Failed) for e in events):
+            break
+    offered = [e for e in events if isinstance(e, Offered)]
+    said = [e.spoken for e in events if isinstance(e, Pressed)]
+    assert [o.heard for o in offered][:2] == [pytest.approx(0.6), None]
+    assert said[:2] == [True, False]
+    text = "\n".join(transcript(events))
+    assert "say a choice (written as its key): 1 -> agent (x)" in text
+    assert "understood with chance 60% (recognition x understood)" in text
+    assert "you say 1 -> agent" in text and "you press 1 -> agent" in text
+
+
+def test_an_agent_that_may_pass_the_call_on_shows_the_transfer() -> None:
+    tree = load(HAND["bounce"]).tree
+    events = list(dial(tree, tree.personas[0], ScriptedCaller([], frozenset()), 0))
+    draws = [e for e in events if isinstance(e, Drawn)]
+    assert draws[0].odds == ((0.5, "resolved"), (0.5, "transfer to manila"))

@@ -97,7 +97,7 @@ def test_summary_md_renders_as_tables_with_no_html_escapes_left(isp) -> None:
 def test_check_markdown_is_a_pr_comment(run, in_repo) -> None:
     code, out, _ = run("check", "--format", "markdown", "trees/")
     assert code == 1
-    assert out.startswith("### ❌ phonejail check\n\nFound 5 errors and ")
+    assert out.startswith("### ❌ phonejail check\n\nFound 6 errors and ")
     html = GITHUB.render(out)
     assert html.count("<table>") == 4  # one per file with findings
     assert "<td>error</td>" in html and "PJ103" in html

@@ -100,6 +100,44 @@ def test_pharmacy_caregiver_fails_the_gate_and_the_fixed_tree_passes(run, in_rep
     assert code == 1
     assert ("error PJ105 persona-jailed: persona 'caregiver checking a refill' (20.0% of "
             "calls) ends in phone jail on 100.0% of its calls") in out
+    # The identity gate judges by what the caregiver does, not by the paths that exist:
+    # a human is one key away at the main menu, but a caller with an option never takes it.
+    assert ("38:3: error PJ103 identity-gate: 'ask_phone' shuts out persona 'caregiver "
+            "checking a refill' (phone jail on 100.0% of its calls, <0.01% if it knew the "
+            "phone number on the prescription file; above max-jail-rate 5%)") in out
     code, out, _ = run("check", "trees/pharmacy_fixed.yaml", "trees/shop.yaml")
     assert (code, out) == (0, "No findings in 2 files.\n")
     assert (ROOT / "trees" / "shop.yaml").exists()
+
+
+def test_an_identity_gate_is_the_jail_the_ask_causes_above_the_limit() -> None:
+    gate = """
+phonejail: 1
+name: spot check
+start: spot_check
+intents: [refill]
+identity: {phone: {label: phone number on file}}
+nodes:
+  spot_check:
+    kind: branch
+    cases: [{when: {chance: 0.2}, to: ask_phone}]
+    else: pharmacist
+  ask_phone: {kind: ask, fact: phone, ok: pharmacist, fail: technician}
+  technician: {kind: agent, resolves: []}
+  pharmacist: {kind: agent}
+callers:
+  - {name: caregiver, share: 0.5, intent: refill, knows: [], mistakes: 0}
+  - {name: patient, share: 0.5, intent: refill, knows: [phone], mistakes: 0}
+"""
+    found = [f for f in check(gate) if f.code == "PJ103"]
+    assert [f.node for f in found] == ["ask_phone"]
+    assert found[0].message.startswith(
+        "'ask_phone' shuts out persona 'caregiver' (phone jail on 20.0% of its calls, 0% if "
+        "it knew the phone number on file; above max-jail-rate 5%)")
+    # At its own limit the caregiver is not shut out (nor is anyone: the defaults know).
+    assert "persona 'caregiver'" not in " ".join(
+        f.message for f in check(gate, _config(**{"persona-max-jail-rate":
+                                                 (("caregiver", 0.2),)})))
+    # Jailed as much knowing the fact: the ask is not the cause (PJ105 says who is jailed).
+    both_lost = gate.replace("ok: pharmacist, fail", "ok: technician, fail")
+    assert [f.code for f in check(both_lost) if f.code == "PJ103"] == []

@@ -84,6 +84,9 @@ class Offered:
     keys: tuple[Key, ...]
     attempt: int
     """1 on the first try; 2, 3... on retries after wrong keys."""
+    heard: float | None = None
+    """A spoken attempt (a voice menu): the chance the menu understands the caller,
+    recognition x understood. None: the caller keys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class Pressed:
     key: str
     to: str | None
     """Where the key's option leads, or None for a key the menu does not offer."""
+    spoken: bool = False
+    """Said rather than keyed: the choice the caller would key, for the menu to understand."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,11 +296,12 @@ class _Call:
             yield Routed(node.id, where(odds[0][1]))
         return (yield from self.draw(node.id, odds))
 
-    def draw(self, node: str, odds: list[tuple[float, Target]]) -> Iterator[Event]:
+    def draw(self, node: str, odds: list[tuple[float, Target]],
+             label: Callable[[Target], str] = where) -> Iterator[Event]:
         """One move among `odds`: the only one, the caller's pick, or the seeded draw."""
         if len(odds) == 1:
             return odds[0][1]
-        shown = tuple((p, where(t)) for p, t in odds)
+        shown = tuple((p, label(t)) for p, t in odds)
         picked = self.caller.pick(node, shown)
         if picked is not None and 0 <= picked < len(odds):
             chosen = picked
@@ -308,14 +314,16 @@ class _Call:
         return odds[chosen][1]
 
     def menu(self, state: State, node: Menu) -> Iterator[Event]:
+        spoken = node.spoken(state.fails)
         offered = Offered(node.id, tuple(Key(o.key, o.to, o.serves) for o in node.options),
-                          state.fails + 1)
+                          state.fails + 1,
+                          node.recognition * self.persona.understood if spoken else None)
         yield offered
         key = self.caller.press(offered)
         if key is None:
             raise HungUp
         option = node.option(key)
-        yield Pressed(node.id, key, option.to if option else None)
+        yield Pressed(node.id, key, option.to if option else None, spoken)
         target = yield from self.draw(node.id, _keyed(self.tree, self.persona, state, key))
         yield from self.failure(state, node, target, chosen=option.to if option else None)
         return target
@@ -341,7 +349,10 @@ class _Call:
         yield OnHold(node.id, node.queue, wait, self.at, first)
         for fact in node.asks:
             yield self.identity(node.id, fact, state.given, by_human=True)
-        target = yield from self.draw(node.id, _possible(self.tree, self.persona, state))
+        # Not settled, the agent passes the call on: shown as the transfer, not the step state.
+        passed_on = f"transfer to {node.transfer}"
+        target = yield from self.draw(node.id, _possible(self.tree, self.persona, state),
+                                      lambda t: passed_on if isinstance(t, State) else where(t))
         if isinstance(target, State):  # not settled, and the agent passes the call on
             self.transfers += 1
             yield Transferred(node.id, node.transfer or target.node, self.at)

@@ -63,14 +63,20 @@ def _(event: Prompted) -> list[str]:
 def _(event: Offered) -> list[str]:
     keys = "  ".join(f"{k.key} -> {_goes(k.to)}" + (f" ({', '.join(k.serves)})" if k.serves
                                                       else "") for k in event.keys)
-    return [f"{INDENT}keys: {keys}"]
+    if event.heard is None:
+        return [f"{INDENT}keys: {keys}"]
+    return [f"{INDENT}say a choice (written as its key): {keys}",
+            f"{INDENT}understood with chance {event.heard:.0%} (recognition x understood); "
+            "if not, it counts as a wrong key"]
 
 
 @lines.register
 def _(event: Pressed) -> list[str]:
+    verb = "say" if event.spoken else "press"
     if event.to is None:
-        return [f"{INDENT}you press {event.key}: not a key this menu offers"]
-    return [f"{INDENT}you press {event.key} -> {event.to}"]
+        return [f"{INDENT}you {verb} {event.key}: not a choice this menu offers"
+                if event.spoken else f"{INDENT}you press {event.key}: not a key this menu offers"]
+    return [f"{INDENT}you {verb} {event.key} -> {event.to}"]
 
 
 @lines.register

@@ -27,7 +27,8 @@ class TerminalCaller:
     def press(self, offered: Offered) -> str | None:
         keys = ", ".join(k.key for k in offered.keys)
         while True:
-            line = self.read(f"press a key ({keys}; q hangs up)> ")
+            verb = "press a key" if offered.heard is None else "say a choice by its key"
+            line = self.read(f"{verb} ({keys}; q hangs up)> ")
             if line is None or line.strip().lower() in HANG_UP:
                 return None
             key = line.strip()

@@ -1,14 +1,19 @@
-"""PJ103 identity-gate (error): callers who cannot reach a human because they lack one fact.
+"""PJ103 identity-gate (error): callers jailed because they lack a fact an ask demands.
 
 What it finds
-    For each declared persona, and for a caller of each intent who lacks one
-    identity fact (and knows all the others), phonejail asks whether any path
-    reaches a human when every `ask` for a fact the caller does not know
-    fails. A caller who is shut out, but who would get through knowing every
-    fact, is stopped by an identity gate. The finding is at the `ask` that
-    shuts them out (the first one they meet) and names the personas, facts
-    and intents affected. Patience is left out of this question: the gate is
-    about what callers know, not how long they wait.
+    For each persona under `callers:`, and for a caller of each intent who
+    lacks one identity fact (and knows all the others), phonejail takes the
+    exact jail rate of `phonejail simulate --method exact` twice: as the
+    caller is, and as the same caller would be knowing the fact. When the
+    caller's jail rate is above its limit (`max-jail-rate`, or the persona's
+    own under `persona-max-jail-rate`, as for PJ105) and the part of it that
+    knowing the fact would remove is above that limit too, the ask of the
+    fact shuts the caller out. What paths exist does not matter, only what
+    callers do: a "press 0" at an earlier menu is no escape for a caller who
+    never presses 0 when an option fits. The finding is at the first ask of
+    the fact the caller meets and names the personas, facts and intents
+    affected, with both jail rates. When no single fact does it but only
+    knowing every fact the caller is asked for would, all of them are named.
 
 Why it matters
     This is the internet provider's customer with no home phone: the line
@@ -45,12 +50,14 @@ Use instead
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from phonejail.findings import Problem, Severity
 from phonejail.model.tree import Ask, Persona
+from phonejail.rules._jail import CallerJail, caller_shares, percent
 from phonejail.rules._regions import listing
 from phonejail.rules.base import Context
+from phonejail.rules.pj105_persona_jailed import limit_for
 
 CODE = "PJ103"
 NAME = "identity-gate"
@@ -58,50 +65,154 @@ SEVERITY = Severity.ERROR
 OPTIONS = ()
 
 
-def _gate(ctx: Context, persona: Persona) -> str | None:
-    """The first ask that shuts `persona` out from every human, or None if it is not gated."""
-    if ctx.may_reach_help(persona):
-        return None
-    if not ctx.may_reach_help(replace(persona, knows=frozenset(ctx.tree.identity))):
-        return None  # no fact would help: not an identity gate (PJ101/PJ102/PJ201 say why)
-    for state in ctx.chain(persona).states:
+@dataclass(frozen=True)
+class Gate:
+    """A caller the ask of facts they lack jails above their limit."""
+
+    caller: Persona
+    ask: str
+    """The first ask of one of `facts` the caller meets: where the finding sits."""
+    facts: tuple[str, ...]
+    """The facts whose asks do it (one, or several that only together let the caller in)."""
+    jail_rate: float
+    knowing: float
+    """The caller's jail rate had they known `facts`."""
+    setting: str
+    """The limit broken, as the message names it."""
+
+
+def _first_ask(ctx: Context, jail: CallerJail, facts: tuple[str, ...]) -> str | None:
+    """The first ask of one of `facts` that the caller's calls reach, in the chain's order."""
+    assert jail.chain is not None
+    for state, visits in zip(jail.chain.states, jail.visits, strict=True):
         node = ctx.tree.nodes[state.node]
-        if isinstance(node, Ask) and node.fact not in persona.knows:
+        if visits > 0 and isinstance(node, Ask) and node.fact in facts:
             return node.id
-    return None  # pragma: no cover - knowing every fact changes only what asks do
+    return None
+
+
+def _asked(ctx: Context, jail: CallerJail) -> dict[str, float]:
+    """Facts the caller lacks that an ask their calls reach asks for, in meeting order,
+    with the expected visits per call to those asks."""
+    assert jail.chain is not None
+    facts: dict[str, float] = {}
+    for state, visits in zip(jail.chain.states, jail.visits, strict=True):
+        node = ctx.tree.nodes[state.node]
+        if visits > 0 and isinstance(node, Ask) and node.fact not in jail.persona.knows:
+            facts[node.fact] = facts.get(node.fact, 0.0) + visits
+    return facts
+
+
+def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
+    """Whether the asks of facts `persona` lacks jail it above its limit, and where.
+
+    Judged by the exact figures (`Context.jail_of`): the caller's jail rate is above
+    its limit, and so is the part of it the asks cause, the jail rate minus the rate
+    of the same caller knowing the fact. One fact whose lack does it is named alone;
+    otherwise, if only knowing every fact asked would let the caller through, all of
+    them.
+    """
+    jail = ctx.jail_of(persona, share)
+    if not isinstance(jail, CallerJail):
+        return None  # no exact figures: PJ102 or the loader says why
+    limit, setting = limit_for(ctx, jail)
+    if jail.jail_rate <= limit:
+        return None
+    lacking = _asked(ctx, jail)
+    candidates = [(fact,) for fact in lacking]
+    if len(lacking) > 1:
+        candidates.append(tuple(lacking))
+    for facts in candidates:
+        # The caller moves as one knowing the facts until it meets an ask of them, so what
+        # the asks add is at most the share of calls that meet one, at most the expected
+        # visits to them: below the limit, no exact pass is needed to know the answer.
+        if sum(lacking[f] for f in facts) <= limit:
+            continue
+        knowing = ctx.jail_of(replace(persona, knows=persona.knows | frozenset(facts)))
+        if not isinstance(knowing, CallerJail) or jail.jail_rate - knowing.jail_rate <= limit:
+            continue
+        ask = _first_ask(ctx, jail, facts)
+        if ask is not None:
+            return Gate(persona, ask, facts, jail.jail_rate, knowing.jail_rate, setting)
+    return None
+
+
+def _default_gates(ctx: Context) -> list[Gate]:
+    """Callers of each intent who lack one asked fact and know every other."""
+    tree = ctx.tree
+    every = frozenset(tree.identity)
+    found = []
+    for intent in tree.intents:
+        informed = Persona(name=intent, intent=intent, knows=every, declared=False,
+                           loc=tree.loc)
+        jail = ctx.jail_of(informed)
+        if not isinstance(jail, CallerJail):
+            continue
+        assert jail.chain is not None
+        # A caller lacking a fact moves as the informed one until an ask of it, so the
+        # jail it adds is at most the share of calls that reach such an ask, itself at
+        # most the expected visits to those asks: facts visited less cannot shut anyone
+        # out (on a big tree most are, and need no exact pass of their own).
+        reaching: dict[str, float] = {}
+        for state, visits in zip(jail.chain.states, jail.visits, strict=True):
+            node = tree.nodes[state.node]
+            if visits > 0 and isinstance(node, Ask):
+                reaching[node.fact] = reaching.get(node.fact, 0.0) + visits
+        for fact, visits in reaching.items():
+            caller = Persona(name=f"{intent} without {fact}", intent=intent, declared=False,
+                             knows=every - {fact}, loc=tree.loc)
+            if visits <= limit_for(ctx, replace(jail, persona=caller))[0]:
+                continue
+            gate = gate_of(ctx, caller)
+            if gate is not None:
+                found.append(gate)
+    return found
+
+
+def gates(ctx: Context) -> list[Gate]:
+    """Every identity gate: declared personas, then callers lacking one fact."""
+    declared = ctx.tree.callers
+    shares = caller_shares(ctx.tree, declared)
+    found = [g for p, s in zip(declared, shares, strict=True)
+             if (g := gate_of(ctx, p, s)) is not None]
+    return found + _default_gates(ctx)
 
 
 def gated_personas(ctx: Context, ask: str) -> list[Persona]:
-    """The tree's personas that the ask node `ask` shuts out from every human."""
-    return [p for p in ctx.tree.personas if _gate(ctx, p) == ask]
+    """The tree's declared personas that the ask node `ask` shuts out."""
+    return [g.caller for g in gates(ctx) if g.caller.declared and g.ask == ask]
+
+
+def _facts_text(ctx: Context, facts: tuple[str, ...]) -> str:
+    return " and ".join(f"the {ctx.tree.identity[f].label}" for f in facts)
 
 
 def check(ctx: Context) -> Iterator[Problem]:
     tree = ctx.tree
-    personas: dict[str, list[str]] = {}
-    lacking: dict[str, dict[str, list[str]]] = {}
-    for persona in tree.callers:
-        gate = _gate(ctx, persona)
-        if gate:
-            personas.setdefault(gate, []).append(persona.name)
-    asked = dict.fromkeys(n.fact for n in tree.nodes.values() if isinstance(n, Ask))
-    for fact in asked:
-        for intent in tree.intents:
-            caller = Persona(name=f"{intent} without {fact}", intent=intent, declared=False,
-                             knows=frozenset(tree.identity) - {fact}, loc=tree.loc)
-            gate = _gate(ctx, caller)
-            if gate:
-                lacking.setdefault(gate, {}).setdefault(fact, []).append(intent)
-    for gate in sorted(personas.keys() | lacking.keys(), key=list(tree.nodes).index):
-        node = tree.nodes[gate]
-        assert isinstance(node, Ask)
-        who = [f"persona '{name}'" for name in personas.get(gate, [])]
-        who += [f"callers who cannot give their {tree.identity[fact].label} ({fact}) "
-                f"calling for {listing(intents, 4)}"
-                for fact, intents in lacking.get(gate, {}).items()]
+    by_ask: dict[str, list[Gate]] = {}
+    for gate in gates(ctx):
+        by_ask.setdefault(gate.ask, []).append(gate)
+    for ask in sorted(by_ask, key=list(tree.nodes).index):
+        node = tree.nodes[ask]
+        who = []
+        lacking: dict[str, list[Gate]] = {}
+        for gate in by_ask[ask]:
+            if gate.caller.declared:
+                who.append(
+                    f"persona '{gate.caller.name}' (phone jail on "
+                    f"{percent(gate.jail_rate)} of its calls, {percent(gate.knowing)} if it "
+                    f"knew {_facts_text(ctx, gate.facts)}; above {gate.setting})")
+            else:
+                lacking.setdefault(gate.facts[0], []).append(gate)
+        for fact, gated in lacking.items():
+            worst = max(gated, key=lambda g: g.jail_rate - g.knowing)
+            intents = listing([g.caller.intent for g in gated], 4)
+            who.append(
+                f"callers who cannot give their {tree.identity[fact].label} ({fact}) calling "
+                f"for {intents} (phone jail on up to {percent(worst.jail_rate)} of their "
+                f"calls, {percent(worst.knowing)} knowing it; above {worst.setting})")
         yield Problem(
             CODE, node.loc.line, node.loc.column,
-            f"'{gate}' shuts out {'; '.join(who)}: without the "
-            f"{tree.identity[node.fact].label} no path from here reaches a human",
-            node=gate,
+            f"'{ask}' shuts out {'; '.join(who)}",
+            node=ask,
         )
