@@ -285,3 +285,53 @@ nodes:
   desk: {{kind: agent}}
 """
     assert ("PJ208" in codes(check(text))) is fires
+
+
+def test_a_repeat_names_only_callers_who_can_have_given_the_fact() -> None:
+    findings = check("""
+        phonejail: 1
+        name: transfer repeat
+        start: first
+        intents: [x]
+        identity: {account: {}}
+        nodes:
+          first: {kind: agent, asks: [account], resolves: [], transfer: hold}
+          hold: {kind: say, say: "Please hold for a specialist.", next: second}
+          second: {kind: agent, asks: [account]}
+        callers:
+          - {name: customer, intent: x, knows: [account]}
+          - {name: new caller, intent: x, knows: []}
+          - {name: hasty, intent: x, knows: [account], patience: 1}
+    """)
+    (repeat,) = [f for f in findings if f.code == "PJ202"]  # PJ105: hasty hangs up
+    # The new caller had no account number to give; the hasty caller's one step of
+    # patience is spent on the transfer, and they hang up before the second human asks.
+    assert repeat.message.endswith("(callers: 'customer')")
+
+
+def test_a_question_asked_again_after_a_wrong_key_is_a_retry_not_a_repeat() -> None:
+    tree = """
+        phonejail: 1
+        name: start over
+        start: ask_account
+        intents: [balance]
+        identity: {account: {}}
+        nodes:
+          ask_account: {kind: ask, fact: account, ok: menu, fail: agent}
+          menu:
+            kind: menu
+            options:
+              - {key: "1", serves: [balance], to: agent}
+              - {key: "0", to: agent}
+            invalid: ask_account
+            no_input: ask_account
+            fail: agent
+          agent: {kind: agent}
+    """
+    assert check(tree) == []
+    # An option that leads back there is the design's route, though: a repeat.
+    (repeat,) = [f for f in check(tree.replace('{key: "1", serves',
+                                               '{key: "9", serves: [balance], to: '
+                                               'ask_account}\n              - {key: "1", serves'))
+                 if f.code == "PJ202"]
+    assert repeat.code == "PJ202" and repeat.node == "ask_account"

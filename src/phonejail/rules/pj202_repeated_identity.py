@@ -7,7 +7,11 @@ What it finds
     second and third agent after a transfer asking again who the caller is.
     Each (node, fact) is reported once, at the `ask` node or at the fact in
     the agent's `asks`, with where the fact was first given and a path that
-    leads there.
+    leads there, and names only the callers who can really be asked again:
+    those who know the fact (a human asking a caller for a fact they lack got
+    nothing from them), whose calls get there within their patience (the
+    exact figures of `phonejail simulate --method exact`). The same question
+    asked again after a wrong key or silence is a retry, not a repeat.
 
 Why it matters
     "Never ask callers to repeat information they have already given" is a
@@ -36,12 +40,13 @@ Use instead
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from phonejail.analysis.chain import Chain, State
 from phonejail.findings import Problem, Severity
 from phonejail.model.tree import Agent, Ask, Loc
+from phonejail.rules._jail import CallerJail
 from phonejail.rules._regions import listing
 from phonejail.rules.base import Context
 
@@ -69,20 +74,50 @@ def _given_at(path: list[State], fact: str) -> str:
     return path[0].node  # pragma: no cover - a repeat needs the fact given on the way
 
 
+def _repeats(ctx: Context, chain: Chain, visited: Sequence[float] | None
+             ) -> Iterator[tuple[int, str, Loc]]:
+    """(state index, fact, where) of each real repeat in `chain`.
+
+    Real: the caller gave the fact in this call (they know it: a human's `asks` of a
+    fact the caller lacks got nothing from them); the state is met within the caller's
+    patience (`visited`, expected visits per call, when the exact figures are had); and
+    it is no retry: a state with failures counted is the question asked again after a
+    wrong key or silence, which is a retry, not a repeat.
+    """
+    knows = chain.persona.knows
+    for i, state in enumerate(chain.states):
+        if state.fails or (visited is not None and visited[i] <= 0):
+            continue
+        for fact, loc in _repeated(ctx, state):
+            if fact in knows:
+                yield i, fact, loc
+
+
 def check(ctx: Context) -> Iterator[Problem]:
     found: dict[tuple[str, str], tuple[Loc, list[State], list[str]]] = {}
-    # Mistake-free callers first, so the path shown is the ordinary way there when
-    # there is one; only the real personas are named as affected.
-    careful = [(replace(p, mistakes=0.0), False) for p in ctx.callers]
-    for persona, real in [*careful, *((p, True) for p in ctx.callers)]:
-        chain: Chain = ctx.chain(persona)
-        for i, state in enumerate(chain.states):
-            for fact, loc in _repeated(ctx, state):
-                _, _, who = found.setdefault((state.node, fact), (loc, chain.path(i), []))
-                if real and persona.name not in who:
-                    who.append(persona.name)
+    for persona in ctx.callers:
+        jail = ctx.jail_of(persona)
+        if isinstance(jail, CallerJail):
+            assert jail.chain is not None
+            chain, visited = jail.chain, jail.visits
+        else:  # no exact figures (PJ102 says why): every state a path reaches counts
+            chain, visited = ctx.chain(persona), None
+        for i, fact, loc in _repeats(ctx, chain, visited):
+            _, _, who = found.setdefault((chain.states[i].node, fact),
+                                         (loc, chain.path(i), []))
+            if persona.name not in who:
+                who.append(persona.name)
+    # The path shown is a mistake-free caller's shortest way there, when there is one.
+    shown: dict[tuple[str, str], list[State]] = {}
+    for persona in ctx.callers:
+        careful = ctx.chain(replace(persona, mistakes=0.0))
+        for i, fact, _ in _repeats(ctx, careful, None):
+            key = (careful.states[i].node, fact)
+            if key in found and key not in shown:
+                shown[key] = careful.path(i)
     tree = ctx.tree
     for (node_id, fact), (loc, path, who) in sorted(found.items(), key=lambda kv: kv[1][0]):
+        path = shown.get((node_id, fact), path)
         node = tree.nodes[node_id]
         given = _given_at(path, fact)
         asker = (f"the human at '{node_id}'" + (f" ({node.queue})" if node.queue else "")
