@@ -23,7 +23,7 @@ from phonejail.config import FAIL_ON, Config, ConfigError, load_config, search_s
 from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
 from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.findings import Finding
-from phonejail.importers import FORMATS, Settings, read_flow, to_yaml
+from phonejail.importers import FORMATS, Settings, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
 from phonejail.limits import MAX_CALLERS, MAX_FILE_BYTES, MAX_JOBS, MAX_SEED
 from phonejail.lint import (
@@ -42,7 +42,14 @@ from phonejail.model.yamlread import read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
-from phonejail.sources import importer_settings, load_source, source_from_bytes
+from phonejail.sources import (
+    flow_matches,
+    import_any,
+    importer_settings,
+    load_source,
+    source_from_bytes,
+    split_unit,
+)
 from phonejail.sweep import EXECUTORS, SweepError
 from phonejail.textsafe import json_text, visible
 
@@ -99,6 +106,22 @@ def _swept(work: Any, *args: Any, **kwargs: Any) -> Any:
         return work(*args, **kwargs)
     except SweepError as error:
         raise click.UsageError(str(error)) from None
+
+
+def _branch_chance_option(command: Any) -> Any:
+    return click.option(
+        "--branch-chance", "branch_chances", multiple=True, metavar="NAME=P",
+        callback=lambda _c, _p, v: _branch_chances(v),
+        help="Imported flows: chance of a branch. NAME is a branch label (an error type such "
+        "as QueueAtCapacity, a condition's value) or BLOCK.LABEL for one block. "
+        "Repeatable.")(command)
+
+
+def _flow_option(command: Any) -> Any:
+    return click.option(
+        "--flow", "flow_name", default=None, metavar="NAME",
+        help="Templates (Terraform, CloudFormation) holding several flows: the flow to "
+        "read, by resource address, resource name or flow name.")(command)
 
 
 def _watch_option(command: Any) -> Any:
@@ -168,11 +191,14 @@ def _watching(paths: Sequence[str], once: Any, config_file: str | None, doing: s
 @click.option("--stdin-filename", default=None, metavar="PATH",
               help="With `check -`: the path to show in findings, match against "
               "per-file-ignores and look for a configuration from (.json: a flow export).")
+@_flow_option
+@_branch_chance_option
 @_watch_option
 @_sweep_options
 def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
           ignore: Sequence[str], config_file: str | None, output: str | None,
-          quiet: bool, no_snippet: bool, stdin_filename: str | None, watch: bool,
+          quiet: bool, no_snippet: bool, stdin_filename: str | None, flow_name: str | None,
+          branch_chances: tuple[tuple[str, float], ...], watch: bool,
           jobs: int | None, executor: str, scheduler: str | None) -> int:
     """Validate and lint phone-menu trees: files, or folders (phonejail trees and flow
     exports in them); `-` reads one tree from standard input.
@@ -197,21 +223,24 @@ def check(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[
 
     def once() -> int:
         return _check_once(paths, fmt, fail_on, select, ignore, config_file, output, quiet,
-                           no_snippet, stdin_filename, jobs, executor, scheduler)
+                           no_snippet, stdin_filename, flow_name, branch_chances, jobs,
+                           executor, scheduler)
 
     return _watching(paths, once, config_file, "checking") if watch else once()
 
 
 def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Sequence[str],
                 ignore: Sequence[str], config_file: str | None, output: str | None,
-                quiet: bool, no_snippet: bool, stdin_filename: str | None, jobs: int | None,
-                executor: str, scheduler: str | None) -> int:
+                quiet: bool, no_snippet: bool, stdin_filename: str | None,
+                flow_name: str | None, branch_chances: tuple[tuple[str, float], ...],
+                jobs: int | None, executor: str, scheduler: str | None) -> int:
     config = _config(config_file, [stdin_filename] if stdin_filename else paths
                      ).with_overrides(select, ignore, fail_on)
+    config = replace(config, branch_chances=branch_chances)
     if "-" in paths:
-        result = _check_stdin(stdin_filename or STDIN_NAME, config)
+        result = _check_stdin(stdin_filename or STDIN_NAME, config, flow_name)
     else:
-        result = _check_files(paths, config, quiet, jobs, executor, scheduler)
+        result = _check_files(paths, config, quiet, jobs, executor, scheduler, flow_name)
     if not result.files:
         skipped = (f"; {len(result.skipped)} other YAML "
                    f"file{'s' * (len(result.skipped) != 1)} skipped" if result.skipped else "")
@@ -221,7 +250,8 @@ def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Seq
     text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config,
                               snippet=not no_snippet)
     if output:
-        atomic_write(Path(output), text, inputs=[*result.files, *_config_files(config)])
+        inputs = [split_unit(f)[0] for f in result.files]  # a template's flows: the template
+        atomic_write(Path(output), text, inputs=[*inputs, *_config_files(config)])
     else:
         click.echo(text, nl=False, color=stdout_tty)
     return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
@@ -232,11 +262,12 @@ STDIN_NAME = "<stdin>"
 
 
 def _check_files(paths: Sequence[str], config: Config, quiet: bool, jobs: int | None,
-                 executor: str, scheduler: str | None) -> CheckResult:
+                 executor: str, scheduler: str | None, flow_name: str | None) -> CheckResult:
     try:
         collected = collect_files(paths, config)
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
+    collected = replace(collected, files=tuple(_only_flow(collected.files, flow_name, paths)))
     progress = _Progress(len(collected.files), "checking",
                          enabled=sys.stderr.isatty() and not quiet)
     try:  # the files are named now, so they are not searched (or read) a second time
@@ -247,13 +278,25 @@ def _check_files(paths: Sequence[str], config: Config, quiet: bool, jobs: int | 
     return replace(result, skipped=collected.skipped)
 
 
-def _check_stdin(shown: str, config: Config) -> CheckResult:
+def _check_stdin(shown: str, config: Config, flow_name: str | None) -> CheckResult:
     """One tree from standard input; one byte over the size limit is enough to refuse it."""
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    source = source_from_bytes(data, shown, importer_settings(config))
+    source = source_from_bytes(data, shown, importer_settings(config), flow_name)
     findings = tuple(sorted(check_source(source, config)))
     return CheckResult((shown,), findings,
                        texts={shown: data.decode("utf-8-sig", errors="replace")})
+
+
+def _only_flow(files: Sequence[str], flow_name: str | None, paths: Sequence[str]
+               ) -> list[str]:
+    """`--flow NAME`: only that flow of the templates collected."""
+    if flow_name is None:
+        return list(files)
+    kept = [f for f in files if flow_matches(f, flow_name)]
+    if not kept:
+        raise click.BadParameter(f"no flow '{flow_name}' in a template under "
+                                 f"{', '.join(paths)}", param_hint="--flow")
+    return kept
 
 
 class _Progress:
@@ -281,11 +324,15 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _load_tree_or_findings(path: str) -> Tree:
-    """Load a tree for simulation; a tree with format errors is refused with its findings."""
-    if not Path(path).exists():
+def _load_tree_or_findings(path: str, branch_chances: tuple[tuple[str, float], ...] = (),
+                           flow_name: str | None = None) -> Tree:
+    """Load a tree for simulation; a tree with format errors is refused with its findings.
+
+    `path` may name one flow of a template (`main.tf#ADDRESS`), or `flow_name` does."""
+    if not Path(split_unit(path)[0]).exists():
         raise click.BadParameter(f"'{path}' does not exist", param_hint="TREE")
-    source = load_source(path, importer_settings(_config(None, [path])))
+    config = replace(_config(None, [split_unit(path)[0]]), branch_chances=branch_chances)
+    source = load_source(path, importer_settings(config), flow_name)
     loaded = source.loaded
     if loaded.tree is None:
         _refuse(path, stamp(path, [source.remap(p) for p in loaded.problems], Config()),
@@ -324,8 +371,11 @@ class _Refused(click.ClickException):
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
               show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_flow_option
+@_branch_chance_option
 def simulate(tree: str, callers: int, seed: int, method: str, persona: str | None, fmt: str,
-             quiet: bool) -> int:
+             quiet: bool, flow_name: str | None,
+             branch_chances: tuple[tuple[str, float], ...]) -> int:
     """Walk the tree's personas through it and measure phone jail.
 
     Per persona and overall: outcomes (resolved, unresolved, callback, handed
@@ -351,7 +401,7 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
     )
     from phonejail.simulate.render import RENDERERS
 
-    loaded = _load_tree_or_findings(tree)
+    loaded = _load_tree_or_findings(tree, branch_chances, flow_name)
     total = callers if method == "montecarlo" else len(loaded.personas)
     progress = _Progress(total, "simulating", enabled=sys.stderr.isatty() and not quiet)
     try:
@@ -524,10 +574,13 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option("--force", is_flag=True, help="Replace files in the output folder that "
               "phonejail did not write (by default they are left alone and the run stops).")
+@_flow_option
+@_branch_chance_option
 @_sweep_options
 @_watch_option
 def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline: str | None,
            fail_on: str | None, config_file: str | None, quiet: bool, force: bool,
+           flow_name: str | None, branch_chances: tuple[tuple[str, float], ...],
            jobs: int | None, executor: str, scheduler: str | None, watch: bool) -> int:
     """Write HTML, Markdown, JSON and figures for each tree, and an index: the main job.
 
@@ -543,7 +596,8 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
     """
     def once() -> int:
         return _report_once(paths, out_dir, callers, seed, baseline, fail_on, config_file,
-                            quiet, force, jobs, executor, scheduler)
+                            quiet, force, flow_name, branch_chances, jobs, executor,
+                            scheduler)
 
     watched = [*paths, *([baseline] if baseline else [])]
     return _watching(watched, once, config_file, "writing the reports") if watch else once()
@@ -551,13 +605,15 @@ def report(paths: Sequence[str], out_dir: str, callers: int, seed: int, baseline
 
 def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
                  baseline: str | None, fail_on: str | None, config_file: str | None,
-                 quiet: bool, force: bool, jobs: int | None, executor: str,
-                 scheduler: str | None) -> int:
+                 quiet: bool, force: bool, flow_name: str | None,
+                 branch_chances: tuple[tuple[str, float], ...], jobs: int | None,
+                 executor: str, scheduler: str | None) -> int:
     from phonejail.report import write_reports
 
-    config = _config(config_file, paths).with_overrides(fail_on=fail_on)
+    config = replace(_config(config_file, paths).with_overrides(fail_on=fail_on),
+                     branch_chances=branch_chances)
     try:
-        files = collect(paths, config)
+        files = _only_flow(collect(paths, config), flow_name, paths)
     except MissingPath as missing:
         raise click.BadParameter(f"'{missing}' does not exist", param_hint="PATHS") from None
     progress = _Progress(len(files), "writing reports",
@@ -688,25 +744,26 @@ def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
 @click.option("--info-chance", type=click.FloatRange(0, 1), default=DEFAULT_INFO,
               show_default=True, help="Chance that recorded information a menu option leads "
               "to settles the caller's need.")
-@click.option("--branch-chance", "branch_chances", multiple=True, metavar="NAME=P",
-              callback=lambda _c, _p, v: _branch_chances(v),
-              help="Chance of a branch: NAME is a branch label (an error type such as "
-              "QueueAtCapacity, a condition's value) or BLOCK.LABEL for one block. Repeatable.")
+@_flow_option
+@_branch_chance_option
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
             success_chance: float, open_chance: float, info_chance: float,
-            branch_chances: tuple[tuple[str, float], ...], force: bool) -> int:
+            flow_name: str | None, branch_chances: tuple[tuple[str, float], ...],
+            force: bool) -> int:
     """Turn a Twilio Studio or Amazon Connect flow export into a phonejail tree.
 
     Reads the Studio flow definition (also wrapped as the Flows API resource or a
-    JavaScript module) or the Connect flow language (also DescribeContactFlow
-    output), and writes a commented YAML tree: each node names the widget or
-    action it came from. `check`, `simulate` and `report` also read the JSON
-    exports directly. docs/importers.md has the whole mapping.
+    JavaScript module), the Connect flow language (also DescribeContactFlow
+    output), or a flow in a Terraform file or CloudFormation template (--flow picks
+    one of several), and writes a commented YAML tree: each node names the widget or
+    action it came from. `check`, `simulate` and `report` also read exports and
+    templates directly. docs/importers.md has the whole mapping.
 
     \b
-    Example:
+    Examples:
       phonejail import flows/main_ivr.json -o trees/main_ivr.yaml
+      phonejail import infra/connect.tf --flow main_line -o trees/main_line.yaml
     """
     out = Path(output)
     inputs = [flow, *([callers_file] if callers_file else [])]
@@ -718,20 +775,25 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
     data = read_capped(flow)
     settings = Settings(success_chance, open_chance, info_chance, branch_chances,
                         _config(None, [flow]).identity_words)
-    imported, problems = read_flow(data, flow, fmt, settings)
-    findings = sorted(stamp(flow, problems, Config()))
+    imported, problems, shown = import_any(data, flow, fmt, settings, flow_name)
+    findings = sorted(stamp(shown, problems, Config()))
     if findings:
-        result = CheckResult((flow,), tuple(findings))
+        result = CheckResult((shown,), tuple(findings))
         click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
                    err=True, nl=False)
     if imported is None:
         raise _Refused(f"{flow} cannot be imported")
     atomic_write(out, to_yaml(imported, callers), inputs=inputs)
-    click.echo(f"Wrote {output}: {len(imported.nodes)} nodes from "
+    nodes = len(imported.nodes)
+    click.echo(f"Wrote {output}: {nodes} node{'s' * (nodes != 1)} from "
                f"{'a Twilio Studio' if imported.format == 'twilio' else 'an Amazon Connect'} flow"
-               f"{f', {len(findings)} warnings' if findings else ''}. Next: phonejail check "
+               f"{_warnings(len(findings))}. Next: phonejail check "
                f"{output}")
     return EXIT_OK
+
+
+def _warnings(count: int) -> str:
+    return "" if not count else f", {count} warning{'s' * (count != 1)}"
 
 
 def _branch_chances(values: Sequence[str]) -> tuple[tuple[str, float], ...]:

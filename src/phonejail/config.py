@@ -77,6 +77,8 @@ class Config:
     """(glob, codes or prefixes) pairs: rules turned off for the files a glob matches."""
     identity_words: tuple[tuple[str, str], ...] = ()
     """(fact id, phrase) pairs: prompts of imported flows saying the phrase ask for the fact."""
+    branch_chances: tuple[tuple[str, float], ...] = ()
+    """`--branch-chance NAME=P`: chances of imported flows' branches (docs/importers.md)."""
     root: str | None = None
     """The folder globs are relative to (the configuration file's); None: the current one."""
     source: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,10 +16,11 @@ from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Finding, Problem, Severity
 from phonejail.gcpause import gc_paused
 from phonejail.importers import is_flow_candidate
+from phonejail.importers.infra import TEMPLATE_SUFFIXES
 from phonejail.model import Loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
-from phonejail.sources import Source, importer_settings, load_source
+from phonejail.sources import Source, importer_settings, load_source, split_unit, template_units
 from phonejail.sweep import sweep
 
 TREE_SUFFIXES = (".yaml", ".yml")
@@ -80,26 +82,52 @@ def declares_phonejail(path: Path) -> bool:
 def collect_files(paths: Iterable[str | Path], config: Config | None = None) -> Collected:
     """Files named, and trees under folders named, sorted within each folder.
 
-    In folders, only YAML files that declare `phonejail:` and flow exports are taken
-    (CI files, `.pre-commit-hooks.yaml` and the like are skipped), minus the config's
-    `exclude` globs. A file named on the command line is always taken.
+    In folders, only YAML files that declare `phonejail:`, flow exports and templates
+    holding flow resources are taken (CI files, `.pre-commit-hooks.yaml` and the like
+    are skipped), minus the config's `exclude` globs. A file named on the command line
+    is always taken. A template gives one tree per flow, `FILE#ADDRESS`
+    (phonejail.sources); a flow that a template reads from a file (`file(...)`) that is
+    also taken is checked once, as that file.
     """
     files: list[str] = []
     skipped: list[str] = []
+    flow_files: dict[str, str] = {}  # a template's tree -> another file its flow is in
+
+    def template(found: Path, named: bool) -> bool:
+        units = template_units(found)
+        if units is None:
+            return False
+        if not units:  # only flows given by variables (a module): nothing to read
+            # named, it is checked to say why; found in a folder, it is skipped
+            (files if named else skipped).append(str(found))
+        for unit, flow_file in units:
+            files.append(unit)
+            if flow_file != str(found):
+                flow_files[unit] = os.path.normpath(flow_file)
+        return True
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for found in sorted(path.rglob("*")):
                 if not found.is_file() or (config is not None and config.excluded(found)):
                     continue
+                if found.suffix.lower() in TEMPLATE_SUFFIXES and template(found, named=False):
+                    continue
                 if found.suffix in TREE_SUFFIXES:
                     (files if declares_phonejail(found) else skipped).append(str(found))
                 elif found.suffix == ".json" and is_flow_candidate(found):
                     files.append(str(found))
         elif path.exists():
-            files.append(str(path))
+            if not (path.is_file() and template(path, named=True)):
+                files.append(str(path))
+        elif split_unit(str(raw))[1] is not None:  # one flow of a template, named
+            files.append(str(raw))
         else:
             raise MissingPath(str(raw))
+    if flow_files:  # a flow file checked on its own is not checked again through a template
+        taken = {os.path.normpath(f) for f in files}
+        files = [f for f in files if flow_files.get(f) not in taken]
     return Collected(tuple(dict.fromkeys(files)), tuple(dict.fromkeys(skipped)))
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
 from markdown_it import MarkdownIt
 
-from phonejail.config import Config
+from phonejail.config import Config, load_config
 from phonejail.report.build import build_report
 from phonejail.report.markdown import summary
-from phonejail.report.text import journey_end_text, journey_steps, verdict, where_lost_text
-from tests.conftest import TREES
+from phonejail.report.text import (
+    gate_text,
+    journey_end_text,
+    journey_steps,
+    verdict,
+    where_lost_text,
+)
+from tests.conftest import ROOT, TREES
 
 GITHUB = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
@@ -127,3 +134,90 @@ def test_markdown_from_a_hostile_tree_opens_no_html_or_columns(run, tmp_path) ->
         if t.type == "tr_close":
             break
     assert cells == 6  # the `|` in the persona's name did not add a column
+
+
+JUDGED_TREES = sorted([*TREES.glob("*.yaml"), *(ROOT / "tests/rules/good").glob("*.yaml"),
+                       *(ROOT / "tests/rules/bad").glob("pj1*.yaml"),
+                       ROOT / "tests/rules/bad/pj301_unverified_change.yaml"])
+
+
+def _pj105_callers(out: str) -> set[str]:
+    """Who `check`'s PJ105 findings name: a persona, or the default caller of an intent."""
+    named = set()
+    for line in out.splitlines():
+        if " PJ105 " in line and "of all calls" not in line:
+            found = re.search(r"persona '([^']*)'|intent '([^']*)'", line)
+            assert found, line
+            named.add(found.group(1) or found.group(2))
+    return named
+
+
+@pytest.mark.parametrize("config", [
+    "", "max-overall-jail-rate = 0.01\n",
+    # Own limits that let the jailed personas of the example trees pass, and a strict one.
+    '[tool.phonejail.persona-max-jail-rate]\n"caregiver checking a refill" = 1.0\n'
+    '"internet-only customer" = 1.0\n"outage reporter" = 0.001\n'])
+def test_the_verdict_names_whom_the_gate_fails_the_tree_for(run, tmp_path, config) -> None:
+    """The page's verdict and `phonejail check` read one set of PJ105 limits: on every example
+    tree the verdict names exactly the callers PJ105 names, the overall limit alike, and the
+    page's gate line says what `check` exits with."""
+    (tmp_path / "pyproject.toml").write_text(f"[tool.phonejail]\n{config}")
+    settings = load_config(tmp_path / "pyproject.toml")
+    seen_pj105 = 0
+    for path in JUDGED_TREES:
+        code, out, _ = run("check", "--no-snippet", "--config", str(tmp_path / "pyproject.toml"),
+                           str(path))
+        r = build_report(str(path), path.stem, settings, 0, 1)
+        if r.exact is None:
+            continue
+        said = verdict(r)
+        named = {a.name for a in r.answers if r.jailed(a)} | {
+            intent for intent, rate in r.uncovered if r.limits.persona_jailed(intent, rate)}
+        assert named == _pj105_callers(out), (path, said, out)
+        worst = _worst(r)
+        assert worst is None or f": {worst} (" in said, (path, said)
+        assert all(f"intent '{intent}'" in said for intent, rate in r.uncovered
+                   if r.limits.persona_jailed(intent, rate)), (path, said)
+        assert ("above max-overall-jail-rate" in said) == ("of all calls end in phone jail"
+                                                          in out), (path, said)
+        assert r.gate_fails == (code == 1), (path, out)
+        assert gate_text(r).startswith("phonejail check fails" if code == 1
+                                       else "phonejail check passes")
+        seen_pj105 += bool(named)
+    assert seen_pj105 >= 2  # the test judged trees that fail the gate, not only passing ones
+
+
+def _worst(r) -> str | None:
+    jailed = sorted((a for a in r.answers if r.jailed(a)), key=lambda a: (-a.jail_rate, -a.share))
+    return jailed[0].name if jailed else None
+
+
+def test_a_jailed_intent_no_persona_calls_for_is_in_the_verdict(run, tmp_path) -> None:
+    """PJ105 judges the default caller of an intent no persona covers; so does the verdict."""
+    tree = tmp_path / "t.yaml"
+    tree.write_text(textwrap.dedent("""\
+        phonejail: 1
+        name: uncovered
+        start: menu
+        intents: [pay, lost_card]
+        callers:
+          - {name: payer, share: 1, intent: pay}
+        nodes:
+          menu:
+            kind: menu
+            say: "To pay press 1. For a lost card press 2."
+            seconds: 4
+            options:
+              - {key: "1", serves: [pay], to: agent}
+              - {key: "2", serves: [lost_card], to: closed}
+            invalid: agent
+            fail: agent
+          closed: {kind: hangup}
+          agent: {kind: agent, resolves: [pay, lost_card]}
+        """))
+    code, out, _ = run("check", "--no-snippet", str(tree))
+    r = build_report(str(tree), "t", Config(), 0, 1)
+    assert code == 1 and _pj105_callers(out) == {"lost_card"}
+    assert r.uncovered and r.uncovered[0][0] == "lost_card"
+    assert verdict(r).endswith("; the default caller for intent 'lost_card' (no persona calls "
+                               "for it) is jailed in 98.0% of its calls.")

@@ -168,3 +168,68 @@ def test_pictures_of_huge_trees_are_refused_with_a_way_out(run, tmp_path) -> Non
     assert not (tmp_path / "h.png").exists()
     code, out, _ = run("graph", "--format", "dot", tree)
     assert code == 0 and out.startswith("digraph")
+
+
+BROKEN = ("phonejail: 1\nname: broken\nstart: welcome\nintents: [x]\nnodes:\n"
+          "  welcome: {kind: say, next: main}\n"
+          "  main:\n    kind: menu\n    options:\n      - {key: \"1\", to: agnet}\n"
+          "      - {key: \"2\", to: billing}\n    fail: goodby\n"
+          "  billing: {kind: agent}\n")
+
+
+def _crossings(d: flowchart.Diagram, use_dot: bool) -> list[tuple[str, str]]:
+    """(edge, box) pairs where an edge's drawn line runs through a box not its own end."""
+    drawing = interactive.layout(d, use_dot)
+    found = []
+    for line in drawing.lines:
+        if line.src == line.dst:
+            continue
+        path = flowchart._svg_path(line.path)
+        assert path is not None
+        points = [p for polygon in path.to_polygons(closed_only=False) for p in polygon]
+        for b in drawing.boxes:
+            if b.id in (line.src, line.dst):
+                continue
+            if any(abs(x - b.x) < b.w / 2 - 2 and abs(y - b.y) < b.h / 2 - 2 for x, y in points):
+                found.append((line.key, b.id))
+    return found
+
+
+@pytest.mark.skipif(not interactive.shutil.which("dot"), reason="needs Graphviz dot")
+def test_the_broken_tree_and_every_example_draw_no_edge_through_a_box(tmp_path) -> None:
+    """The picture `graph --format png` draws is laid out like the page's (Graphviz dot):
+    no edge runs through a box it does not start or end at (one did through 'agnet')."""
+    from phonejail.model.load import load_for_drawing
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(BROKEN)
+    loaded = load_for_drawing(str(broken))
+    assert loaded is not None
+    assert _crossings(flowchart.describe(loaded), True) == []
+    for path in sorted(TREES.glob("*.yaml")):
+        r = build_report(str(path), "t", Config(), 0, 1)
+        assert r.tree is not None
+        assert _crossings(flowchart.describe(r.tree, r.marks, r.flow), True) == [], path
+
+
+def test_the_node_where_a_persona_is_jailed_is_marked_on_every_drawing(run, tmp_path) -> None:
+    """PJ105's node (where the caregiver's calls are lost) is a red, labelled box in the
+    static PNG/SVG, the DOT and Mermaid text, and the page's interactive SVG, with a legend."""
+    r = build_report(str(TREES / "pharmacy.yaml"), "p", Config(), 0, 1)
+    assert "PJ105" in r.marks["ask_phone"]
+    codes = " ".join(r.marks["ask_phone"])  # PJ103 too: the ask shuts the caregiver out
+    d = flowchart.describe(r.tree, r.marks, r.flow)
+    section = interactive.flow_section(r, d)
+    node = re.search(r'<g class="node kind-ask trap" data-node="ask_phone".*?</g>', section)
+    assert node and f">{codes}<" in node.group(0)
+    assert "where a persona's jailed calls are lost (PJ105" in section  # the legend
+    assert f'"ask_phone" [label="ask_phone\\n[ask]\\n{codes}", shape=parallelogram, ' \
+           'fillcolor="#ede7f6", color="#c62828"' in flowchart.to_dot(d, r.name)
+    code, _, _ = run("graph", "--format", "svg", "-o", tmp_path / "p.svg",
+                     str(TREES / "pharmacy.yaml"))
+    svg = (tmp_path / "p.svg").read_text()
+    # matplotlib draws text as paths, each after a comment holding its string: the box's
+    # mark line, in red, besides the legend line of the title.
+    assert code == 0 and f"<!-- {codes} -->" in svg
+    mark = svg[svg.index(f"<!-- {codes} -->"):]
+    assert "fill: #c62828" in mark[:mark.index("<!--", 5)]

@@ -170,10 +170,10 @@ def test_compare_reports_deltas_and_fails_when_errors_are_added(run, in_repo) ->
 def test_graph_formats(run, in_repo, tmp_path) -> None:
     code, out, _ = run("graph", "trees/isp_billing.yaml")
     assert code == 0 and out.startswith('---\ntitle: "ISP billing line"\n---\nflowchart TD\n')
-    assert '  n1[/"ask_phone<br/>[ask]<br/>PJ103"/]' in out and "class n1 trap" in out
+    assert '  n1[/"ask_phone<br/>[ask]<br/>PJ103 PJ105"/]' in out and "class n1 trap" in out
     code, out, _ = run("graph", "--format", "dot", "trees/isp_billing.yaml")
     assert code == 0 and out.startswith('digraph "ISP billing line" {')
-    assert '"ask_phone" [label="ask_phone\\n[ask]\\nPJ103", shape=parallelogram' in out
+    assert '"ask_phone" [label="ask_phone\\n[ask]\\nPJ103 PJ105", shape=parallelogram' in out
     for fmt in ("png", "svg"):
         target = tmp_path / f"flow.{fmt}"
         assert run("graph", "--format", fmt, "-o", target, "trees/bank_800.yaml")[0] == 0
@@ -206,6 +206,39 @@ def test_pages_render_in_a_real_browser_with_every_image_and_no_errors(reports: 
             assert all(images), page
             if page.parent != reports:
                 assert len(images) == 4  # the flow is the interactive SVG, not an image
+    finally:
+        browser.close()
+
+
+OVERFLOW = """(() => {
+  const page = document.documentElement;
+  const wide = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.offsetParent !== null && e.getBoundingClientRect().right > page.clientWidth + 0.5)
+      wide.push(e.tagName + '.' + e.className);
+  }
+  for (const box of document.querySelectorAll('.scroll'))
+    if (box.scrollWidth > box.clientWidth + 0.5)
+      wide.push('scrolls: ' + box.innerText.slice(0, 40));
+  return wide.slice(0, 5);
+})()"""
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Chromium (.ci/run installs it)")
+@pytest.mark.parametrize(("media", "width"), [("screen", 1400), ("print", 718)])
+def test_every_page_fits_a_laptop_screen_and_an_a4_page_without_sideways_scrolling(
+        reports: Path, media: str, width: int) -> None:
+    """Nothing is wider than the page, and no table scrolls sideways, at 1400 px and at the
+    width Chromium prints A4 at (210 mm less its default margins: 718 px)."""
+    browser = Browser(BROWSER)
+    try:
+        for page in sorted(reports.glob("*/index.html")):
+            session, _ = browser.open(page.resolve().as_uri())
+            browser.call("Emulation.setDeviceMetricsOverride",
+                         {"width": width, "height": 900, "deviceScaleFactor": 1,
+                          "mobile": False}, session=session)
+            browser.call("Emulation.setEmulatedMedia", {"media": media}, session=session)
+            assert browser.evaluate(session, OVERFLOW) == [], (page, media)
     finally:
         browser.close()
 
@@ -268,3 +301,58 @@ def test_graph_without_flow_still_marks_traps_and_broken_trees_are_refused(run, 
     broken.write_text("phonejail: 1\nname: x\n")
     code, out, err = run("graph", broken)
     assert code == 1 and out == "" and "error PJ002" in err and "before drawing it" in err
+
+
+def test_a_tree_of_many_personas_draws_a_few_and_pools_the_rest_exactly(tmp_path) -> None:
+    """Past PERSONAS_DRAWN personas the charts draw a few one by one (the most jailed calls,
+    then the most callers), pool the others into one exact row, and the page says so."""
+    from phonejail.config import Config
+    from phonejail.report import figures_of, html
+    from phonejail.report.build import build_report
+    from phonejail.report.figures import (
+        OTHERS_GREY,
+        PERSONAS_DRAWN,
+        _rows,
+        drawn_personas,
+        persona_colours,
+    )
+
+    text = (TREES / "pharmacy.yaml").read_text(encoding="utf-8").split("callers:")[0]
+    intents = ["refill", "refill_status", "hours", "question"]
+    people = [f"  - {{name: p{k}, share: {1 + k % 7}, intent: {intents[k % 4]}, "
+              f"knows: [{'phone_number, rx_number' if k % 3 else ''}]}}" for k in range(40)]
+    tree = tmp_path / "many.yaml"
+    tree.write_text(text + "callers:\n" + "\n".join(people) + "\n", encoding="utf-8")
+    r = build_report(str(tree), "many", Config(), 0, 1)
+    assert r.exact is not None and len(r.exact.personas) == 40
+    drawn = drawn_personas(r.exact)
+    assert len(drawn) == PERSONAS_DRAWN
+    harm = sorted(((p.share * p.figures.jail_rate, k) for k, p in enumerate(r.exact.personas)),
+                  reverse=True)
+    assert harm[PERSONAS_DRAWN // 2][0] > 0  # enough jailed personas to fill their half
+    assert {k for _, k in harm[:PERSONAS_DRAWN // 2]} <= set(drawn)
+    colours = persona_colours(r.exact)
+    assert len({colours[k] for k in drawn}) == PERSONAS_DRAWN  # no two drawn alike
+    assert {c for k, c in enumerate(colours) if k not in drawn} == {OTHERS_GREY}
+    rows = _rows(r.exact)
+    assert [row.name for row in rows[-2:]] == ["30 other personas", "overall"]
+    # Drawn rows and the pooled row, weighted by their callers, give the overall row.
+    shares = [r.exact.personas[k].share for k in drawn]
+    rest = 1 - sum(shares)
+    for outcome, whole in rows[-1].outcomes.items():
+        parts = sum(w * row.outcomes[outcome] for w, row in zip(shares, rows, strict=False))
+        assert parts + rest * rows[-2].outcomes[outcome] == pytest.approx(whole, abs=1e-9)
+    page = html.tree_page(r, figures_of(r))
+    assert "40 personas: the charts draw 10 of them one by one" in page
+    assert page.count("<tr><td><span class=\"swatch\"") == 40  # every persona has its row
+    assert "and 30 more personas (summary.json lists them all)" in page  # fix-first lines
+    # summary.md, a pull-request comment, gives rows to the jailed personas first.
+    from phonejail.report.markdown import PERSONA_ROWS, summary
+
+    text = summary(r)
+    rows = [line for line in text.splitlines() if re.match(r"\| p\d+ \|", line)]
+    assert len(rows) == PERSONA_ROWS == 25
+    jailed = {a.name for a in r.answers if r.jailed(a)}
+    assert 0 < len(jailed) < PERSONA_ROWS
+    assert jailed <= {row.split(" | ")[0][2:] for row in rows}
+    assert "25 of 40 personas shown: those above their jail limit first" in text

@@ -8,8 +8,10 @@ derives intents from the menus and writes a commented tree.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,15 +246,70 @@ def locate(text: str, key: str, value: str) -> tuple[int, int]:
     """Line and column of `"key": "value"` in the JSON text (1, 1 if not found).
 
     Inside a JSON string (Connect's DescribeContactFlow wraps the flow in one) the
-    quotes are escaped; the line is then that of the string.
+    quotes are escaped; the line is then that of the string. The text is indexed once
+    (`_pair_index`), so locating every block of a 50,000-widget export stays one pass.
     """
-    k, v = re.escape(key), re.escape(value)
-    match = (re.search(rf'"{k}"\s*:\s*"{v}"', text)
-             or re.search(rf'\\"{k}\\"\s*:\s*\\"{v}\\"', text))
-    if not match:
-        return 1, 1
-    line = text.count("\n", 0, match.start()) + 1
-    return line, match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    raw = (_raw(key), _raw(value))
+    return _pair_index(text).get(raw) or _escaped_pair_index(text).get(raw) or (1, 1)
+
+
+def _raw(value: str) -> str:
+    """How `value` is written between the quotes of a JSON string."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+_STRING_OR_PAIR = re.compile(rf"({_JSON_STRING})(?:\s*:\s*({_JSON_STRING}))?", re.S)
+"""Every JSON string in turn, with the string after it when it is a key's value: strings
+are consumed whole, so a quote inside one never starts a false match."""
+_ESCAPED_PAIR = re.compile(r'\\"([^"\\]*)\\"\s*:\s*\\"([^"\\]*)\\"')
+
+
+class _Indexed:
+    """The indexes of the text last located in, kept while it is in use.
+
+    Held by identity: comparing a new text with the last by value (as a cache keyed
+    by the text would) costs a pass over megabytes on every single lookup.
+    """
+
+    text: str | None = None
+    plain: dict[tuple[str, str], tuple[int, int]] = {}
+    escaped: dict[tuple[str, str], tuple[int, int]] | None = None
+
+
+def _pair_index(text: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(key, value) as written -> line and column of the first `"key": "value"`."""
+    if _Indexed.text is not text:
+        _Indexed.text, _Indexed.escaped = text, None
+        _Indexed.plain = _index(text, ((m.group(1)[1:-1], m.group(2)[1:-1], m.start())
+                                       for m in _STRING_OR_PAIR.finditer(text)
+                                       if m.group(2) is not None))
+    return _Indexed.plain
+
+
+def _escaped_pair_index(text: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """The same for `\\"key\\": \\"value\\"` inside a JSON string (built only when needed)."""
+    _pair_index(text)
+    if _Indexed.escaped is None:
+        _Indexed.escaped = _index(text, ((m.group(1), m.group(2), m.start())
+                                         for m in _ESCAPED_PAIR.finditer(text)))
+    return _Indexed.escaped
+
+
+def _index(text: str, pairs: Iterable[tuple[str, str, int]]
+           ) -> dict[tuple[str, str], tuple[int, int]]:
+    """Line and column of each pair's first place; `pairs` come in text order, so the
+    newlines are counted once, walking forward."""
+    index: dict[tuple[str, str], tuple[int, int]] = {}
+    line, line_start, counted = 1, 0, 0
+    for key, value, at in pairs:
+        newlines = text.count("\n", counted, at)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted, at) + 1
+        counted = at
+        index.setdefault((key, value), (line, at - line_start + 1))
+    return index
 
 
 def resolve_pass_throughs(flow: ImportedFlow, through: dict[str, str | None]) -> None:

@@ -21,6 +21,7 @@ from phonejail.report.compare import Comparison, compare
 from phonejail.report.journeys import journeys_figure
 from phonejail.report.staffing_figure import staffing_figure
 from phonejail.report.text import redials
+from phonejail.sources import split_unit
 from phonejail.sweep import results
 
 OUTPUT_NAMES = ("index.html", "summary.md", "summary.json", "outcomes.png", "steps.png",
@@ -55,8 +56,10 @@ def slugs(files: Sequence[str]) -> list[str]:
     taken: set[str] = {name.casefold() for name in _RESERVED}
     result = []
     for f in files:
+        file, address = split_unit(f)  # one flow of a template: the file and the flow
+        name = f"{Path(file).name}-{address}" if address else Path(f).stem
         stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_"
-                       for c in Path(f).stem)[:100] or "tree"
+                       for c in name)[:100] or "tree"
         if stem.startswith("."):
             stem = "_" + stem
         slug, n = stem, 1
@@ -172,7 +175,7 @@ def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
     """
     files = collect(paths, config)
     names = slugs(files)
-    inputs = [*files, *([baseline] if baseline else []),
+    inputs = [*(split_unit(f)[0] for f in files), *([baseline] if baseline else []),
               *([config.source] if config.source else [])]
     owned = _manifest(out_dir)
     planned = [Path("index.html")] + [Path(s) / n for s in names for n in OUTPUT_NAMES]

@@ -1,8 +1,9 @@
 """The answer a designer looks for first: which callers get stuck, where, and how their call goes.
 
 Per persona, from the exact chain:
-- where calls are lost: the node at which jailed calls end (dead end, unresolved, or
-  patience running out), with the exact share of the persona's calls lost there;
+- where calls are lost (`analysis.losses`, the same answer PJ105 gives): the node at
+  which jailed calls end (dead end, unresolved, or patience running out, inside a loop
+  at the loop's entry), with the exact share of the persona's calls lost there;
 - the likeliest call: the single most probable walk from `start` to the end of the call,
   told as a journey (each prompt with its seconds, the key pressed or fact given, identity
   asked or asked again, hold, transfers), with the exact chance that a call goes that way.
@@ -23,27 +24,14 @@ import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, ChainArrays
 from phonejail.analysis.chain import Chain, State
+from phonejail.analysis.losses import Loss, losses
 from phonejail.model.tree import Agent, Ask, Branch, Hangup, Menu, SelfService, Tree
 from phonejail.simulate import PersonaResult
 
-JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
 RARELY_HELPED = 0.01
 """A persona that reaches a human in fewer calls than this is 'almost never helped': its
 time-to-human figures describe a handful of freak calls, and the report says so instead
 of drawing them as if typical."""
-
-
-@dataclass(frozen=True)
-class Loss:
-    """Calls of one persona lost at one node."""
-
-    node: str
-    outcome: str
-    """'dead_end', 'abandoned' or 'unresolved'."""
-    share: float
-    """Exact share of this persona's calls lost here this way."""
-    via: str | None = None
-    """The hangup node the call was sent to, for a dead end placed at the node before it."""
 
 
 @dataclass(frozen=True)
@@ -134,38 +122,6 @@ def node_flow(chain: Chain, a: ChainArrays, flow: np.ndarray
                             strict=True):
         summed[(s, t)] += float(amount)
     return dict(summed)
-
-
-def losses(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray) -> tuple[Loss, ...]:
-    """Where jailed calls end, per node, exactly, largest first."""
-    n = a.n_states
-    src = np.repeat(np.arange(n), np.diff(a.indptr))
-    inside = a.target < n
-    inflow = np.bincount(a.target[inside], weights=flow[inside], minlength=n)
-    inflow[0] += 1.0  # every call starts at state 0
-    outflow = np.bincount(src, weights=flow, minlength=n)
-    found: dict[tuple[str, str, str | None], float] = defaultdict(float)
-    # Patience: a call that arrives at a state but does not leave it hung up there.
-    for i in np.flatnonzero(inflow - outflow > 1e-12):
-        found[(chain.states[i].node, "abandoned", None)] += float(inflow[i] - outflow[i])
-    feeders: dict[int, list[int]] = defaultdict(list)  # state -> moves into it
-    for e in np.flatnonzero(inside):
-        feeders[int(a.target[e])].append(int(e))
-    for e in np.flatnonzero(~inside):
-        outcome = ENDINGS[a.target[e] - n]
-        if outcome not in JAIL_OUTCOMES or flow[e] <= 0:
-            continue
-        here = int(src[e])
-        node = chain.states[here].node
-        if isinstance(tree.nodes[node], Hangup) and feeders[here]:
-            for before in feeders[here]:
-                found[(chain.states[src[before]].node, outcome, node)] += float(flow[before])
-        else:
-            found[(node, outcome, None)] += float(flow[e])
-    ranked = [Loss(node, outcome, share, via) for (node, outcome, via), share in found.items()
-              if share > 1e-12]
-    ranked.sort(key=lambda x: (-x.share, x.node, x.outcome))
-    return tuple(ranked)
 
 
 def likeliest_journey(tree: Tree, chain: Chain, a: ChainArrays) -> Journey:

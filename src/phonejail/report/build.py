@@ -17,18 +17,21 @@ from phonejail.analysis.exact import TooDeepForExact
 from phonejail.analysis.flow import edge_flow, pass_probabilities
 from phonejail.config import Config
 from phonejail.findings import Finding
-from phonejail.lint import check_source
+from phonejail.lint import CheckResult, check_source
 from phonejail.model.tree import Tree
 from phonejail.report.answer import PersonaAnswer, persona_answer
 from phonejail.rules import Context
+from phonejail.rules._jail import CallerJail
 from phonejail.rules.pj103_identity_gate import gated_personas
+from phonejail.rules.pj105_persona_jailed import JailLimits, jail_limits
 from phonejail.simulate import Simulation, run
 from phonejail.sources import importer_settings, load_source
 
 DRAW_LIMIT = 150
 """Trees with more nodes are not drawn in the report (use `phonejail graph --format dot`)."""
-TRAP_CODES = ("PJ101", "PJ102", "PJ103")
-"""Findings whose node is marked in red on the call-flow diagram."""
+TRAP_CODES = ("PJ101", "PJ102", "PJ103", "PJ105")
+"""Findings whose node is marked in red on the call-flow diagram: dead ends, jail loops,
+identity gates, and the node where a jailed persona's calls are lost (PJ105's node)."""
 
 
 @dataclass(frozen=True)
@@ -58,18 +61,39 @@ class TreeReport:
     flow: dict[tuple[str, str | None], float] = field(default_factory=dict)
     """Expected times per call (share-weighted) each node-to-node move is taken; None: ends."""
     marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Node id -> trap codes found at it (dead end, jail loop, identity gate)."""
-    max_jail_rate: float = 0.05
-    """A persona jailed in more of its calls than this is named in the verdict (PJ105's limit)."""
+    """Node id -> trap codes found at it (dead end, jail loop, identity gate, persona
+    jailed)."""
+    limits: JailLimits = field(default_factory=JailLimits)
+    """PJ105's limits: a persona above its own is named in the verdict, as the gate names it."""
+    uncovered: tuple[tuple[str, float], ...] = ()
+    """Intents no declared persona calls for: (intent, exact jail rate of their default caller,
+    who knows every fact). PJ105 judges them; they count for 0% of calls."""
+    fail_on: str = "error"
+    """`check`'s --fail-on: the verdict says whether `phonejail check` passes this tree."""
     answers: tuple[PersonaAnswer, ...] = ()
+    """Per persona: where its calls are lost and its likeliest call (report/answer.py)."""
     through: dict[str, float] = field(default_factory=dict)
     """Node id -> exact share of calls (all personas, by share) that pass through it."""
-    """Per persona: where its calls are lost and its likeliest call (report/answer.py)."""
     queue_limits: tuple[float, float] = (120.0, 0.10)
     """PJ209's limits: mean wait of served callers (s), share abandoning in a queue."""
 
     def count(self, severity: str) -> int:
         return sum(f.severity.value == severity for f in self.findings)
+
+    def jailed(self, a: PersonaAnswer) -> bool:
+        """Above its PJ105 limit (`persona-max-jail-rate`, else `max-jail-rate`)."""
+        return self.limits.persona_jailed(a.name, a.jail_rate)
+
+    @property
+    def overall_jailed(self) -> bool:
+        """All calls together above `max-overall-jail-rate` (never, when that is not set)."""
+        return self.exact is not None and self.limits.overall_jailed(
+            self.exact.overall.figures.jail_rate)
+
+    @property
+    def gate_fails(self) -> bool:
+        """What `phonejail check` answers for this tree with the same configuration."""
+        return CheckResult((self.path,), self.findings).fails(self.fail_on)
 
 
 def build_report(path: str, slug: str, config: Config, callers: int, seed: int) -> TreeReport:
@@ -87,7 +111,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
             marks[f.node].append(f.code)
     base = TreeReport(path, slug, tree.name, tree, findings,
                       marks={k: tuple(v) for k, v in marks.items()},
-                      max_jail_rate=float(config.options.get("max-jail-rate", 0.05)),
+                      limits=jail_limits(config.options), fail_on=config.fail_on,
                       queue_limits=(float(config.options.get("max-queue-wait-seconds", 120)),
                                     config.options.get("max-queue-abandon-percent", 10) / 100))
     try:
@@ -109,7 +133,21 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
         for node, chance in answer.through.items():
             through[node] += answer.share * chance
     return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow,
-                   answers=answers, through=dict(through))
+                   answers=answers, through=dict(through), uncovered=_uncovered(tree))
+
+
+def _uncovered(tree: Tree) -> tuple[tuple[str, float], ...]:
+    """The default callers PJ105 judges beside the declared personas (rules/base.py)."""
+    if not tree.callers:
+        return ()  # every caller is a default one, and each has its row
+    ctx = Context(tree)
+    found = []
+    for persona in ctx.callers:
+        if not persona.declared:
+            jail = ctx.jail_of(persona)
+            if isinstance(jail, CallerJail):
+                found.append((persona.intent, jail.jail_rate))
+    return tuple(found)
 
 
 def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
@@ -38,9 +39,18 @@ def plain_text() -> Iterator[None]:
         yield
 
 
-def persona_colour(k: int) -> str:
-    """The colour of the k-th persona (tree order) in every chart, table and flow overlay."""
-    return PALETTE[k % len(PALETTE)]
+OTHERS_GREY = "#9e9e9e"
+"""The colour of personas not drawn one by one (a tree with more than PERSONAS_DRAWN)."""
+
+
+def persona_colours(sim: Simulation) -> list[str]:
+    """Each persona's colour (tree order) in every chart, table and flow overlay: one of
+    PALETTE each for the personas drawn one by one (every persona, up to PERSONAS_DRAWN), so
+    no two drawn personas share a colour; the others grey."""
+    colours = [OTHERS_GREY] * len(sim.personas)
+    for rank, k in enumerate(drawn_personas(sim)):
+        colours[k] = PALETTE[rank % len(PALETTE)]
+    return colours
 
 
 def png(fig: Figure) -> bytes:
@@ -63,25 +73,102 @@ def share_text(x: float) -> str:
     return f"{100 * x:.2f}%" if x < 0.01 else f"{100 * x:.1f}%"
 
 
-def _everyone(sim: Simulation) -> list[PersonaResult]:
-    return [*sim.personas, sim.overall]
+PERSONAS_DRAWN = 10
+"""Most personas a chart draws one by one (one colour each); the others are pooled into one
+row ('N other personas') or, in the per-persona distributions, left to the tables. A tree
+with 1,000 personas would otherwise take minutes and gigabytes to draw, unreadably."""
 
 
-def _persona_ticks(ax, personas: int) -> None:
-    """Persona names in their colour (the same in every chart); `overall` stays black."""
-    for k, label in enumerate(ax.get_yticklabels()[:personas]):
-        label.set_color(persona_colour(k))
-        label.set_fontweight("bold")
+def drawn_personas(sim: Simulation) -> tuple[int, ...]:
+    """Indices (tree order) of the personas drawn one by one: all of them up to
+    PERSONAS_DRAWN; past that, half the places go to those with the most jailed calls
+    (share x jail rate), the rest to those with the most callers."""
+    people = sim.personas
+    if len(people) <= PERSONAS_DRAWN:
+        return tuple(range(len(people)))
+    by_jail = sorted((k for k, p in enumerate(people) if p.figures.jail_rate > 0),
+                     key=lambda k: (-people[k].share * people[k].figures.jail_rate, k))
+    chosen = set(by_jail[:PERSONAS_DRAWN // 2])
+    for k in sorted(range(len(people)), key=lambda k: (-people[k].share, k)):
+        if len(chosen) == PERSONAS_DRAWN:
+            break
+        chosen.add(k)
+    return tuple(sorted(chosen))
+
+
+def drawn_note(sim: Simulation) -> str:
+    """What a page says when not every persona is drawn ('' when every one is)."""
+    drawn = drawn_personas(sim)
+    left = len(sim.personas) - len(drawn)
+    if not left:
+        return ""
+    share = sum(p.share for k, p in enumerate(sim.personas) if k not in set(drawn))
+    return (f"{len(sim.personas):,} personas: the charts draw {len(drawn)} of them one by one "
+            f"(those with the most jailed calls, then the most callers); the other {left:,} "
+            f"({share_text(share)} of callers) are pooled into one row of the outcome and "
+            "identity charts and left out of the steps and time charts. Every persona has its "
+            "row in the tables.")
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One bar of a per-persona chart: a persona, the pooled others, or overall."""
+
+    name: str
+    colour: str | None
+    """The persona's colour for its label; None (black) for pooled rows and overall."""
+    outcomes: dict[str, float]
+    identity_prompts: float
+    repeated_identity_prompts: float
+    transfers: float
+
+
+def _row(p: PersonaResult, colour: str | None) -> _Row:
+    f = p.figures
+    return _Row(p.name, colour, dict(f.outcomes), f.identity_prompts,
+                f.repeated_identity_prompts, f.transfers)
+
+
+def _rows(sim: Simulation) -> list[_Row]:
+    """Drawn personas, the others pooled (exactly: per-call figures weighted by each
+    persona's calls, as the overall row is), then overall."""
+    drawn = drawn_personas(sim)
+    colours = persona_colours(sim)
+    rows = [_row(sim.personas[k], colours[k]) for k in drawn]
+    others = [p for k, p in enumerate(sim.personas) if k not in set(drawn)]
+    if others:
+        weights = np.array([p.share * (p.figures.journey.calls if p.figures.journey else 1.0)
+                            for p in others])
+        weights = weights / weights.sum() if weights.sum() > 0 else weights
+
+        def pooled(values: Sequence[float]) -> float:
+            return float(np.dot(weights, values))
+
+        rows.append(_Row(
+            f"{len(others):,} other personas", None,
+            {o: pooled([p.figures.outcomes[o] for p in others]) for o in OUTCOMES},
+            pooled([p.figures.identity_prompts for p in others]),
+            pooled([p.figures.repeated_identity_prompts for p in others]),
+            pooled([p.figures.transfers for p in others])))
+    return [*rows, _row(sim.overall, None)]
+
+
+def _persona_ticks(ax, rows: list[_Row]) -> None:
+    """Persona names in their colour (the same in every chart); pooled and overall black."""
+    for row, label in zip(rows, ax.get_yticklabels(), strict=True):
+        if row.colour is not None:
+            label.set_color(row.colour)
+            label.set_fontweight("bold")
 
 
 def outcomes_figure(sim: Simulation) -> Figure:
-    rows = _everyone(sim)
-    fig = Figure(figsize=(9, 0.55 * len(rows) + 1.6))
+    rows = _rows(sim)
+    fig = Figure(figsize=(9, 0.55 * len(rows) + 1.6), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     left = np.zeros(len(rows))
     for outcome in OUTCOMES:
-        widths = np.array([100 * r.figures.outcomes[outcome] for r in rows])
+        widths = np.array([100 * r.outcomes[outcome] for r in rows])
         ax.barh(y, widths, left=left, color=OUTCOME_COLOURS[outcome],
                 label=outcome.replace("_", " "), edgecolor="white", linewidth=0.5)
         for yi, li, wi in zip(y, left, widths, strict=True):
@@ -90,13 +177,13 @@ def outcomes_figure(sim: Simulation) -> Figure:
                         color="white", fontsize=9)
         left += widths
     ax.set_yticks(y, [r.name for r in rows])
-    _persona_ticks(ax, len(rows) - 1)
+    _persona_ticks(ax, rows)
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of calls (%)")
     ax.set_title("How calls end, per persona (exact): red and purple are phone jail "
                  "(cut off, hung up)")
-    ax.legend(ncols=len(OUTCOMES), loc="upper center", frameon=False, fontsize=9,
-              bbox_to_anchor=(0.5, -0.18 - 0.02 * len(rows)))
+    # Below the axes whatever the number of rows (an offset in axes units drifts with it).
+    fig.legend(ncols=len(OUTCOMES), loc="outside lower center", frameon=False, fontsize=9)
     return fig
 
 
@@ -115,7 +202,10 @@ def _helped(exact: Simulation, sampled: Simulation
             ) -> tuple[list[tuple[int, PersonaResult, PersonaResult]], list[PersonaResult]]:
     """(persona index, exact, sampled) for personas drawn, and the rarely helped ones."""
     drawn, rare = [], []
+    shown = set(drawn_personas(exact))
     for k, (e, s) in enumerate(zip(exact.personas, sampled.personas, strict=True)):
+        if k not in shown:
+            continue  # pooled: the page says so (drawn_note)
         if e.figures.reached_human >= RARELY_HELPED:
             drawn.append((k, e, s))
         else:
@@ -147,6 +237,7 @@ def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
                 va="center")
         ax.set_axis_off()
         return fig
+    colours = persona_colours(exact)
     longest = max(max(len(e.figures.steps_hist), len(s.figures.steps_hist)) for _, e, s in pairs)
     tallest = max(float(_conditional(e.figures.steps_hist).max(initial=0)) for _, e, _ in pairs)
     first = None
@@ -155,7 +246,7 @@ def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
         first = first or ax
         pmf = _conditional(e.figures.steps_hist)
         x = np.arange(pmf.size)
-        ax.bar(x, pmf, color=persona_colour(k), alpha=0.8, label="exact")
+        ax.bar(x, pmf, color=colours[k], alpha=0.8, label="exact")
         mc = _conditional(s.figures.steps_hist)
         if mc.size:
             shown = mc > 0
@@ -165,7 +256,7 @@ def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
         twin.set_ylim(0, 1.05)
         twin.set_ylabel("CDF", fontsize=8)
         ax.set_title(f"{e.name}: {share_text(e.figures.reached_human)} reach a human",
-                     fontsize=10, color=persona_colour(k))
+                     fontsize=10, color=colours[k])
         ax.set_xlabel("steps")
         ax.set_ylabel("share of calls reaching a human")
         ax.set_xlim(-0.5, longest - 0.5)
@@ -177,13 +268,14 @@ def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
     fig = Figure(figsize=(9, 4.8), layout="constrained")
     ax = fig.add_subplot()
     pairs, rare = _helped(exact, sampled)
+    colours = persona_colours(exact)
     earliest = math.inf
     for k, e, s in pairs:
         pmf = _conditional(e.figures.seconds_hist)
         if not pmf.size or pmf.sum() == 0:
             continue
         earliest = min(earliest, float(np.flatnonzero(pmf)[0]) / 60)
-        colour = persona_colour(k)
+        colour = colours[k]
         ax.step(np.arange(pmf.size) / 60, np.cumsum(pmf), where="post", color=colour,
                 linewidth=2, label=f"{e.name} (exact)")
         mc = _conditional(s.figures.seconds_hist)
@@ -209,7 +301,7 @@ def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
 
 
 def identity_figure(exact: Simulation) -> Figure:
-    rows = _everyone(exact)
+    rows = _rows(exact)
     fig = Figure(figsize=(9, 0.5 * len(rows) + 1.8), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
@@ -218,11 +310,11 @@ def identity_figure(exact: Simulation) -> Figure:
               ("repeated identity prompts", "repeated_identity_prompts", "#c62828"),
               ("transfers", "transfers", "#6d4c41")]
     for k, (label, attr, colour) in enumerate(series):
-        values = [getattr(r.figures, attr) for r in rows]
+        values = [getattr(r, attr) for r in rows]
         bars = ax.barh(y + (1 - k) * height, values, height, color=colour, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=2)
     ax.set_yticks(y, [r.name for r in rows])
-    _persona_ticks(ax, len(rows) - 1)
+    _persona_ticks(ax, rows)
     ax.set_xlabel("per call (exact)")
     ax.set_title("Identity questions, repeats and transfers per call: red bars are callers "
                  "asked again")

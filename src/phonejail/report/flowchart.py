@@ -13,7 +13,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.path import Path
 
 from phonejail.model.tree import Agent, Branch, Menu, Tree
 from phonejail.textsafe import visible
@@ -163,52 +164,94 @@ def _order(ids: list[str], edges: dict[tuple[str, str], list[str]], layers: dict
     return position
 
 
-def draw(d: Diagram, title: str) -> Figure:
-    """The diagram as a matplotlib figure."""
-    width = max((sum(1 for n in d.nodes if d.layers[n] == k) for k in set(d.layers.values())),
-                default=1)
-    depth = max(d.layers.values(), default=0) + 1
-    fig = Figure(figsize=(min(4 + 2.3 * width, 60), min(1.6 + 1.45 * depth, 80)))
-    ax = fig.add_axes((0.01, 0.01, 0.98, 0.94))
+def draw(d: Diagram, title: str, use_dot: bool = True) -> Figure:
+    """The diagram as a matplotlib figure, laid out as the page's interactive flow is
+    (Graphviz dot, else the built-in layout): edges are routed around the boxes, never
+    through one, and the picture matches the page."""
+    from phonejail.report.interactive import LINE, layout  # it builds on this module
+
+    drawing = layout(d, use_dot)
+    scale = 1 / 72  # layout units are points
+    width, height = max(drawing.width, 200.0), drawing.height + 60  # room for the title
+    fig = Figure(figsize=(min(width * scale + 0.4, 60), min(height * scale + 0.4, 120)))
+    ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
-    xy = {n: (d.order[n] * 2.6, -d.layers[n] * 1.7) for n in d.nodes}
-    boxes = {}
-    for n in d.nodes:
-        style, fill, _ = STYLE[d.kinds[n]]
-        trapped = n in d.marks
-        text = d.captions[n] + (f"\n{' '.join(d.marks[n])}" if trapped else "")
-        boxes[n] = ax.text(*xy[n], text, ha="center", va="center", fontsize=8, zorder=3,
-                           color=TRAP_RED if trapped else "black",
-                           fontweight="bold" if trapped else "normal",
-                           bbox={"boxstyle": style, "facecolor": fill,
-                                 "edgecolor": TRAP_RED if trapped else "#455a64",
-                                 "linewidth": 2.5 if trapped else 1.0})
-    for e in d.edges:
-        width_pt = 0.7 + 6.0 * min(e.flow, 1.0)
-        if e.src == e.dst:  # retry or replay: a note beside the node, no arrow
-            x, y = xy[e.src]
-            ax.annotate(f"↻ {e.label}", (x, y), xytext=(0, -30), textcoords="offset points",
-                        ha="center", fontsize=7, color="#37474f", zorder=4)
+    ax.set_xlim(-10, width + 10)
+    ax.set_ylim(drawing.height + 10, -50)
+    flows = {(e.src, e.dst): e.flow for e in d.edges}
+    for line in drawing.lines:
+        src, dst = line.key.split(">", 1)
+        red = d.kinds.get(dst) in ("end", UNDEFINED)
+        colour = TRAP_RED if red else "#546e7a"
+        width_pt = 0.7 + 6.0 * min(flows.get((src, dst), 0.0), 1.0)
+        path = _svg_path(line.path)
+        if path is None:
             continue
-        colour = TRAP_RED if d.kinds[e.dst] in ("end", UNDEFINED) else "#546e7a"
-        arrow = FancyArrowPatch(xy[e.src], xy[e.dst], patchA=boxes[e.src].get_bbox_patch(),
-                                patchB=boxes[e.dst].get_bbox_patch(), arrowstyle="-|>",
-                                mutation_scale=12, linewidth=width_pt, color=colour,
-                                alpha=0.8, connectionstyle="arc3,rad=0.08", zorder=2)
-        ax.add_patch(arrow)
-        if e.label:
-            (x1, y1), (x2, y2) = xy[e.src], xy[e.dst]
-            ax.text(x1 + (x2 - x1) * 0.45, y1 + (y2 - y1) * 0.45, e.label, fontsize=7,
-                    ha="center", va="center", zorder=4,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                          "edgecolor": "none", "alpha": 0.85})
-    xs = [p[0] for p in xy.values()]
-    ys = [p[1] for p in xy.values()]
-    ax.set_xlim(min(xs) - 1.6, max(xs) + 1.6)
-    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.7)
-    ax.set_title(f"{visible(title)}: call flow (red: dead end, jail loop or identity gate; "
-                 "edge width: share of calls)", fontsize=10)
+        ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=10,
+                                     linewidth=width_pt, color=colour, alpha=0.85, zorder=2))
+        if line.label and line.label_xy:
+            shown = "↻" if line.src == line.dst else line.label
+            ax.text(*line.label_xy, shown, fontsize=7.5, ha="center", va="center", zorder=4,
+                    color="#37474f", bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
+                                           "edgecolor": "none", "alpha": 0.85})
+    for b in drawing.boxes:
+        kind = d.kinds[b.node]
+        trapped = b.node in d.marks and not b.copy
+        _, fill, _ = STYLE[kind]
+        ax.add_patch(FancyBboxPatch(
+            (b.x - b.w / 2, b.y - b.h / 2), b.w, b.h,
+            boxstyle=f"round,pad=0,rounding_size={_ROUNDING.get(kind, 6)}",
+            facecolor=fill, edgecolor=TRAP_RED if trapped else "#455a64",
+            linewidth=2.5 if trapped else 1.0, linestyle="--" if b.copy else "-", zorder=3))
+        texts = _box_lines(d, b.node, b.copy)
+        top = b.y - (len(texts) - 1) * LINE / 2
+        for k, text in enumerate(texts):
+            ax.text(b.x, top + k * LINE, text, ha="center", va="center", fontsize=8.5,
+                    zorder=5, color=TRAP_RED if trapped else "#1c2330",
+                    fontweight="bold" if k == 0 or (trapped and k == len(texts) - 1)
+                    else "normal")
+    ax.text(width / 2, -30, f"{visible(title)}: call flow\nred box: dead end, jail loop, "
+            "identity gate, or where a persona's jailed calls are lost (PJ105); edge width: "
+            "share of calls", ha="center", va="center", fontsize=9, linespacing=1.5)
     return fig
+
+
+_ROUNDING = {"menu": 0, "hangup": 0, "agent": 12, "end": 14, "branch": 3}
+
+
+def _box_lines(d: Diagram, node: str, copy: bool) -> list[str]:
+    from phonejail.report.interactive import _caption_lines
+
+    return _caption_lines(d, node, copy)
+
+
+def _svg_path(data: str) -> Path | None:
+    """A matplotlib path from the SVG path data the layouts write (M, L, Q and C only)."""
+    codes = {"M": (Path.MOVETO, 1), "L": (Path.LINETO, 1), "Q": (Path.CURVE3, 2),
+             "C": (Path.CURVE4, 3)}
+    vertices: list[tuple[float, float]] = []
+    kinds: list[int] = []
+    command = "M"
+    pending = 0
+    for token in data.replace(",", " , ").split():
+        if token == ",":
+            continue
+        if token[0] in codes:
+            command, token = token[0], token[1:]
+            pending = 0
+            if not token:
+                continue
+        value = float(token)
+        if pending == 0:
+            x = value
+            pending = 1
+            continue
+        vertices.append((x, value))
+        kinds.append(codes[command][0])
+        pending = 0
+    if len(vertices) < 2:
+        return None
+    return Path(vertices, kinds)
 
 
 def _dot_quote(text: str) -> str:

@@ -13,12 +13,13 @@ from phonejail.analysis.chain import OUTCOMES
 from phonejail.report import flowchart, interactive
 from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report.compare import Comparison
-from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.figures import drawn_note, persona_colours, share_text
 from phonejail.report.journeys import journeys_html
 from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
+    gate_text,
     headlines,
     journey_end_text,
     journey_steps,
@@ -29,6 +30,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
+from phonejail.simulate import PersonaResult
 from phonejail.simulate.render import sample_size_text
 from phonejail.textsafe import html_text, one_line
 
@@ -43,20 +45,24 @@ th{background:#f4f6f9}td.num,th.num{text-align:right;font-variant-numeric:tabula
 .error{color:#b71c1c;font-weight:600}.warning{color:#8a5a00;font-weight:600}
 .bad{background:#ffebee}.ok{background:#e8f5e9}
 ol.fix li{margin:.35rem 0}.small{color:#5b6473;font-size:.85rem}
-figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #e0e4ea}
+figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #e0e4ea;
+box-sizing:border-box}
 figcaption{color:#5b6473;font-size:.9rem}code{font-family:ui-monospace,monospace}
 .refused{background:#fff8e1;border-left:4px solid #f9a825;padding:.6rem 1rem}
 .delta-worse{color:#b71c1c}.delta-better{color:#2e7d32}
 .scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:40rem}
 td,th{overflow-wrap:break-word}td.num,th.num{white-space:nowrap;overflow-wrap:normal}
+th.num{white-space:normal;hyphens:manual}
 .verdict{font-size:1.2rem;font-weight:600;margin:.8rem 0}
 .verdict.jailed{border-left:5px solid #c62828;padding-left:.7rem}
 .verdict.fine{border-left:5px solid #2e7d32;padding-left:.7rem}
+.gate{margin:.2rem 0 .8rem}.gate.passes{color:#2e7d32;font-weight:600}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;
 vertical-align:baseline}
 ol.journey{margin:0;padding-left:1.2rem;font-size:.85rem}ol.journey li{margin:0}
 table.answer td{font-size:.9rem}table.answer td.journey{min-width:18rem}
 @media print{body{max-width:none;padding:0;font-size:10pt}.scroll{overflow:visible}
+.scroll table{min-width:0}table.answer td.journey{min-width:0}
 table{font-size:8pt;page-break-inside:auto}tr,figure{page-break-inside:avoid}
 a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}
 """
@@ -82,22 +88,25 @@ def _table(head: str, rows: list[str] | str, css: str = "") -> str:
             "</tbody></table></div>")
 
 
-def _swatch(k: int) -> str:
-    return f'<span class="swatch" style="background:{persona_colour(k)}"></span>'
+def _swatch(colour: str) -> str:
+    return f'<span class="swatch" style="background:{colour}"></span>'
 
 
 def answer_html(r: TreeReport) -> str:
     """The verdict, then one row per persona: jail rate, where lost, likeliest call, time."""
     sentence = verdict(r)
-    jailed = any(a.jail_rate > r.max_jail_rate for a in r.answers)
-    parts = [f'<p class="verdict {"jailed" if jailed else "fine"}">{escape(sentence)}</p>']
+    jailed = any(r.jailed(a) for a in r.answers) or r.overall_jailed
+    parts = [f'<p class="verdict {"jailed" if jailed else "fine"}">{escape(sentence)}</p>',
+             f'<p class="gate {"error" if r.gate_fails else "passes"}">{escape(gate_text(r))}'
+             "</p>"]
     rows = []
+    colours = persona_colours(r.exact) if r.exact is not None else []
     for k, a in enumerate(r.answers):
         j = a.journey
         steps = "".join(f"<li>{escape(step)}</li>" for step in journey_steps(j))
-        bad = "bad" if a.jail_rate > r.max_jail_rate else ""
+        bad = "bad" if r.jailed(a) else ""
         rows.append(
-            f"<tr><td>{_swatch(k)}{escape(a.name)}</td>"
+            f"<tr><td>{_swatch(colours[k])}{escape(a.name)}</td>"
             f'<td class="num">{share_text(a.share)}</td>'
             f'<td class="num {bad}">{share_text(a.jail_rate)}</td>'
             f"<td>{escape(where_lost_text(a))}</td>"
@@ -151,17 +160,31 @@ def _fix_first(r: TreeReport) -> str:
 
 
 def _persona_table(r: TreeReport) -> str:
+    """Two tables, one per question, each narrow enough for a laptop screen and an A4 page:
+    how each persona's calls end, then what reaching a human costs them."""
     assert r.exact is not None
+    overall = r.exact.overall
+    everyone = (*r.exact.personas, overall)
+
+    def jailed(p: PersonaResult) -> bool:
+        if p is overall:
+            return r.overall_jailed
+        return r.limits.persona_jailed(p.name, p.figures.jail_rate)
+
     head = "".join(f'<th class="num">{escape(o.replace("_", " "))}</th>' for o in OUTCOMES)
-    rows = []
-    sensitive = bool(r.exact.sensitive)
-    for p in (*r.exact.personas, r.exact.overall):
+    ends = []
+    for p in everyone:
         f = p.figures
         cells = "".join(f'<td class="num">{share_text(f.outcomes[o])}</td>' for o in OUTCOMES)
-        jail = "bad" if f.jail_rate >= 0.5 else ""
-        rows.append(
+        ends.append(
             f"<tr><td>{escape(p.name)}</td><td class=\"num\">{share_text(p.share)}</td>{cells}"
-            f'<td class="num {jail}">{share_text(f.jail_rate)}</td>'
+            f'<td class="num {"bad" if jailed(p) else ""}">{share_text(f.jail_rate)}</td></tr>')
+    sensitive = bool(r.exact.sensitive)
+    costs = []
+    for p in everyone:
+        f = p.figures
+        costs.append(
+            f"<tr><td>{escape(p.name)}</td>"
             f'<td class="num">{share_text(f.reached_human)}</td>'
             f'<td class="num">{escape(value_text(f.steps_to_human.mean, "steps"))}</td>'
             f'<td class="num">{escape(value_text(f.seconds_to_human.mean, "seconds"))}</td>'
@@ -171,12 +194,16 @@ def _persona_table(r: TreeReport) -> str:
             f'<td class="num">{escape(value_text(f.call_seconds, "seconds"))}</td>'
             + (f'<td class="num">{share_text(f.unverified_resolutions)}</td>' if sensitive
                else "") + "</tr>")
-    return (_table('<th>persona</th><th class="num">share</th>'
-                   f'{head}<th class="num">jail rate</th><th class="num">reached human</th>'
-                   '<th class="num">steps to human</th><th class="num">time to human</th>'
-                   '<th class="num">identity prompts</th><th class="num">repeated</th>'
-                   '<th class="num">transfers</th><th class="num">call length</th>'
-                   + ('<th class="num">unverified</th>' if sensitive else ""), rows)
+    return (_table('<th>persona</th><th class="num">share of callers</th>'
+                   f'{head}<th class="num">jail rate</th>', ends, "persona")
+            + '<p class="small">How calls end (exact shares of each persona\'s calls). Jail rate: '
+            "dead end + abandoned + unresolved; shaded above the PJ105 limit.</p>"
+            + _table('<th>persona</th><th class="num">reached a human</th>'
+                     '<th class="num">steps to a human</th><th class="num">time to a human</th>'
+                     '<th class="num">identity prompts</th><th class="num">repeated</th>'
+                     '<th class="num">transfers</th><th class="num">call length</th>'
+                     + ('<th class="num">unverified</th>' if sensitive else ""), costs,
+                     "persona")
             + '<p class="small">Exact figures. Steps and time to a human are means over the calls '
             "that reach one; prompts, transfers and call length (prompts and holds) are per "
             "call." + (" Unverified: calls in which a sensitive intent is resolved with no "
@@ -218,6 +245,11 @@ def flow_html(r: TreeReport) -> str | None:
             "as text: <code>phonejail graph --format dot|mermaid</code>.</p>")
 
 
+def _many_note(r: TreeReport) -> str:
+    note = drawn_note(r.exact) if r.exact is not None else ""
+    return f'<p class="small many">{escape(note)}</p>' if note else ""
+
+
 def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
               comparison: Comparison | None = None) -> str:
     """The page of one tree; `figures` are (file stem, PNG, alt text, caption).
@@ -249,7 +281,8 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
          if r.tree is not None and r.tree.queues else None),
         ("Compared with the baseline",
          comparison_html(comparison) if comparison is not None else None),
-        ("Figures", "\n".join(figure_html(*f) for f in shown) if shown else None),
+        ("Figures", _many_note(r) + "\n".join(figure_html(*f) for f in shown)
+         if shown else None),
     ]
     body = head + [f"<h2>{escape(title)}</h2>\n{html}" for title, html in sections
                    if html is not None]

@@ -26,7 +26,7 @@ from importlib import resources
 
 from phonejail.model.tree import Tree
 from phonejail.report.build import TreeReport
-from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.figures import persona_colours, share_text
 from phonejail.report.flowchart import DISCONNECT, STYLE, TRAP_RED, Diagram, _layers, _order
 from phonejail.report.text import loss_text
 from phonejail.textsafe import html_text as escape
@@ -155,9 +155,10 @@ def _dot_layout(drawn: dict[str, str], edges: list[tuple[str, str, str]],
         w, h = _size(labels[n])
         lines.append(f'{gid} [width={w / 72:.3f}, height={h / 72:.3f}, label=""];')
     for k, (src, dst, label) in enumerate(edges):
-        if src == dst:
-            continue
-        lab = f', label={_q(label)}' if label else ""
+        # A retry loop goes to dot too, with the one-character mark it is drawn with, so
+        # dot keeps room for it beside its box (drawn by hand it ran into the neighbour).
+        shown = "↻" if src == dst else label
+        lab = f', label={_q(shown)}' if shown else ""
         lines.append(f'{ids[src]} -> {ids[dst]} [id="e{k}"{lab}];')
     lines.append("}")
     try:
@@ -178,18 +179,15 @@ def _dot_layout(drawn: dict[str, str], edges: list[tuple[str, str, str]],
         x, y = (float(v) for v in obj["pos"].split(","))
         boxes.append(Box(n, drawn[n], x, height - y, float(obj["width"]) * 72,
                          float(obj["height"]) * 72, n != drawn[n]))
-    placed = {b.id: b for b in boxes}
     drawn_lines = []
     for edge in data.get("edges", []):
         k = int(edge["id"][1:])
         src, dst, label = edges[k]
+        if src == dst:
+            label = f"↻ {label}" if label else "↻"
         drawn_lines.append(Line(src, dst, f"{drawn[src]}>{drawn[dst]}",
                                 _spline(edge.get("pos", ""), height), label,
                                 _point(edge.get("lp"), height)))
-    for src, dst, label in edges:  # loops (retries, replays): a small arc on the box's right
-        if src == dst:
-            b = placed[src]
-            drawn_lines.append(_loop(b, drawn[src], label))
     return Drawing(width, height, tuple(boxes), tuple(drawn_lines), "graphviz dot")
 
 
@@ -349,9 +347,10 @@ def data(r: TreeReport, d: Diagram) -> dict[str, object]:
                         if x.node == n),
         }
     personas = []
+    colours = persona_colours(r.exact) if r.exact is not None else []
     for k, a in enumerate(r.answers):
         personas.append({
-            "name": a.name, "colour": persona_colour(k), "share": a.share,
+            "name": a.name, "colour": colours[k], "share": a.share,
             "jail": share_text(a.jail_rate),
             "flow": {f"{s}>{t if t is not None else DISCONNECT}": round(v, 6)
                      for (s, t), v in a.flow.items() if v > 1e-6},
@@ -426,7 +425,8 @@ def legend(d: Diagram) -> str:
              f"{escape(label)}</li>" for kind, label in LEGEND if kind in kinds]
     items += [
         f'<li><span class="key trapkey" style="border-color:{TRAP_RED}"></span>'
-        "trap: dead end (PJ101), jail loop (PJ102) or identity gate (PJ103)</li>",
+        "trap: dead end (PJ101), jail loop (PJ102), identity gate (PJ103), or the node "
+        "where a persona's jailed calls are lost (PJ105: click it for who and how many)</li>",
         '<li><span class="key copykey"></span>a shared node drawn again beside each cluster '
         "that leads to it (↪: the call goes on at the node drawn above)</li>",
         '<li><span class="key edgekey"></span>edge width: expected times per call the move '

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from phonejail.report.build import TreeReport
-from phonejail.report.figures import persona_colour, share_text
+from phonejail.report.figures import drawn_personas, persona_colours, share_text
 from phonejail.report.text import value_text
 from phonejail.simulate import PersonaResult, Simulation
 from phonejail.textsafe import markdown
@@ -75,13 +75,17 @@ def journeys_figure(exact: Simulation, sampled: Simulation) -> Figure:
     """Share of callers resolved after 1, 2, 3... calls, per persona and overall."""
     fig = Figure(figsize=(9, 4.6), layout="constrained")
     ax = fig.add_subplot()
-    rows = list(zip(_everyone(exact), _everyone(sampled), strict=True))
+    shown = set(drawn_personas(exact))  # a few drawn one by one; the tables have them all
+    rows = [(k, e, s) for k, (e, s) in enumerate(zip(_everyone(exact), _everyone(sampled),
+                                                     strict=True))
+            if k in shown or k == len(exact.personas)]
+    colours = persona_colours(exact)
     longest = 1
-    for k, (e, s) in enumerate(rows):
+    for k, e, s in rows:
         je, js = e.figures.journey, s.figures.journey
         assert je is not None and js is not None
         overall = e.name == "overall"
-        colour = "black" if overall else persona_colour(k)
+        colour = "black" if overall else colours[k]
         calls = np.arange(1, len(je.resolved_by_call) + 1)
         longest = max(longest, calls.size)
         ax.plot(calls, 100 * np.array(je.resolved_by_call), marker="o", color=colour,

@@ -10,6 +10,7 @@ from phonejail.report.staffing_figure import staffing_markdown
 from phonejail.report.text import (
     estimate_text,
     fix_first_text,
+    gate_text,
     headlines,
     journey_end_text,
     journey_steps,
@@ -25,19 +26,41 @@ from phonejail.textsafe import markdown, markdown_code
 
 def answer_markdown(r: TreeReport) -> list[str]:
     """The verdict in bold, then one table row per persona (a PR comment's first screen)."""
-    lines = [f"**{markdown(verdict(r))}**", "",
+    lines = [f"**{markdown(verdict(r))}**", "", markdown(gate_text(r)), "",
              "| persona | share | jail rate | where calls are lost | likeliest call | "
              "time to a human |", "| --- | ---: | ---: | --- | --- | --- |"]
-    for a in r.answers:
+    shown = _rows_shown(r)
+    for a in (a for k, a in enumerate(r.answers) if k in shown):
         j = a.journey
         call = " → ".join(markdown(step) for step in journey_steps(j))
         jail = share_text(a.jail_rate)
         lines.append(
             f"| {markdown(a.name)} | {share_text(a.share)} | "
-            f"{f'**{jail}**' if a.jail_rate > r.max_jail_rate else jail} | "
+            f"{f'**{jail}**' if r.jailed(a) else jail} | "
             f"{markdown(where_lost_text(a))} | {call}; *{markdown(journey_end_text(j))} "
             f"({share_text(j.chance)} of its calls)* | {markdown(time_to_human_text(a))} |")
+    left = len(r.answers) - len(shown)
+    if left:
+        lines += ["", f"{len(shown)} of {len(r.answers):,} personas shown: those above their "
+                  f"jail limit first, then those with the most callers; the other {left:,} are "
+                  "in the HTML page and summary.json."]
     return [*lines, ""]
+
+
+PERSONA_ROWS = 25
+"""Most persona rows in summary.md: a pull-request comment holds at most 65,536 characters,
+and a row with its likeliest call takes a few hundred."""
+
+
+def _rows_shown(r: TreeReport) -> set[int]:
+    """Indices of the personas given a row: every one, up to PERSONA_ROWS; past that the
+    jailed ones (most jailed calls first), then the most callers."""
+    if len(r.answers) <= PERSONA_ROWS:
+        return set(range(len(r.answers)))
+    ranked = sorted(range(len(r.answers)), key=lambda k: (
+        not r.jailed(r.answers[k]), -r.answers[k].share * r.answers[k].jail_rate,
+        -r.answers[k].share, k))
+    return set(ranked[:PERSONA_ROWS])
 
 
 def summary(r: TreeReport, comparison: Comparison | None = None) -> str:

@@ -137,8 +137,19 @@ def fix_first_text(x: FixFirst, r: TreeReport) -> str:
     return f"{head}: {reach}"
 
 
+BREAKDOWN_NAMES = 10
+"""Most personas named in a fix-first line; with 1,000 personas every line listed them all."""
+
+
 def persona_breakdown(x: FixFirst) -> str:
-    return ", ".join(f"{name} {share_text(p)}" for name, p in x.personas)
+    """'bill payer 100.0%, ...': the share of each persona's calls through the node; past
+    BREAKDOWN_NAMES personas, the most reached ones and how many more (summary.json has all)."""
+    shown = x.personas
+    if len(shown) > BREAKDOWN_NAMES:
+        shown = tuple(sorted(shown, key=lambda named: -named[1])[:BREAKDOWN_NAMES])
+    more = len(x.personas) - len(shown)
+    tail = f" and {more:,} more personas (summary.json lists them all)" if more else ""
+    return ", ".join(f"{name} {share_text(p)}" for name, p in shown) + tail
 
 
 # -- the answer first: verdict, where callers are lost, their likeliest call ---------------------
@@ -230,16 +241,26 @@ def time_to_human_text(a: PersonaAnswer) -> str:
 
 
 def verdict(r: TreeReport) -> str:
-    """One sentence: how many calls end in phone jail, and who is hit hardest, where."""
+    """One sentence: how many calls end in phone jail, and who is hit hardest, where.
+
+    A persona is named when its jail rate is above its PJ105 limit (`r.jailed`), so the
+    sentence names exactly the callers `phonejail check` fails the tree for.
+    """
     if r.exact is None:
         return f"Not simulated: {r.refused}." if r.refused else "Not simulated."
     overall = r.exact.overall.figures.jail_rate
-    jailed = sorted((a for a in r.answers if a.jail_rate > r.max_jail_rate),
+    jailed = sorted((a for a in r.answers if r.jailed(a)),
                     key=lambda a: (-a.jail_rate, -a.share))
+    defaults = [(intent, rate) for intent, rate in r.uncovered
+                if r.limits.persona_jailed(intent, rate)]
     head = f"{share_text(overall)} of calls end in phone jail"
+    if r.overall_jailed:
+        assert r.limits.overall is not None
+        head += f", above max-overall-jail-rate {share_text(r.limits.overall)}"
+    tail = "".join(f"; the default caller for intent '{intent}' (no persona calls for it) is "
+                   f"jailed in {share_text(rate)} of its calls" for intent, rate in defaults)
     if not jailed:
-        return (f"{head}; no persona is jailed in more than {share_text(r.max_jail_rate)} of "
-                "its calls.")
+        return f"{head}; no persona is jailed above {_limit_words(r)}{tail}."
     worst = jailed[0]
     always = worst.jail_rate >= 0.999995
     how = "in every call" if always else f"in {share_text(worst.jail_rate)} of its calls"
@@ -250,7 +271,28 @@ def verdict(r: TreeReport) -> str:
             "mostly" if top.share > 0.5 * worst.jail_rate else "most often"
         where = f", {most} {loss_text(top)}"
     others = len(jailed) - 1
-    also = (f"; {others} more persona{'s' * (others != 1)} above "
-            f"{share_text(r.max_jail_rate)}" if others else "")
+    also = (f"; {others} more persona{'s' * (others != 1)} above {_limit_words(r)}"
+            if others else "")
     return (f"{head}: {worst.name} ({share_text(worst.share)} of callers) is jailed {how}"
-            f"{where}{also}.")
+            f"{where}{also}{tail}.")
+
+
+def _limit_words(r: TreeReport) -> str:
+    """'5% of its calls', or, with personas' own limits, 'its limit (...)'."""
+    if not r.limits.own:
+        return f"{share_text(r.limits.default)} of its calls"
+    return (f"its limit ({share_text(r.limits.default)} of its calls, or its own "
+            "persona-max-jail-rate)")
+
+
+def gate_text(r: TreeReport) -> str:
+    """What `phonejail check` answers for this tree: 'fails: 2 errors (PJ103, PJ105)'."""
+    errors, warnings = r.count("error"), r.count("warning")
+    counted = (f"{errors} error{'s' * (errors != 1)}, "
+               f"{warnings} warning{'s' * (warnings != 1)}")
+    if not r.gate_fails:
+        return f"phonejail check passes this tree ({counted}; --fail-on {r.fail_on})."
+    failing = "warning" if r.fail_on == "warning" else "error"
+    codes = sorted({f.code for f in r.findings
+                    if f.severity.value == "error" or failing == "warning"})
+    return f"phonejail check fails this tree: {counted} ({', '.join(codes)})."

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from phonejail.analysis.chain import Chain, ChainTooLarge, State, compile_chain, moves
+from phonejail.analysis.losses import losses, lost_at
 from phonejail.model.tree import Ask, Branch, Hangup, Menu, Node, Persona, Say, Tree
 
 JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
@@ -151,105 +152,17 @@ def caller_jail(tree: Tree, persona: Persona, share: float,
     src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
     visits = np.bincount(src, weights=flow, minlength=a.n_states) + hung_up
     nodes = [s.node for s in chain.states]
-    lost: dict[str, float] = defaultdict(float)
     dead = a.target == a.n_states + ENDINGS.index("dead_end")
-    unresolved = a.target == a.n_states + ENDINGS.index("unresolved")
-    queue_gave_up = a.target == a.n_states + ENDINGS.index("abandoned")
-    inflow: dict[int, list[int]] = defaultdict(list)
-    for e in np.flatnonzero(a.target < a.n_states):
-        inflow[int(a.target[e])].append(int(e))
-    for e in np.flatnonzero(dead):
-        s, amount = int(src[e]), float(flow[e])
-        if isinstance(tree.nodes[nodes[s]], Hangup) and inflow[s]:
-            # A hangup takes no step, so every call that comes in ends here: charge each
-            # node that sent calls to it with exactly the calls it sent.
-            for edge in inflow[s]:
-                lost[nodes[int(src[edge])]] += float(flow[edge])
-        else:
-            lost[nodes[s]] += amount
-    for e in np.flatnonzero(unresolved | queue_gave_up):
-        lost[nodes[int(src[e])]] += float(flow[e])  # the agent, or the agent's queue
-    entry = _loop_entries(chain, nodes, src, a.target, a.n_states, flow)
-    for s in np.flatnonzero(hung_up > 0):
-        lost[entry.get(nodes[s], nodes[s])] += float(hung_up[s])
+    # Where jailed calls are lost: the same function the report's "where calls are lost" uses.
+    lost = lost_at(losses(tree, chain, a, flow))
     left_out: dict[tuple[str, str], float] = defaultdict(float)
     done = visits - hung_up  # visits whose moves were taken
     for s in sorted({int(src[e]) for e in np.flatnonzero(dead)}):
         for label, p in _left_out_moves(tree, persona, chain.states[s]):
             left_out[(nodes[s], label)] += float(done[s]) * p
-    return CallerJail(persona, share, outcomes, jail,
-                      {k: v for k, v in lost.items() if v > 0},
+    return CallerJail(persona, share, outcomes, jail, lost,
                       {k: v for k, v in left_out.items() if v > 0},
                       chain, tuple(float(v) for v in visits))
-
-
-def _loop_entries(chain: Chain, nodes: list[str], src, target, n: int, flow) -> dict[str, str]:
-    """Node -> the entry of the loop it lies in (the loop's node with the most calls coming
-    in from outside it); nodes on no loop are left out."""
-    succ: dict[str, set[str]] = defaultdict(set)
-    for e, t in enumerate(target):
-        if t < n:
-            succ[nodes[src[e]]].add(nodes[t])
-    loops = [c for c in _strongly_connected(list(dict.fromkeys(nodes)), succ)
-             if len(c) > 1 or next(iter(c)) in succ[next(iter(c))]]
-    # One pass over the moves for all loops (a big tree has thousands of retry loops).
-    loop_of = {node: i for i, loop in enumerate(loops) for node in loop}
-    into: list[dict[str, float]] = [defaultdict(float) for _ in loops]
-    start = chain.states[0].node
-    if start in loop_of:
-        into[loop_of[start]][start] += 1.0
-    for e, t in enumerate(target):
-        if t < n:
-            inside = loop_of.get(nodes[t])
-            if inside is not None and loop_of.get(nodes[src[e]]) != inside:
-                into[inside][nodes[t]] += float(flow[e])
-    order = {node: i for i, node in enumerate(dict.fromkeys(nodes))}
-    entries: dict[str, str] = {}
-    for loop, coming in zip(loops, into, strict=True):
-        head = max(loop, key=lambda m, coming=coming: (coming.get(m, 0.0), -order[m]))
-        entries.update(dict.fromkeys(loop, head))
-    return entries
-
-
-def _strongly_connected(nodes: list[str], succ: Mapping[str, set[str]]) -> list[set[str]]:
-    """Tarjan's algorithm without recursion (chains of thousands of nodes are deep)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[set[str]] = []
-    for root in nodes:
-        if root in index:
-            continue
-        work = [(root, iter(sorted(succ[root])))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            here, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(succ[child]))))
-                elif child in on_stack:
-                    low[here] = min(low[here], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[here])
-            if low[here] == index[here]:
-                component = set()
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.add(member)
-                    if member == here:
-                        break
-                found.append(component)
-    return found
 
 
 def left_out_fields(node: Node) -> dict[str, str]:

@@ -53,7 +53,8 @@ Use instead
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from phonejail.findings import Problem, Severity
 from phonejail.rules._jail import CallerJail, Refusal, limit_text, percent
@@ -72,15 +73,44 @@ OPTIONS = (
 )
 
 
+@dataclass(frozen=True)
+class JailLimits:
+    """The jail rates PJ105 allows: what the gate judges by, and what the report's verdict
+    names (one reading of the configuration, so the page and `check` never disagree)."""
+
+    default: float = 0.05
+    """`max-jail-rate`: most of a persona's calls that may end in jail."""
+    own: Mapping[str, float] = field(default_factory=dict)
+    """`persona-max-jail-rate`: a persona's own limit, by persona name."""
+    overall: float | None = None
+    """`max-overall-jail-rate`: most of all calls that may end in jail (None: not judged)."""
+
+    def for_persona(self, name: str) -> tuple[float, str]:
+        """The jail rate a caller may reach, and the setting it comes from."""
+        if name in self.own:
+            return self.own[name], f"its persona-max-jail-rate {limit_text(self.own[name])}"
+        return self.default, f"max-jail-rate {limit_text(self.default)}"
+
+    def persona_jailed(self, name: str, jail_rate: float) -> bool:
+        return jail_rate > self.for_persona(name)[0]
+
+    def overall_jailed(self, jail_rate: float) -> bool:
+        return self.overall is not None and jail_rate > self.overall
+
+
+def jail_limits(options: Mapping[str, object]) -> JailLimits:
+    """PJ105's limits from the rule options (config defaults already applied or not)."""
+    rate = options.get("max-jail-rate", 0.05)
+    overall = options.get("max-overall-jail-rate")
+    own = dict(options.get("persona-max-jail-rate") or ())  # type: ignore[call-overload]
+    assert isinstance(rate, float | int) and (overall is None or isinstance(overall, float | int))
+    return JailLimits(float(rate), {str(k): float(v) for k, v in own.items()},
+                      None if overall is None else float(overall))
+
+
 def limit_for(ctx: Context, jail: CallerJail) -> tuple[float, str]:
     """The jail rate a caller may reach, and the setting it comes from."""
-    own = dict(ctx.options.get("persona-max-jail-rate") or ())  # type: ignore[arg-type]
-    name = jail.persona.name
-    if name in own:
-        return own[name], f"its persona-max-jail-rate {limit_text(own[name])}"
-    rate = ctx.options.get("max-jail-rate", 0.05)
-    assert isinstance(rate, float | int)
-    return float(rate), f"max-jail-rate {limit_text(rate)}"
+    return jail_limits(ctx.options).for_persona(jail.persona.name)
 
 
 def who(ctx: Context, jail: CallerJail) -> str:
@@ -114,16 +144,15 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"'{node_id}'",
             node=node_id,
         )
-    overall_limit = ctx.options.get("max-overall-jail-rate")
+    overall_limit = jail_limits(ctx.options).overall
     if overall_limit is None:
         return
-    assert isinstance(overall_limit, float | int)
     overall = sum(j.share * j.jail_rate for j in judged)
     lost_at: dict[str, float] = defaultdict(float)
     for j in judged:
         for node_id, share in j.lost_at.items():
             lost_at[node_id] += j.share * share
-    if overall <= overall_limit or not lost_at:
+    if not jail_limits(ctx.options).overall_jailed(overall) or not lost_at:
         return
     node_id = max(lost_at, key=lambda n: (lost_at[n], -list(tree.nodes).index(n)))
     node = tree.nodes[node_id]
