@@ -80,6 +80,23 @@ def startup() -> list[str]:
             row(f"`phonejail check` of {SMALL.name}", check, base, "within 3x", mb)]
 
 
+def heaviest_imports(count: int = 8) -> list[str]:
+    """The modules `phonejail check` of the small tree spends most start-up on, by
+    `python -X importtime` (cumulative microseconds, a module's own imports included)."""
+    done = subprocess.run([PYTHON, "-X", "importtime", PHONEJAIL, "check", str(SMALL)],
+                          env=ENV, capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"phonejail check {SMALL} failed:\n{done.stderr}")
+    found: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit() and "." not in name.strip():
+                found[name.strip()] = int(cumulative)
+    top = sorted(found.items(), key=lambda kv: -kv[1])[:count]
+    return [f"{name} {us / 1e6:.3f} s" for name, us in top]
+
+
 def bank(sizes: list[int], folder: Path) -> list[str]:
     rows = []
     for size in sizes:
@@ -167,6 +184,8 @@ def main() -> None:
                  *storm(folder), *montecarlo()]
     print(f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores)\n")
     print("\n".join(lines))
+    print(f"\nHeaviest top-level imports of `phonejail check {SMALL.name}` (-X importtime): "
+          + ", ".join(heaviest_imports()))
 
 
 if __name__ == "__main__":

@@ -30,13 +30,20 @@ def save(path: Path, text: str) -> None:
     os.replace(scratch, path)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Watched:
     """A `phonejail ... --watch` process whose output (stdout and stderr) is read line by line."""
 
     def __init__(self, cwd: Path, *args: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "phonejail", *args, "--watch"], cwd=cwd, text=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            # Ctrl-C as a terminal sends it: a suite started in the background (`pytest &`)
+            # ignores SIGINT, the child would inherit that and never stop.
+            preexec_fn=_default_sigint)
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 

@@ -189,7 +189,10 @@ def check_source(source: Source, config: Config) -> list[Finding]:
 
 def check_file(path: str, config: Config) -> list[Finding]:
     """The findings of one tree file or flow export (never raises on bad input)."""
-    return check_source(load_source(path, importer_settings(config)), config)
+    # The collector stays off until the tree is dropped: turned on between loading and
+    # the rules, it would rescan every object of a big tree once and free nothing.
+    with gc_paused():
+        return check_source(load_source(path, importer_settings(config)), config)
 
 
 def check_paths(paths: Sequence[str | Path], config: Config, jobs: int = 1,

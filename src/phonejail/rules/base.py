@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from phonejail.analysis import chain as chain_module
-from phonejail.analysis.chain import (
-    Chain,
-    ChainTooLarge,
-    State,
-    _queue_first,
-    compile_chain,
-    moves,
-    visit,
-)
+from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 from phonejail.rules._jail import CallerJail, Refusal, caller_jail, caller_shares
@@ -74,7 +65,6 @@ class Context:
                                                                  repr=False)
     """`paths_key` -> the `moves_key` of a compiled chain that answers path questions for it."""
     _cached_states: int = field(default=0, repr=False)
-    _help: dict[tuple[object, ...], bool] = field(default_factory=dict, repr=False)
     _too_large: ChainTooLarge | None = field(default=None, repr=False)
     """A chain of this tree was past the state budget (PJ008): every rule that follows calls
     is skipped for the tree, so no other chain is compiled (each could cost as much)."""
@@ -124,24 +114,6 @@ class Context:
             return self._chains[alike]
         return self.exact_chain(persona)
 
-    def may_reach_help(self, persona: Persona) -> bool:
-        """`self.chain(persona).may_reach_help()`, without compiling the whole chain when
-        it is not compiled yet: a breadth-first search over the same states and moves
-        that stops at the first human or handoff (most callers meet one early)."""
-        key = paths_key(persona)
-        alike = self._alike.get(key)
-        if alike is not None and alike in self._chains:
-            return self._chains[alike].may_reach_help()
-        if key not in self._help:
-            if self._too_large is not None:
-                raise self._too_large
-            try:
-                self._help[key] = _may_reach_help(self.tree, persona)
-            except ChainTooLarge as too_large:
-                self._too_large = too_large
-                raise
-        return self._help[key]
-
     def exact_chain(self, persona: Persona) -> Chain:
         """The persona's chain, odds and all, compiled once for every persona with the same
         `moves_key` (the exact pass of PJ105 and the path rules share it)."""
@@ -152,7 +124,7 @@ class Context:
         if found is None:
             try:
                 found = compile_chain(self.tree, persona)
-            except ChainTooLarge as too_large:
+            except ChainTooLarge as too_large:  # PJ008: no other chain of this tree either
                 self._too_large = too_large
                 raise
             self._keep(key, found)
@@ -191,36 +163,13 @@ class Context:
         """One caller's exact jail, computed once per distinct way of calling."""
         key = (*moves_key(persona), persona.patience)
         if key not in self._jails:
-            self._jails[key] = caller_jail(self.tree, persona, share,
-                                           self.exact_chain(persona))
+            try:
+                chain = self.exact_chain(persona)
+            except ChainTooLarge as too_large:  # PJ008 says so; simulate refuses too
+                self._jails[key] = Refusal(str(too_large))
+            else:
+                self._jails[key] = caller_jail(self.tree, persona, share, chain)
         found = self._jails[key]
         if isinstance(found, CallerJail) and (found.persona != persona or found.share != share):
             found = replace(found, persona=persona, share=share)
         return found
-
-
-def _may_reach_help(tree: Tree, persona: Persona) -> bool:
-    """Whether some path of the persona's chain (`compile_chain`) reaches a human or leaves
-    the tree: its states and moves, searched breadth first, stopping at the first found.
-    Raises ChainTooLarge past the state budget, as `compile_chain` does."""
-    start = _queue_first(tree, State(tree.start, frozenset(), 0))
-    assert isinstance(start, State)
-    budget = chain_module.MAX_CHAIN_STATES
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        state = queue.popleft()
-        if visit(tree, state).human:
-            return True
-        for p, target in moves(tree, persona, state):
-            if p <= 0.0:
-                continue
-            if isinstance(target, State):
-                if target not in seen:
-                    if len(seen) >= budget:
-                        raise ChainTooLarge(persona.name, budget)
-                    seen.add(target)
-                    queue.append(target)
-            elif target == "handed_off":
-                return True
-    return False

@@ -103,8 +103,10 @@ def check(ctx: Context) -> Iterator[Problem]:
         else:  # no exact figures (PJ102 says why): every state a path reaches counts
             chain, visited = ctx.chain(persona), None
         for i, fact, loc in _repeats(ctx, chain, visited):
-            _, _, who = found.setdefault((chain.states[i].node, fact),
-                                         (loc, chain.path(i), []))
+            key = (chain.states[i].node, fact)
+            if key not in found:  # the path is built once, not at every state that repeats
+                found[key] = (loc, chain.path(i), [])
+            _, _, who = found[key]
             if persona.name not in who:
                 who.append(persona.name)
     # The path shown is a mistake-free caller's shortest way there, when there is one.
