@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from phonejail.analysis.arrays import ZeroStepCycle, to_arrays
-from phonejail.analysis.chain import Chain, compile_chain
+from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
+from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
 from phonejail.analysis.exact import TooDeepForExact
 from phonejail.analysis.flow import edge_flow, pass_probabilities
 from phonejail.config import Config
@@ -133,13 +133,19 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
                       queue_limits=(float(config.options.get("max-queue-wait-seconds", 120)),
                                     config.options.get("max-queue-abandon-percent", 10) / 100))
     try:
-        exact = run(tree, method="exact")
-        sampled = run(tree, method="montecarlo", callers=callers, seed=seed) if callers else None
-    except (ZeroStepCycle, TooDeepForExact) as refused:
+        chains = [compile_chain(tree, p) for p in tree.personas]
+        arrays = [to_arrays(chain) for chain in chains]  # compiled once for all three uses
+        exact = run(tree, method="exact", compiled=arrays)
+        sampled = run(tree, method="montecarlo", callers=callers, seed=seed,
+                      compiled=arrays) if callers else None
+    except (ZeroStepCycle, TooDeepForExact, ChainTooLarge) as refused:
         reason = (f"a cycle of nodes that take no step: {refused}"
-                  if isinstance(refused, ZeroStepCycle) else str(refused))
+                  if isinstance(refused, ZeroStepCycle) else
+                  f"{refused} (PJ008): the exact analysis is skipped; `phonejail simulate` "
+                  "samples the calls by Monte-Carlo" if isinstance(refused, ChainTooLarge)
+                  else str(refused))
         return replace(base, refused=reason)
-    fix_first, flow, answers = _where_calls_go(tree, findings, exact)
+    fix_first, flow, answers = _where_calls_go(tree, findings, exact, chains, arrays)
     through: dict[str, float] = defaultdict(float)
     for answer in answers:
         for node, chance in answer.through.items():
@@ -162,25 +168,27 @@ def _uncovered(tree: Tree) -> tuple[tuple[str, float], ...]:
     return tuple(found)
 
 
-def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
+def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation,
+                    chains: list[Chain], arrays: list[ChainArrays]
                     ) -> tuple[tuple[FixFirst, ...], dict[tuple[str, str | None], float],
                                tuple[PersonaAnswer, ...]]:
     personas = tree.personas
     shares = [p.share for p in exact.personas]
     answers = []
-    chains: list[Chain] = [compile_chain(tree, p) for p in personas]
-    arrays = [to_arrays(chain) for chain in chains]
     # The drawn flow shows every node's share of calls; a tree too big to draw needs only
     # the nodes that findings are about.
     nodes = sorted(tree.nodes) if len(tree.nodes) <= DRAW_LIMIT else \
         sorted({f.node for f in findings if f.node and f.node in tree.nodes})
     reach: dict[str, list[float]] = {node: [] for node in nodes}
     harm: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # node -> [lost, again]
+    column = {node: k for k, node in enumerate(nodes)}
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
     for persona, chain, a, share, result in zip(personas, chains, arrays, shares,
                                                 exact.personas, strict=True):
-        at_node = np.array([s.node for s in chain.states])
-        masks = at_node[:, None] == np.array(nodes, dtype=object)[None, :]
+        masks = np.zeros((len(chain.states), len(nodes)), dtype=bool)
+        at = [(i, column[s.node]) for i, s in enumerate(chain.states) if s.node in column]
+        if at:
+            masks[tuple(np.array(at).T)] = True
         met = masks.any(axis=0)  # nodes this persona never meets: chance 0, no work
         chances = np.zeros(len(nodes))
         chances[met] = pass_probabilities(a, persona.patience, masks[:, met])
