@@ -392,7 +392,13 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
       phonejail simulate --method exact --format json trees/isp_billing.yaml
       phonejail simulate --callers 1000000 --persona "bill payer" trees/isp_billing.yaml
     """
-    from phonejail.simulate import TooDeepForExact, UnknownPersona, ZeroStepCycle, run
+    from phonejail.simulate import (
+        ChainTooLarge,
+        TooDeepForExact,
+        UnknownPersona,
+        ZeroStepCycle,
+        run,
+    )
     from phonejail.simulate.render import RENDERERS
 
     given = click.get_current_context().get_parameter_source
@@ -415,6 +421,9 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
                        "an agent that resolves the intent, or a prompt on the way)") from None
     except TooDeepForExact as error:
         raise _Refused(f"{tree}: {error}") from None
+    except ChainTooLarge as error:
+        raise _Refused(f"{tree}: {error} (PJ008): the exact analysis cannot follow it; "
+                       "use --method montecarlo") from None
     finally:
         progress.close()
     click.echo(RENDERERS[fmt](result), nl=False)
@@ -524,7 +533,7 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
       phonejail staff trees/small_business.yaml --agents 1..4
       phonejail staff menus/main.yaml --queue billing --agents 4..20 --format csv
     """
-    from phonejail.simulate import TooDeepForExact, ZeroStepCycle
+    from phonejail.simulate import ChainTooLarge, TooDeepForExact, ZeroStepCycle
     from phonejail.simulate.staff import RENDERERS as STAFF_RENDERERS
     from phonejail.simulate.staff import StaffingError, choose_queue, default_agents, parse_agents
     from phonejail.simulate.staff import sweep as staff_sweep
@@ -546,6 +555,8 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
         raise _Refused(f"{tree}: a cycle of nodes that take no step: {cycle}") from None
     except TooDeepForExact as error:
         raise _Refused(f"{tree}: {error}") from None
+    except ChainTooLarge as error:
+        raise _Refused(f"{tree}: {error} (PJ008): the exact jail rates cannot be had") from None
     click.echo(STAFF_RENDERERS[fmt](table), nl=False)
     return EXIT_OK
 
