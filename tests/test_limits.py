@@ -136,7 +136,8 @@ def test_the_largest_numbers_the_format_allows_simulate_without_a_blow_up(run, t
                             "persona__mistakes": 0.5,
                             "persona__redials": limits.MAX_REDIALS}))
     for method in ("exact", "montecarlo"):
-        code, out, err = run("simulate", "-q", "--method", method, "--callers", 2000,
+        sampled = ["--callers", 2000] if method == "montecarlo" else []
+        code, out, err = run("simulate", "-q", "--method", method, *sampled,
                              "--format", "json", path)
         assert (code, err) == (0, ""), err
         assert '"seconds_to_human"' in out and "NaN" not in out and "Infinity" not in out

@@ -20,12 +20,12 @@ import yaml
 
 from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config, search_start
-from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
+from phonejail.defaults import COMPARE_LIMITS, DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
 from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.findings import Finding
 from phonejail.importers import FORMATS, Settings, to_yaml
 from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
-from phonejail.limits import MAX_CALLERS, MAX_FILE_BYTES, MAX_JOBS, MAX_SEED
+from phonejail.limits import MAX_CALLERS, MAX_FILE_BYTES, MAX_JOBS, MAX_OPTION_VALUE, MAX_SEED
 from phonejail.lint import (
     CheckResult,
     MissingPath,
@@ -392,11 +392,24 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
       phonejail simulate --method exact --format json trees/isp_billing.yaml
       phonejail simulate --callers 1000000 --persona "bill payer" trees/isp_billing.yaml
     """
-    from phonejail.simulate import TooDeepForExact, UnknownPersona, ZeroStepCycle, run
+    from phonejail.simulate import (
+        ChainTooLarge,
+        TooDeepForExact,
+        UnknownPersona,
+        ZeroStepCycle,
+        run,
+    )
     from phonejail.simulate.render import RENDERERS
 
+    given = click.get_current_context().get_parameter_source
+    if method == "exact":
+        unused = [f"--{name}" for name in ("callers", "seed")
+                  if given(name) is click.core.ParameterSource.COMMANDLINE]
+        if unused:
+            click.echo(f"phonejail: warning: {' and '.join(unused)} unused with --method exact "
+                       "(it samples no calls)", err=True)
     loaded = _load_tree_or_findings(tree, branch_chances, flow_name)
-    total = callers if method == "montecarlo" else len(loaded.personas)
+    total = callers if method == "montecarlo" else len(loaded.judged)
     progress = _Progress(total, "simulating", enabled=sys.stderr.isatty() and not quiet)
     try:
         result = run(loaded, method, callers, seed, persona, progress)
@@ -408,6 +421,9 @@ def simulate(tree: str, callers: int, seed: int, method: str, persona: str | Non
                        "an agent that resolves the intent, or a prompt on the way)") from None
     except TooDeepForExact as error:
         raise _Refused(f"{tree}: {error}") from None
+    except ChainTooLarge as error:
+        raise _Refused(f"{tree}: {error} (PJ008): the exact analysis cannot follow it; "
+                       "use --method montecarlo") from None
     finally:
         progress.close()
     click.echo(RENDERERS[fmt](result), nl=False)
@@ -517,7 +533,7 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
       phonejail staff trees/small_business.yaml --agents 1..4
       phonejail staff menus/main.yaml --queue billing --agents 4..20 --format csv
     """
-    from phonejail.simulate import TooDeepForExact, ZeroStepCycle
+    from phonejail.simulate import ChainTooLarge, TooDeepForExact, ZeroStepCycle
     from phonejail.simulate.staff import RENDERERS as STAFF_RENDERERS
     from phonejail.simulate.staff import StaffingError, choose_queue, default_agents, parse_agents
     from phonejail.simulate.staff import sweep as staff_sweep
@@ -539,6 +555,8 @@ def staff(tree: str, queue_name: str | None, agents: str | None, fmt: str,
         raise _Refused(f"{tree}: a cycle of nodes that take no step: {cycle}") from None
     except TooDeepForExact as error:
         raise _Refused(f"{tree}: {error}") from None
+    except ChainTooLarge as error:
+        raise _Refused(f"{tree}: {error} (PJ008): the exact jail rates cannot be had") from None
     click.echo(STAFF_RENDERERS[fmt](table), nl=False)
     return EXIT_OK
 
@@ -619,7 +637,13 @@ def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
         click.echo(f"Wrote {len(done.written)} files for {len(done.reports)} "
                    f"tree{'s' * (len(done.reports) != 1)}: open {index}")
         click.echo(text_summary(result))
-    return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
+    # The baseline gate of `compare`: a figure beyond its threshold fails the report too
+    # (a NEW that does not load already fails by its format errors).
+    regressions = [(c, r) for c in done.comparisons for r in c.regressions]
+    for c, r in regressions:
+        click.echo(f"{visible(c.new_path)}: regressed against {visible(c.old_path)}: "
+                   f"{visible(r.text())}")
+    return EXIT_FINDINGS if result.fails(config.fail_on) or regressions else EXIT_OK
 
 
 @cli.command()
@@ -684,35 +708,82 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     return code
 
 
+def _finite(_ctx: Any, param: click.Parameter, value: float | None) -> float | None:
+    """FloatRange lets `nan` through (it compares false with every bound)."""
+    if value is not None and value != value:
+        raise click.BadParameter("expected a number, not nan", param_hint=param.opts[0])
+    return value
+
+
+def _compare_limit_options(command: Any) -> Any:
+    """--max-regression and the other thresholds of `compare`, named as their config keys."""
+    helps = {
+        "max-regression": "Exit 1 if NEW's exact jail rate, of all calls or of a persona in "
+        "both versions, is worse than OLD's by more than this many percentage points.",
+        "max-reached-human-regression": "The same for the share of calls reaching a human "
+        "(points).",
+        "max-steps-to-human-regression": "The same for the mean steps to a human.",
+        "max-seconds-to-human-regression": "The same for the mean seconds to a human.",
+    }
+    for key in reversed(COMPARE_LIMITS):
+        command = click.option(
+            f"--{key}", key.replace("-", "_"), type=click.FloatRange(0, MAX_OPTION_VALUE),
+            default=None, metavar="N", callback=_finite,
+            help=f"{helps[key]}  [default: {COMPARE_LIMITS[key]:g}, or the config's {key}]")(
+                command)
+    return command
+
+
 @cli.command()
-@click.argument("old", type=click.Path(dir_okay=False, exists=True))
-@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
-              help="Exit 1 if NEW adds findings at or above this severity.")
-def compare(old: str, new: str, fmt: str, fail_on: str) -> int:
-    """Compare two versions of a tree: exact figures with deltas, findings added and removed.
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 if NEW adds findings at or above this severity.  [default: error]")
+@_compare_limit_options
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="A TOML file with [tool.phonejail] settings.  [default: the one nearest "
+              "to NEW]")
+def compare(old: str, new: str, fmt: str, fail_on: str | None, config_file: str | None,
+            **limits: float | None) -> int:
+    """Compare two versions of a tree, and fail if NEW is worse for callers.
+
+    Shows the exact figures with deltas, and findings added and removed (matched by
+    rule, node, fact and persona, never by message or line). Exit 1 when NEW does
+    not load, when an exact figure of all calls or of a persona got worse beyond its
+    threshold, or when NEW adds findings at --fail-on; the output says which. An OLD
+    that does not load (or does not exist: a new tree) is compared against nothing.
+    Both versions are judged with NEW's configuration.
 
     \b
     Example:
       phonejail compare trees/isp_billing.yaml trees/isp_billing_fixed.yaml
+      git show main:menus/main.yaml > /tmp/main.yaml
+      phonejail compare /tmp/main.yaml menus/main.yaml --max-regression 0.5
     """
-    from phonejail.report.build import build_report
+    from phonejail.report.build import TreeReport, build_report
     from phonejail.report.compare import compare as compare_reports
     from phonejail.report.compare import to_dict as comparison_dict
     from phonejail.report.compare import to_markdown as comparison_markdown
     from phonejail.report.compare import to_text as comparison_text
 
-    before = build_report(old, "old", Config(), 0, DEFAULT_SEED)
-    after = build_report(new, "new", Config(), 0, DEFAULT_SEED)
-    c = compare_reports(before, after)
+    config = _config(config_file, [new]).with_overrides(fail_on=fail_on)
+    given = {key: limits[key.replace("-", "_")] for key in COMPARE_LIMITS}
+    thresholds = {**config.compare_limits, **{k: v for k, v in given.items() if v is not None}}
+
+    def side(path: str, slug: str) -> TreeReport:
+        if not Path(path).is_file():
+            why = "no such file" if not Path(path).exists() else "not a file"
+            return TreeReport(path, slug, path, None, (), refused=why)
+        return build_report(path, slug, config, 0, DEFAULT_SEED)
+
+    c = compare_reports(side(old, "old"), side(new, "new"), thresholds)
     if fmt == "json":
         click.echo(json_text(comparison_dict(c)))
     else:
         click.echo((comparison_markdown if fmt == "markdown" else comparison_text)(c), nl=False)
-    added = CheckResult((new,), c.added)
-    return EXIT_FINDINGS if added.fails(fail_on) else EXIT_OK
+    return EXIT_FINDINGS if c.fails(config.fail_on) else EXIT_OK
 
 
 @cli.command("import")

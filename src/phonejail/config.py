@@ -19,6 +19,10 @@ max-queue-wait-seconds = 120 # PJ209: mean wait of served callers in a staffed q
 max-queue-abandon-percent = 10  # PJ209: callers hanging up in the queue
 max-jail-rate = 0.05         # PJ105: most a persona's calls may end in jail (0 to 1)
 max-overall-jail-rate = 0.02 # PJ105: the same for all calls together (default: off)
+max-regression = 1.0         # compare: jail-rate points NEW may be worse than OLD
+max-reached-human-regression = 1.0     # compare: reached-a-human points
+max-steps-to-human-regression = 1.0    # compare: mean steps to a human
+max-seconds-to-human-regression = 30   # compare: mean seconds to a human
 
 [tool.phonejail.persona-max-jail-rate]   # PJ105: a persona's own limit
 "caregiver checking a refill" = 0.2
@@ -43,6 +47,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from phonejail.defaults import COMPARE_LIMITS
 from phonejail.fileio import InputError, read_capped
 from phonejail.limits import MAX_FILE_BYTES, MAX_OPTION_VALUE
 from phonejail.model.build import did_you_mean
@@ -77,6 +82,9 @@ class Config:
     """(glob, codes or prefixes) pairs: rules turned off for the files a glob matches."""
     identity_words: tuple[tuple[str, str], ...] = ()
     """(fact id, phrase) pairs: prompts of imported flows saying the phrase ask for the fact."""
+    compare_limits: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(dict(COMPARE_LIMITS)))
+    """How much worse `compare` lets each exact figure get (defaults.COMPARE_LIMITS)."""
     branch_chances: tuple[tuple[str, float], ...] = ()
     """`--branch-chance NAME=P`: chances of imported flows' branches (docs/importers.md)."""
     root: str | None = None
@@ -273,8 +281,9 @@ def parse_table(table: Mapping[str, Any], source: str, section: str = "[tool.pho
     if not isinstance(table, Mapping):
         raise ConfigError(f"{source}: {section} must be a table")
     allowed = ("select", "ignore", "fail-on", "exclude", "per-file-ignores", "identity-words",
-               *OPTIONS)
+               *OPTIONS, *COMPARE_LIMITS)
     options = {o.name: o.default for o in OPTIONS.values()}
+    limits = dict(COMPARE_LIMITS)
     config: dict[str, Any] = {}
     prefix = f"{section} " if section else ""
     for key, value in table.items():
@@ -300,9 +309,22 @@ def parse_table(table: Mapping[str, Any], source: str, section: str = "[tool.pho
             if value not in FAIL_ON:
                 raise ConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}")
             config["fail_on"] = value
+        elif key in COMPARE_LIMITS:
+            limits[key] = compare_limit(value, where)
         else:
             options[key] = option_value(OPTIONS[key].kind, value, where)
-    return Config(options=MappingProxyType(options), source=source, root=root, **config)
+    return Config(options=MappingProxyType(options), compare_limits=MappingProxyType(limits),
+                  source=source, root=root, **config)
+
+
+def compare_limit(value: Any, where: str) -> float:
+    """A `compare` threshold: points of a share, steps or seconds, 0 (any worsening fails)
+    up to MAX_OPTION_VALUE."""
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not 0 <= value <= MAX_OPTION_VALUE:
+        raise ConfigError(f"{where}: expected a number from 0 to {MAX_OPTION_VALUE:,}, e.g. 1.0 "
+                          "(percentage points for shares, steps, or seconds)")
+    return float(value)
 
 
 def _rate(value: Any, where: str) -> float:

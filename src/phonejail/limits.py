@@ -41,6 +41,12 @@ MAX_CALLS_PER_HOUR = 10_000_000.0
 """`calls_per_hour` of a queue."""
 MAX_QUEUE_SECONDS = 86_400.0
 """`handle_seconds` and `patience_seconds` of a queue: a day."""
+MAX_CHAIN_STATES = 100_000
+"""States one persona's call chain may have (node, facts given, retries, transfer, queue):
+the largest chain of the 20,000-node bank benchmark has about 18,000. Facts multiply
+states (2^K per node for K facts each asked on a chance and tested by a `given:`
+branch); past the budget the rules that follow calls and the exact analysis are skipped
+(PJ008), and Monte-Carlo samples the calls instead."""
 MAX_DIGITS = 30
 """Digits a number may be written with before it is refused unread (a 5,000-digit integer
 would cost Python a quadratic conversion, and exceeds every bound above anyway)."""

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from phonejail import suppress
+from phonejail.analysis.chain import ChainTooLarge
 from phonejail.config import Config
 from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Finding, Problem, Severity
@@ -139,7 +140,7 @@ def stamp(path: str, problems: Iterable[Problem], config: Config) -> list[Findin
     """Turn rule problems into findings: add the path, the rule's name and its severity."""
     return [
         Finding(path, p.line, p.column, p.code, RULES[p.code].NAME, RULES[p.code].SEVERITY,
-                p.message, p.node)
+                p.message, p.node, p.fact, p.persona, p.part)
         for p in problems
         if config.enabled_in(p.code, path)
     ]
@@ -152,7 +153,10 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
     with gc_paused():  # the graph and the chains are large and acyclic-in-practice
         for code, rule in RULES.items():
             if rule.check is not None and config.enabled(code):
-                problems.extend(rule.check(ctx))
+                try:
+                    problems.extend(list(rule.check(ctx)))
+                except ChainTooLarge:
+                    continue  # no verdict past the state budget; PJ008 says so
     return problems
 
 

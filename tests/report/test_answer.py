@@ -78,7 +78,9 @@ def test_patience_places_the_loss_where_the_caller_hangs_up(tmp_path) -> None:
           - {name: lost, intent: x, patience: 4, zero_out: 1}
         """))
     r = build_report(str(tree), "t", Config(), 0, 1)
-    (a,) = r.answers
+    # Intent y has no persona: its default caller is answered for too, at 0% of calls.
+    a, default = r.answers
+    assert default.name == "y" and default.share == 0.0
     # Pressing 0 where no option fits is a wrong key: four attempts, then patience runs out.
     assert a.jail_rate == pytest.approx(1.0)
     assert [(x.node, x.outcome, x.share) for x in a.losses] == [("menu", "abandoned", 1.0)]

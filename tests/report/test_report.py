@@ -52,8 +52,9 @@ def test_fix_first_ranks_the_identity_gate_first_with_who_it_shuts_out(reports: 
     first = data["fix_first"][0]
     assert (first["code"], first["node"], first["share_of_calls"]) == ("PJ103", "ask_phone", 1.0)
     markdown = (reports / "isp_billing" / "summary.md").read_text()
-    assert ("1. PJ103 identity-gate at 'ask_phone': every call passes here; it shuts out 25.0% "
-            "of callers (internet-only customer), who never reach a human") in markdown
+    assert ("1. PJ103 identity-gate at 'ask_phone': 25.0% of calls end in jail here; every "
+            "call passes here; it shuts out 25.0% of callers (internet-only customer), who "
+            "never reach a human") in markdown
 
 
 def test_index_lists_every_tree_worst_first(reports: Path) -> None:
@@ -356,3 +357,24 @@ def test_a_tree_of_many_personas_draws_a_few_and_pools_the_rest_exactly(tmp_path
     assert 0 < len(jailed) < PERSONA_ROWS
     assert jailed <= {row.split(" | ")[0][2:] for row in rows}
     assert "25 of 40 personas shown: those above their jail limit first" in text
+
+
+def test_fix_first_ranks_by_harm_errors_first(reports: Path) -> None:
+    """Errors first (they fail the gate); then the share of calls lost or asked again at
+    the node, not the share passing through it (docs/report.md, "What to fix first")."""
+    for tree in ("isp_billing", "pharmacy", "bank_800"):
+        ranked = json.loads((reports / tree / "summary.json").read_text())["fix_first"]
+        keys = [({"error": 0, "warning": 1, "info": 2}[x["severity"]],
+                 -(x["lost_here"] + x["asked_again_here"])) for x in ranked]
+        assert keys == sorted(keys), tree
+    pharmacy = json.loads((reports / "pharmacy" / "summary.json").read_text())["fix_first"]
+    # The caregiver (20% of calls) is lost at the ask of a phone number it does not know;
+    # 60% of calls pass that ask, but the harm is the 20%.
+    assert [(x["code"], x["node"]) for x in pharmacy[:2]] == [("PJ103", "ask_phone"),
+                                                              ("PJ105", "ask_phone")]
+    assert [(x["lost_here"], x["share_of_calls"]) for x in pharmacy[:2]] == \
+        [pytest.approx((0.2, 0.6), abs=1e-4)] * 2
+    isp = json.loads((reports / "isp_billing" / "summary.json").read_text())["fix_first"]
+    again = [x for x in isp if x["code"] == "PJ202" and x["node"] == "agent_cards_manila"]
+    assert [(x["lost_here"], x["asked_again_here"]) for x in again] == \
+        [pytest.approx((0, 0.35), abs=1e-4)]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from phonejail.limits import MAX_CHAIN_STATES
 from phonejail.model.tree import (
     Agent,
     Ask,
@@ -288,29 +289,66 @@ def _moves(tree: Tree, persona: Persona, state: State) -> Iterator[tuple[float, 
         raise TypeError(f"unknown node kind {node.kind!r}")
 
 
-def compile_chain(tree: Tree, persona: Persona) -> Chain:
-    """Every state `persona` can reach from the start, breadth first, with merged moves."""
+class ChainTooLarge(Exception):
+    """A persona's calls can be in more chain states than the state budget allows.
+
+    Each fact given so far, retry count, transfer and queue multiplies the places a call
+    can be: K facts each asked on a chance and tested by a `given:` branch give 2^K
+    states per node. Past the budget no chain is built (it would exhaust memory);
+    Monte-Carlo still samples the calls, compiling only the states they reach.
+    """
+
+    def __init__(self, persona: str, budget: int) -> None:
+        self.persona, self.budget = persona, budget
+        super().__init__(
+            f"the calls of persona '{persona}' can be in more than {budget:,} states "
+            "(node, facts given, retries, transfer), the state budget")
+
+
+def expand(tree: Tree, persona: Persona, state: State
+           ) -> tuple[Visit, tuple[tuple[float, Target], ...]]:
+    """What a visit to `state` does, and where it leads: each target once, with its total
+    probability (zero-probability moves left out)."""
+    merged: dict[Target, float] = {}
+    for p, target in moves(tree, persona, state):
+        if p > 0.0:
+            merged[target] = merged.get(target, 0.0) + p
+    return (_visit(tree, tree.nodes[state.node], state),
+            tuple((p, t) for t, p in merged.items()))
+
+
+def start_state(tree: Tree) -> State:
+    """Where every call begins: the start node (or its staffed queue), nothing given."""
     start = _queue_first(tree, State(tree.start, frozenset(), 0))
     assert isinstance(start, State)
+    return start
+
+
+def compile_chain(tree: Tree, persona: Persona, budget: int | None = None) -> Chain:
+    """Every state `persona` can reach from the start, breadth first, with merged moves.
+
+    Raises ChainTooLarge as soon as more than `budget` states are found (default
+    `limits.MAX_CHAIN_STATES`), before they can exhaust memory.
+    """
+    if budget is None:
+        budget = MAX_CHAIN_STATES
+    start = start_state(tree)
     index = {start: 0}
     states, visits, all_moves, parent = [start], [], [], [-1]
     queue = deque([start])
     while queue:
         state = queue.popleft()
-        node = tree.nodes[state.node]
-        visit = _visit(tree, node, state)
-        merged: dict[Target, float] = {}
-        for p, target in moves(tree, persona, state):
-            if p > 0.0:
-                merged[target] = merged.get(target, 0.0) + p
-        for target in merged:
+        visit, merged = expand(tree, persona, state)
+        for _, target in merged:
             if isinstance(target, State) and target not in index:
+                if len(states) >= budget:
+                    raise ChainTooLarge(persona.name, budget)
                 index[target] = len(states)
                 states.append(target)
                 parent.append(index[state])
                 queue.append(target)
         visits.append(visit)
-        all_moves.append(tuple((p, t) for t, p in merged.items()))
+        all_moves.append(merged)
     return Chain(persona, tuple(states), tuple(visits), tuple(all_moves), tuple(parent),
                  sensitive=persona.intent in tree.sensitive)
 

@@ -43,7 +43,8 @@ class _Mover:
 
 def propagate(a: ChainArrays, patience: int, stop: np.ndarray | None = None,
               edge_flow: np.ndarray | None = None,
-              abandoned: np.ndarray | None = None) -> np.ndarray:
+              abandoned: np.ndarray | None = None,
+              last_flow: np.ndarray | None = None) -> np.ndarray:
     """Push one call's mass through the chain; return the mass that visited `stop` states.
 
     `stop` is a boolean (states x columns) array: column k's mass is absorbed, and
@@ -51,7 +52,9 @@ def propagate(a: ChainArrays, patience: int, stop: np.ndarray | None = None,
     and nothing is absorbed. If `edge_flow` (one float per CSR move) is given, the
     expected number of times a call takes each move is added to it (one column only);
     if `abandoned` (one float per state) is, the chance that the caller hangs up at
-    each state, patience spent, is added to it (one column only).
+    each state, patience spent, is added to it (one column only); if `last_flow` (one
+    float per move) is, the part of the moves' flow whose mass lands at level `patience`
+    (where a step state is not visited: the caller hangs up there) is added to it.
     """
     mover = _Mover(a)
     columns = 1 if stop is None else stop.shape[1]
@@ -61,9 +64,11 @@ def propagate(a: ChainArrays, patience: int, stop: np.ndarray | None = None,
     level = np.zeros((a.n_states, columns))
     level[0] = 1.0
     flow = None if edge_flow is None else np.zeros((a.prob.size, columns))
+    last = None if last_flow is None else np.zeros((a.prob.size, columns))
     for k in range(patience + 1):
         resting = np.zeros_like(level)
         moving = level
+        into = last if k == patience and last is not None else flow
         for _ in range(a.zero_step_depth + 1):
             absorbed = stop & zero
             hit += (moving * absorbed).sum(axis=0)
@@ -72,24 +77,103 @@ def propagate(a: ChainArrays, patience: int, stop: np.ndarray | None = None,
             moving = np.where(zero, moving, 0.0)
             if not moving.any():
                 break
-            moving = mover.spread(moving, flow)
+            moving = mover.spread(moving, into)
         if k == patience:  # a step here would be step patience + 1: the caller hangs up
             if abandoned is not None:
                 abandoned += resting[:, 0]
             break
         hit += (resting * stop).sum(axis=0)
         resting = np.where(stop, 0.0, resting)
-        level = mover.spread(resting, flow)
+        level = mover.spread(resting, last if k + 1 == patience and last is not None
+                             else flow)
+    if last_flow is not None and last is not None:
+        last_flow += last[:, 0]
+        if flow is not None:
+            flow += last
     if edge_flow is not None and flow is not None:
         edge_flow += flow[:, 0]
     return hit
 
 
 def pass_probabilities(a: ChainArrays, patience: int, masks: np.ndarray) -> np.ndarray:
-    """Per column of `masks` (states x K): the exact chance a call visits those states."""
+    """Per column of `masks` (states x K): the exact chance a call visits those states.
+
+    A set of states a call cannot come back to once it has left (no cycle runs through
+    it and a state outside it) is visited at most once per entry from outside: its
+    chance is the expected number of such entries, which one propagation gives for
+    every such set at once (the moves' expected flow). Only the sets a call can leave
+    and re-enter need a propagation of their own, in which they absorb the mass that
+    reaches them (one column each, all in one pass).
+    """
+    chances = np.zeros(masks.shape[1])
     if masks.shape[1] == 0:
-        return np.zeros(0)
-    return propagate(a, patience, stop=masks)
+        return chances
+    component = _components(a)
+    size = np.bincount(component)
+    closed = np.array([bool((np.bincount(component[col], minlength=size.size)[
+        component[col]] == size[component[col]]).all()) for col in masks.T])
+    if closed.any():
+        flow, late = np.zeros(a.prob.size), np.zeros(a.prob.size)
+        propagate(a, patience, edge_flow=flow, last_flow=late)
+        src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
+        inside = a.target < a.n_states
+        # A step state reached at level `patience` is not visited: the caller hangs up.
+        taken = np.where(a.step[np.minimum(a.target, a.n_states - 1)], flow - late, flow)
+        sets = masks[:, closed]
+        entering = sets[a.target[inside]] & ~sets[src[inside]]
+        chances[closed] = taken[inside] @ entering + sets[0]
+    if not closed.all():
+        chances[~closed] = propagate(a, patience, stop=masks[:, ~closed])
+    return chances
+
+
+def _components(a: ChainArrays) -> np.ndarray:
+    """Strongly connected component of each state (Tarjan's algorithm, iterative)."""
+    n = a.n_states
+    succ = [a.target[a.indptr[i]:a.indptr[i + 1]] for i in range(n)]
+    succ = [t[t < n].tolist() for t in succ]
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    component = np.full(n, -1, dtype=np.int64)
+    found = 0
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            here, k = work[-1]
+            if k < len(succ[here]):
+                work[-1] = (here, k + 1)
+                child = succ[here][k]
+                if index[child] < 0:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack[child] = True
+                    work.append((child, 0))
+                elif on_stack[child]:
+                    low[here] = min(low[here], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[here])
+            if low[here] == index[here]:
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    component[member] = found
+                    if member == here:
+                        break
+                found += 1
+    return component
 
 
 def edge_flow(a: ChainArrays, patience: int) -> np.ndarray:

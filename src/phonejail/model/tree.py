@@ -7,8 +7,8 @@ Defaults from DESIGN.md are applied by the builder, never left to readers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from phonejail.model.yamlread import Mark
@@ -271,6 +271,32 @@ class Tree:
                     loc=self.locs.get("intents", self.loc))
             for intent in self.intents
         )
+
+    @property
+    def uncovered(self) -> tuple[str, ...]:
+        """Intents no declared persona calls for (none without `callers:`)."""
+        covered = {p.intent for p in self.callers}
+        return tuple(i for i in self.intents if i not in covered) if self.callers else ()
+
+    @property
+    def judged(self) -> tuple[Persona, ...]:
+        """Every caller the rules and the figures judge: `personas`, then a default caller
+        (knowing every fact) for each uncovered intent, who counts for 0% of calls."""
+        if not self.uncovered:
+            return self.personas
+        defaults = {p.intent: p for p in replace(self, callers=()).personas}
+        return self.callers + tuple(defaults[i] for i in self.uncovered)
+
+    def shares(self, callers: Iterable[Persona]) -> list[float]:
+        """Normalised shares of `callers`: declared personas by weight, default callers of
+        uncovered intents 0. Without `callers:` every caller is a default one, in equal
+        shares (docs/format.md); a choice of default callers only is shared equally too."""
+        callers = list(callers)
+        weights = [p.share if (p.declared or not self.callers) else 0.0 for p in callers]
+        total = sum(weights)
+        if total == 0:
+            return [1.0 / len(callers)] * len(callers) if callers else []
+        return [w / total for w in weights]
 
     def where(self, key: str) -> Loc:
         return self.locs.get(key, self.loc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import PurePath
 
 from phonejail import __version__
@@ -33,7 +34,11 @@ def render(result: CheckResult, **_: object) -> str:
         for code in fired
     ]
     results = []
+    seen: Counter[tuple[str, str]] = Counter()
     for f in result.findings:
+        # Two findings alike in rule, node, fact, persona and part (format errors, say)
+        # are told apart by their order in the file, as GitHub's own line hashes are.
+        seen[(f.path, f.fingerprint)] += 1
         entry: dict[str, object] = {
             "ruleId": f.code,
             "ruleIndex": fired.index(f.code),
@@ -46,6 +51,8 @@ def render(result: CheckResult, **_: object) -> str:
                 },
                 **({"logicalLocations": [{"name": f.node, "kind": "member"}]} if f.node else {}),
             }],
+            "partialFingerprints": {
+                "phonejailFinding/v1": f"{f.fingerprint}:{seen[(f.path, f.fingerprint)]}"},
         }
         results.append(entry)
     log = {

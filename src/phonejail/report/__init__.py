@@ -43,6 +43,8 @@ class WouldOverwriteInput(OutputError):
 class ReportRun:
     reports: tuple[TreeReport, ...]
     written: tuple[Path, ...]
+    comparisons: tuple[Comparison, ...] = ()
+    """With a baseline: each tree against it, in the order the trees were named."""
 
 
 def slugs(files: Sequence[str]) -> list[str]:
@@ -138,6 +140,7 @@ class RenderedTree:
 
     report: TreeReport
     files: tuple[tuple[str, str | bytes], ...]
+    comparison: Comparison | None = None
 
 
 def render_tree(job: tuple[str, str], config: Config, callers: int, seed: int,
@@ -149,14 +152,15 @@ def render_tree(job: tuple[str, str], config: Config, callers: int, seed: int,
     """
     path, slug = job
     r = build_report(path, slug, config, callers, seed)
-    comparison: Comparison | None = compare(old, r) if old is not None else None
+    comparison: Comparison | None = (compare(old, r, config.compare_limits)
+                                     if old is not None else None)
     figures = figures_of(r)
     files: list[tuple[str, str | bytes]] = [(f"{stem}.png", data)
                                             for stem, data, _, _ in figures]
     files += [("index.html", html.tree_page(r, figures, comparison)),
               ("summary.md", markdown.summary(r, comparison)),
               ("summary.json", summary_json.summary(r, comparison))]
-    return RenderedTree(r, tuple(files))
+    return RenderedTree(r, tuple(files), comparison)
 
 
 def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
@@ -183,6 +187,7 @@ def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
         _check_target(out_dir, relative, inputs, owned, force)
     old = build_report(baseline, "baseline", config, 0, seed) if baseline else None
     reports: list[TreeReport] = []
+    comparisons: list[Comparison] = []
     written: list[Path] = []
 
     def write(relative: Path, data: str | bytes) -> None:
@@ -198,12 +203,14 @@ def write_reports(paths: Sequence[str | Path], out_dir: Path, config: Config,
             for name, data in rendered.files:
                 write(Path(slug) / name, data)
             reports.append(rendered.report)
+            if rendered.comparison is not None:
+                comparisons.append(rendered.comparison)
         reports.sort(key=_worst_first)
         write(Path("index.html"), html.index_page(reports))
     finally:
         if written:
             _save_manifest(out_dir, owned)
-    return ReportRun(tuple(reports), tuple(written))
+    return ReportRun(tuple(reports), tuple(written), tuple(comparisons))
 
 
 def _check_target(out_dir: Path, relative: Path, inputs: Iterable[str | Path],

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from phonejail.analysis.arrays import ZeroStepCycle, to_arrays
-from phonejail.analysis.chain import Chain, compile_chain
+from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
+from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
 from phonejail.analysis.exact import TooDeepForExact
 from phonejail.analysis.flow import edge_flow, pass_probabilities
 from phonejail.config import Config
@@ -36,13 +36,31 @@ identity gates, and the node where a jailed persona's calls are lost (PJ105's no
 
 @dataclass(frozen=True)
 class FixFirst:
-    """A finding, with the exact share of callers whose call passes through its node."""
+    """A finding, with the harm done at its node and the share of calls passing through it.
+
+    Findings are ranked by `harm` (docs/report.md, "What to fix first"): the exact share
+    of calls that end in jail *at* this node (charged as `check` charges them: a dead end
+    to the node that sends the call to it, a hang-up in a loop to the loop's entry) plus
+    the share of calls asked again there for an identity fact they already gave. A node
+    every call passes but none is lost at ranks below one that loses 1% of calls. Errors
+    come before warnings whatever their harm: they are what fails `phonejail check`.
+    """
 
     finding: Finding
     overall: float
+    """Exact share of all calls that pass through the node."""
     personas: tuple[tuple[str, float], ...]
+    """Per persona: the share of its calls that pass through the node."""
     shut_out: tuple[str, ...] = ()
     """For an identity gate (PJ103): the personas it keeps from every human."""
+    lost: float = 0.0
+    """Exact share of all calls that end in jail at this node."""
+    asked_again: float = 0.0
+    """Exact share of all calls asked here for an identity fact they already gave."""
+
+    @property
+    def harm(self) -> float:
+        return self.lost + self.asked_again
 
 
 @dataclass(frozen=True)
@@ -115,13 +133,19 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
                       queue_limits=(float(config.options.get("max-queue-wait-seconds", 120)),
                                     config.options.get("max-queue-abandon-percent", 10) / 100))
     try:
-        exact = run(tree, method="exact")
-        sampled = run(tree, method="montecarlo", callers=callers, seed=seed) if callers else None
-    except (ZeroStepCycle, TooDeepForExact) as refused:
+        chains = [compile_chain(tree, p) for p in tree.judged]
+        arrays = [to_arrays(chain) for chain in chains]  # compiled once for all three uses
+        exact = run(tree, method="exact", compiled=arrays)
+        sampled = run(tree, method="montecarlo", callers=callers, seed=seed,
+                      compiled=arrays) if callers else None
+    except (ZeroStepCycle, TooDeepForExact, ChainTooLarge) as refused:
         reason = (f"a cycle of nodes that take no step: {refused}"
-                  if isinstance(refused, ZeroStepCycle) else str(refused))
+                  if isinstance(refused, ZeroStepCycle) else
+                  f"{refused} (PJ008): the exact analysis is skipped; `phonejail simulate` "
+                  "samples the calls by Monte-Carlo" if isinstance(refused, ChainTooLarge)
+                  else str(refused))
         return replace(base, refused=reason)
-    fix_first, flow, answers = _where_calls_go(tree, findings, exact)
+    fix_first, flow, answers = _where_calls_go(tree, findings, exact, chains, arrays)
     through: dict[str, float] = defaultdict(float)
     for answer in answers:
         for node, chance in answer.through.items():
@@ -144,31 +168,44 @@ def _uncovered(tree: Tree) -> tuple[tuple[str, float], ...]:
     return tuple(found)
 
 
-def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
+def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation,
+                    chains: list[Chain], arrays: list[ChainArrays]
                     ) -> tuple[tuple[FixFirst, ...], dict[tuple[str, str | None], float],
                                tuple[PersonaAnswer, ...]]:
-    personas = tree.personas
+    personas = tree.judged  # as `run` simulated them
     shares = [p.share for p in exact.personas]
     answers = []
-    chains: list[Chain] = [compile_chain(tree, p) for p in personas]
-    arrays = [to_arrays(chain) for chain in chains]
     # The drawn flow shows every node's share of calls; a tree too big to draw needs only
     # the nodes that findings are about.
     nodes = sorted(tree.nodes) if len(tree.nodes) <= DRAW_LIMIT else \
         sorted({f.node for f in findings if f.node and f.node in tree.nodes})
     reach: dict[str, list[float]] = {node: [] for node in nodes}
+    harm: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # node -> [lost, again]
+    column = {node: k for k, node in enumerate(nodes)}
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
     for persona, chain, a, share, result in zip(personas, chains, arrays, shares,
                                                 exact.personas, strict=True):
-        at_node = np.array([s.node for s in chain.states])
-        masks = at_node[:, None] == np.array(nodes, dtype=object)[None, :]
+        masks = np.zeros((len(chain.states), len(nodes)), dtype=bool)
+        at = [(i, column[s.node]) for i, s in enumerate(chain.states) if s.node in column]
+        if at:
+            masks[tuple(np.array(at).T)] = True
         met = masks.any(axis=0)  # nodes this persona never meets: chance 0, no work
         chances = np.zeros(len(nodes))
         chances[met] = pass_probabilities(a, persona.patience, masks[:, met])
         for node, chance in zip(nodes, chances, strict=True):
             reach[node].append(float(chance))
+        # Asked again: the chance a call visits one of the node's states that asks for a
+        # fact the call has already given (the `repeats` counter of the chain).
+        repeat_masks = masks & (a.repeats > 0)[:, None]
+        repeated = repeat_masks.any(axis=0)
+        again = np.zeros(len(nodes))
+        again[repeated] = pass_probabilities(a, persona.patience, repeat_masks[:, repeated])
         moves = edge_flow(a, persona.patience)
         answer = persona_answer(tree, chain, a, moves, result)
+        for loss in answer.losses:
+            harm[loss.node][0] += share * loss.share
+        for node, chance in zip(nodes, again, strict=True):
+            harm[node][1] += share * float(chance)
         for edge, amount in answer.flow.items():
             flow[edge] += share * amount
         through = {n: float(c) for n, c in zip(nodes, chances, strict=True) if c > 0}
@@ -181,6 +218,9 @@ def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation
             overall = sum(share * r for share, r in zip(shares, reach[f.node], strict=True))
             shut = tuple(p.name for p in gated_personas(ctx, f.node)) if f.code == "PJ103" \
                 else ()
-            ranked.append(FixFirst(f, overall, per, shut))
-    ranked.sort(key=lambda x: (-x.overall, -x.finding.severity.rank, x.finding.line))
+            lost, again = harm.get(f.node, (0.0, 0.0))
+            ranked.append(FixFirst(f, overall, per, shut, lost, again))
+    # Errors first (they fail the gate), then the most harm, then the most calls through.
+    ranked.sort(key=lambda x: (-x.finding.severity.rank, -round(x.harm, 12), -x.overall,
+                               x.finding.line))
     return tuple(ranked), dict(flow), tuple(answers)

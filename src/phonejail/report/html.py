@@ -224,15 +224,25 @@ def comparison_html(c: Comparison) -> str:
         rows.append(f"<tr><td>{escape(row.label)}</td><td class=\"num\">{escape(row.old_text)}"
                     f'</td><td class="num">{escape(row.new_text)}</td>'
                     f'<td class="num {css}">{escape(row.delta_text)}</td></tr>')
-    added = "".join(f"<li>{escape(f.code)} {escape(f.name)} at '{escape(f.node or '')}': "
-                    f"{escape(f.message)}</li>" for f in c.added) or "<li>none</li>"
-    removed = "".join(f"<li>{escape(f.code)} {escape(f.name)} at '{escape(f.node or '')}': "
-                      f"{escape(f.message)}</li>" for f in c.removed) or "<li>none</li>"
+    gate = "".join(f'<p class="refused">{escape(text)}</p>' for text in (
+        f"This tree fails: {c.broken}" if c.broken else None,
+        f"Note: {c.note}" if c.note else None) if text)
+    if c.regressions:
+        gate += (f"<h3>Regressions: {len(c.regressions)}</h3><ul>"
+                 + "".join(f'<li class="delta-worse">{escape(r.text())}</li>'
+                           for r in c.regressions) + "</ul>")
+    elif c.broken is None and c.note is None:
+        gate += "<p>No figure worse than the baseline beyond its threshold.</p>"
+    lists = "".join(
+        f"<h3>{escape(title)}</h3><ul>"
+        + ("".join(f"<li>{escape(f.code)} {escape(f.name)} at '{escape(f.node or '')}': "
+                   f"{escape(f.message)}</li>" for f in found) or "<li>none</li>") + "</ul>"
+        for title, found in c.sections)
     return (f"<p>Baseline <code>{escape(c.old_path)}</code> ({escape(c.old_name)}) against "
             f"<code>{escape(c.new_path)}</code> ({escape(c.new_name)}), exact figures.</p>"
             + _table('<th>overall</th><th class="num">baseline</th>'
                      '<th class="num">this tree</th><th class="num">change</th>', rows)
-            + f"<h3>Findings added</h3><ul>{added}</ul><h3>Findings removed</h3><ul>{removed}</ul>")
+            + gate + lists)
 
 
 def flow_html(r: TreeReport) -> str | None:

@@ -123,11 +123,18 @@ def estimate_text(h: Headline) -> str:
 
 
 def fix_first_text(x: FixFirst, r: TreeReport) -> str:
-    """'PJ103 identity-gate at ask_phone: every call passes here; shuts out ...'."""
+    """'PJ103 identity-gate at 'ask_phone': 25.0% of calls end in jail here; every call
+    passes here; it shuts out ...' — the harm first, as the list is ranked by it."""
     f = x.finding
     head = f"{f.code} {f.name} at '{f.node}'"
-    reach = ("every call passes here" if x.overall >= 0.999995
-             else f"{share_text(x.overall)} of calls pass here")
+    harm = []
+    if x.lost > 0:
+        harm.append(f"{share_text(x.lost)} of calls end in jail here")
+    if x.asked_again > 0:
+        harm.append(f"{share_text(x.asked_again)} of calls are asked again here for "
+                    "an identity fact they gave")
+    reach = "; ".join([*harm, "every call passes here" if x.overall >= 0.999995
+                       else f"{share_text(x.overall)} of calls pass here"])
     if x.shut_out and r.exact is not None:
         shut = [(p.name, p.share) for p in r.exact.personas if p.name in x.shut_out]
         if shut:

@@ -28,7 +28,7 @@ from collections import ChainMap, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from phonejail.analysis.chain import Chain, State, compile_chain, moves
+from phonejail.analysis.chain import Chain, ChainTooLarge, State, compile_chain, moves
 from phonejail.analysis.losses import losses, lost_at
 from phonejail.model.tree import Ask, Branch, Hangup, Menu, Node, Persona, Say, Tree
 
@@ -136,14 +136,14 @@ def caller_jail(tree: Tree, persona: Persona, share: float,
     from phonejail.analysis.exact import TooDeepForExact, analyse
     from phonejail.analysis.flow import propagate
 
-    chain = chain or compile_chain(tree, persona)
     try:
+        chain = chain or compile_chain(tree, persona)
         a = to_arrays(chain)
         tally = analyse(a, persona.patience, seconds=False)
     except ZeroStepCycle as cycle:
         return Refusal(f"a cycle of nodes that take no step: {cycle}")
-    except TooDeepForExact as deep:
-        return Refusal(str(deep))
+    except (TooDeepForExact, ChainTooLarge) as refused:
+        return Refusal(str(refused))
     outcomes = {name: float(v) for name, v in zip(OUTCOMES, tally.outcomes, strict=True)}
     jail = sum(outcomes[k] for k in JAIL_OUTCOMES)
     flow = np.zeros(a.prob.size)

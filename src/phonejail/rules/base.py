@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from phonejail.analysis.chain import Chain, compile_chain
+from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 from phonejail.rules._jail import CallerJail, Refusal, caller_jail, caller_shares
@@ -65,6 +65,9 @@ class Context:
                                                                  repr=False)
     """`paths_key` -> the `moves_key` of a compiled chain that answers path questions for it."""
     _cached_states: int = field(default=0, repr=False)
+    _too_large: ChainTooLarge | None = field(default=None, repr=False)
+    """A chain of this tree was past the state budget (PJ008): every rule that follows calls
+    is skipped for the tree, so no other chain is compiled (each could cost as much)."""
     _jails: dict[tuple[object, ...], CallerJail | Refusal] = field(default_factory=dict,
                                                                   repr=False)
 
@@ -93,10 +96,7 @@ class Context:
 
         Rules about paths (loops, repeats) should see every intent, declared or not.
         """
-        declared = self.tree.callers
-        covered = {p.intent for p in declared}
-        defaults = replace(self.tree, callers=()).personas
-        return declared + tuple(p for p in defaults if p.intent not in covered)
+        return self.tree.judged  # the callers `simulate` walks too
 
     def chain(self, persona: Persona) -> Chain:
         """A chain with the persona's states and moves, for "is there a path" questions.
@@ -114,10 +114,16 @@ class Context:
     def exact_chain(self, persona: Persona) -> Chain:
         """The persona's chain, odds and all, compiled once for every persona with the same
         `moves_key` (the exact pass of PJ105 and the path rules share it)."""
+        if self._too_large is not None:
+            raise self._too_large
         key = moves_key(persona)
         found = self._chains.get(key)
         if found is None:
-            found = compile_chain(self.tree, persona)
+            try:
+                found = compile_chain(self.tree, persona)
+            except ChainTooLarge as too_large:  # PJ008: no other chain of this tree either
+                self._too_large = too_large
+                raise
             self._keep(key, found)
         else:
             self._chains.move_to_end(key)
@@ -154,8 +160,12 @@ class Context:
         """One caller's exact jail, computed once per distinct way of calling."""
         key = (*moves_key(persona), persona.patience)
         if key not in self._jails:
-            self._jails[key] = caller_jail(self.tree, persona, share,
-                                           self.exact_chain(persona))
+            try:
+                chain = self.exact_chain(persona)
+            except ChainTooLarge as too_large:  # PJ008 says so; simulate refuses too
+                self._jails[key] = Refusal(str(too_large))
+            else:
+                self._jails[key] = caller_jail(self.tree, persona, share, chain)
         found = self._jails[key]
         if isinstance(found, CallerJail) and (found.persona != persona or found.share != share):
             found = replace(found, persona=persona, share=share)

@@ -214,5 +214,5 @@ def check(ctx: Context) -> Iterator[Problem]:
         yield Problem(
             CODE, node.loc.line, node.loc.column,
             f"'{ask}' shuts out {'; '.join(who)}",
-            node=ask,
+            node=ask, fact=node.fact,
         )

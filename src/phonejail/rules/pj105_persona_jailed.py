@@ -142,7 +142,7 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"calls, "
             f"above {setting} ({jail.split()}); {percent(lost)} of its calls are lost at "
             f"'{node_id}'",
-            node=node_id,
+            node=node_id, persona=jail.persona.name,
         )
     overall_limit = jail_limits(ctx.options).overall
     if overall_limit is None:

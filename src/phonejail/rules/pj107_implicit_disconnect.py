@@ -95,5 +95,5 @@ def check(ctx: Context) -> Iterator[Problem]:
             CODE, loc.line, loc.column,
             f"{_what(node, label)}: calls that go there are disconnected, "
             f"{percent(overall[(node_id, label)])} of all calls ({shown})",
-            node=node_id,
+            node=node_id, part=label,
         )

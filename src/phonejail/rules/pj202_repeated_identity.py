@@ -130,7 +130,7 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"{asker} asks again for the {tree.identity[fact].label} ({fact}), already given "
             f"at '{given}' (line {tree.nodes[given].loc.line}); path: {route} "
             f"(callers: {listing(who, 4)})",
-            node=node_id,
+            node=node_id, fact=fact,
         )
 
 

@@ -125,5 +125,5 @@ def check(ctx: Context) -> Iterator[Problem]:
             CODE, loc.line, loc.column,
             f"'{agent}' can transfer callers {to}, a human they already reached in this call; "
             f"path: {' -> '.join(path)} (callers: {listing(who, 4)})",
-            node=agent,
+            node=agent, part=again,
         )

@@ -75,4 +75,5 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"queue '{queue.name}': {' and '.join(over)} ({queue.agents} agents for "
             f"{figures.offered_erlangs:.3g} erlangs offered); {needed} agents would keep it "
             f"within both limits",
+            part=queue.name,
         )

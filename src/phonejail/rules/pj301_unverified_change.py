@@ -102,5 +102,5 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"at '{node_id}' {how} '{intent}' (sensitive) for a caller who has given no "
             f"identity fact in this call; path: {' -> '.join(path)} "
             f"(callers: {listing(who, 4)})",
-            node=node_id,
+            node=node_id, part=intent,
         )

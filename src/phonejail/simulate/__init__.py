@@ -6,21 +6,21 @@ compiled chain (`phonejail.analysis.chain`) and the figures (`analysis.tally`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
-from phonejail.analysis.chain import compile_chain
+from phonejail.analysis.chain import ChainTooLarge, compile_chain
 from phonejail.analysis.exact import JAILED, TooDeepForExact, analyse
 from phonejail.analysis.journey import Journey, exact_journey, mixed, sampled_journey
 from phonejail.analysis.tally import Figures, Tally, figures
 from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS
 from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Persona, Tree
-from phonejail.simulate.montecarlo import simulate
+from phonejail.simulate.montecarlo import LazyChain, simulate
 
 if TYPE_CHECKING:
     from phonejail.analysis.staffing import QueueFigures
@@ -56,6 +56,8 @@ class Simulation:
     """The tree's sensitive intents: where unverified resolutions can happen."""
     queues: Mapping[str, QueueFigures] = field(default_factory=dict)
     """The Erlang figures of each staffed queue (docs/format.md, "Queues"); empty if none."""
+    uncovered: tuple[str, ...] = ()
+    """Intents no declared persona covers: each simulated as a default caller at 0% share."""
 
     @property
     def calls_made(self) -> int | None:
@@ -68,7 +70,8 @@ class Simulation:
 
 
 def select_personas(tree: Tree, name: str | None) -> tuple[Persona, ...]:
-    personas = tree.personas
+    """The callers simulated: `Tree.judged` (the callers the rules judge), or one by name."""
+    personas = tree.judged
     if name is None:
         return personas
     chosen = tuple(p for p in personas if p.name == name)
@@ -79,28 +82,47 @@ def select_personas(tree: Tree, name: str | None) -> tuple[Persona, ...]:
     return chosen
 
 
-def compile_personas(tree: Tree, personas: tuple[Persona, ...]) -> list[ChainArrays]:
-    """Each persona's chain as arrays. Raises ZeroStepCycle (naming it) for a free cycle."""
-    return [to_arrays(compile_chain(tree, p)) for p in personas]
+def compile_personas(tree: Tree, personas: tuple[Persona, ...], lazy: bool = False
+                     ) -> list[ChainArrays | LazyChain]:
+    """Each persona's chain as arrays. Raises ZeroStepCycle (naming it) for a free cycle,
+    and ChainTooLarge past the state budget, unless `lazy` (Monte-Carlo): then such a
+    persona gets a `LazyChain`, compiled as its calls go."""
+    chains: list[ChainArrays | LazyChain] = []
+    for persona in personas:
+        try:
+            chains.append(to_arrays(compile_chain(tree, persona)))
+        except ChainTooLarge:
+            if not lazy:
+                raise
+            chains.append(LazyChain(tree, persona))
+    return chains
 
 
 def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
         seed: int = DEFAULT_SEED, persona: str | None = None,
-        progress: Callable[[int], None] | None = None) -> Simulation:
-    """Simulate or analyse `tree`. Raises UnknownPersona, ZeroStepCycle or TooDeepForExact.
+        progress: Callable[[int], None] | None = None,
+        compiled: Sequence[ChainArrays | LazyChain] | None = None) -> Simulation:
+    """Simulate or analyse `tree`. Raises UnknownPersona, ZeroStepCycle, TooDeepForExact or
+    ChainTooLarge.
 
     `progress` is called with the number of calls (Monte-Carlo) or personas (exact)
-    finished since the last call.
+    finished since the last call. `compiled`: the chains of every persona, already
+    compiled (`compile_personas`), when the caller needs them too.
     """
     personas = select_personas(tree, persona)
-    arrays = compile_personas(tree, personas)
-    total = sum(p.share for p in personas)
-    shares = [p.share / total for p in personas]
+    if compiled is not None and persona is None:
+        arrays = list(compiled)
+    else:
+        arrays = compile_personas(tree, personas, lazy=method == "montecarlo")
+    # A default caller of an intent no persona covers counts for 0% of calls, as in the
+    # rules (PJ105): Monte-Carlo samples none of its calls; the exact figures are its own.
+    shares = tree.shares(personas)
     tallies: list[Tally] = []
     counts: list[int | None] = []
     journeys: list[Journey] = []
     if method == "exact":
         for persona_, a in zip(personas, arrays, strict=True):
+            assert isinstance(a, ChainArrays)  # exact: never lazy
             tallies.append(analyse(a, persona_.patience))
             journeys.append(exact_journey(tallies[-1], persona_.redials))
             counts.append(None)
@@ -150,6 +172,7 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
                               callers if sampled else None),
         sensitive=tree.sensitive,
         queues=queue_figures(tree),
+        uncovered=tree.uncovered,
     )
 
 
@@ -161,5 +184,5 @@ def queue_figures(tree: Tree) -> dict[str, QueueFigures]:
     return {name: figures_of(queue) for name, queue in tree.queues.items()}
 
 
-__all__ = ["DEFAULT_CALLERS", "DEFAULT_SEED", "METHODS", "PersonaResult", "Simulation",
-           "TooDeepForExact", "UnknownPersona", "ZeroStepCycle", "run"]
+__all__ = ["DEFAULT_CALLERS", "DEFAULT_SEED", "METHODS", "ChainTooLarge", "PersonaResult",
+           "Simulation", "TooDeepForExact", "UnknownPersona", "ZeroStepCycle", "run"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 from phonejail.analysis.chain import OUTCOMES
@@ -45,7 +46,28 @@ def persona_dict(p: PersonaResult) -> dict[str, Any]:
     data["stderr"] = f.stderr
     if f.stderr is not None and f.journey is not None and f.journey.stderr is not None:
         data["stderr"] = {**f.stderr, "journey": f.journey.stderr}
-    return data
+    if p.callers == 0:  # Monte-Carlo gave this persona no calls: its figures are unknown
+        return {**{k: _unknown(v) for k, v in data.items()}, "name": p.name, "share": p.share,
+                "callers": 0}
+    return _unknown_if_nan(data)
+
+
+def _unknown(value: Any) -> Any:
+    """Every figure in `value` as null, keeping its shape (a persona no call was sampled of)."""
+    if isinstance(value, dict):
+        return {k: _unknown(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unknown(v) for v in value]
+    return None
+
+
+def _unknown_if_nan(value: Any) -> Any:
+    """NaN as null: figures over too few calls (the standard error of one call) are unknown."""
+    if isinstance(value, dict):
+        return {k: _unknown_if_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unknown_if_nan(v) for v in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def to_dict(sim: Simulation) -> dict[str, Any]:
@@ -58,6 +80,8 @@ def to_dict(sim: Simulation) -> dict[str, Any]:
         "personas": [persona_dict(p) for p in sim.personas],
         "overall": persona_dict(sim.overall),
     }
+    if sim.uncovered:  # only a tree whose callers leave intents out
+        data["uncovered_intents"] = list(sim.uncovered)
     if sim.queues:  # only a tree that staffs queues has their figures
         data["queues"] = {name: q.to_dict() for name, q in sim.queues.items()}
     return data
@@ -88,8 +112,7 @@ def render_csv(sim: Simulation) -> str:
     writer.writerow(CSV_COLUMNS)
     for p in (*sim.personas, sim.overall):
         f = p.figures
-        row = [csv_cell(p.name), p.share, *(f.outcomes[o] for o in OUTCOMES), f.reached_human,
-               f.jail_rate]
+        row = [*(f.outcomes[o] for o in OUTCOMES), f.reached_human, f.jail_rate]
         for s in (f.steps_to_human, f.seconds_to_human):
             row += ["" if v is None else v for v in (s.mean, s.p50, s.p90, s.max)]
         row += [f.identity_prompts, f.repeated_identity_prompts, f.calls_with_repeats,
@@ -97,7 +120,9 @@ def render_csv(sim: Simulation) -> str:
         j = f.journey
         row += ["", "", "", "", ""] if j is None else [j.calls, j.resolved, j.jail_rate,
                                                        j.seconds, j.identity_prompts]
-        writer.writerow(row)
+        if p.callers == 0:  # no sampled call: no figures, empty cells as for "none reached"
+            row = [""] * len(row)
+        writer.writerow([csv_cell(p.name), p.share, *row])
     return out.getvalue()
 
 
@@ -144,13 +169,30 @@ def sample_size_text(sim: Simulation, noun: str) -> str:
     return f"{sim.callers:,} callers, {made:,} calls"
 
 
+def uncovered_text(sim: Simulation) -> str:
+    """The line that says which intents no persona covers and how they were judged."""
+    names = ", ".join(f"'{visible(i)}'" for i in sim.uncovered)
+    one = len(sim.uncovered) == 1
+    text = (f"No persona under callers: calls for {names}: "
+            f"{'it is' if one else 'each is'} judged as a default caller (knowing every fact) "
+            f"at 0% of calls, as the rules (PJ105) judge {'it' if one else 'them'}")
+    if sim.method == "montecarlo":
+        text += "; Monte-Carlo samples none of their calls (--method exact has their figures)"
+    return text + "."
+
+
 def render_text(sim: Simulation) -> str:
     how = ("exact analysis (Markov chain)" if sim.method == "exact"
            else f"Monte-Carlo, {sample_size_text(sim, 'callers')}, seed {sim.seed}")
     everyone = [*sim.personas, sim.overall]
-    outcome_rows = [[visible(p.name), _pct(p.share),
+    sampled = sim.method == "montecarlo"
+    # Monte-Carlo: how many calls each persona got; one that got none has no figures ("-").
+    calls = (lambda p: [f"{p.callers:,}"]) if sampled else (lambda p: [])
+    outcome_rows = [[visible(p.name), _pct(p.share), *calls(p),
                      *(_pct(p.figures.outcomes[o]) for o in OUTCOMES),
-                     _pct(p.figures.jail_rate)] for p in everyone]
+                     _pct(p.figures.jail_rate)] if p.callers != 0 else
+                    [visible(p.name), _pct(p.share), *calls(p), *["-"] * (len(OUTCOMES) + 1)]
+                    for p in everyone]
     journey_rows = []
     for p in everyone:
         f = p.figures
@@ -160,10 +202,10 @@ def render_text(sim: Simulation) -> str:
             _num(f.seconds_to_human.mean, 0), _num(f.seconds_to_human.p90, 0),
             _num(f.identity_prompts, 2), _num(f.repeated_identity_prompts, 2),
             _pct(f.calls_with_repeats), _num(f.transfers, 2), _num(f.call_seconds, 0),
-        ])
+        ] if p.callers != 0 else [visible(p.name), *["-"] * 10])
     lines = [f"{visible(sim.name)} ({visible(sim.tree)}): {how}", "", "Outcomes"]
-    lines += _table(["persona", "share", *(o.replace("_", " ") for o in OUTCOMES),
-                     "jail rate"], outcome_rows)
+    lines += _table(["persona", "share", *(["callers"] if sampled else []),
+                     *(o.replace("_", " ") for o in OUTCOMES), "jail rate"], outcome_rows)
     lines += ["", "Reaching a human"]
     lines += _table(["persona", "reached", "steps mean", "steps p90", "seconds mean",
                      "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers",
@@ -171,10 +213,13 @@ def render_text(sim: Simulation) -> str:
     lines += ["", "Jail rate = dead end + abandoned + unresolved. Steps and seconds count calls "
                   "that reached a human ('-': none did); prompts, transfers and call seconds "
                   "(prompts and holds of the whole call) are per call."]
+    if sim.uncovered:
+        lines += ["", uncovered_text(sim)]
     if sim.sensitive:
         lines += ["", f"Unverified resolutions (sensitive: {', '.join(sim.sensitive)})"]
         lines += _table(["persona", "resolved with no identity given"],
-                        [[p.name, _pct(p.figures.unverified_resolutions)] for p in everyone])
+                        [[p.name, _pct(p.figures.unverified_resolutions) if p.callers != 0
+                          else "-"] for p in everyone])
     if any(p.figures.journey and p.figures.journey.redials for p in sim.personas):
         lines += ["", "Journeys (a caller's calls together: redials after a jailed call)"]
         lines += _table(["persona", "redials", "calls", "resolved", "jail rate", "seconds",
