@@ -382,7 +382,8 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
                 # A lookup first (a Lambda, a function) reads the information it found.
                 # (past a lookup too), unless it only announces a transfer
                 if (flow.nodes.get(landing or "", {}).get("kind") in ("say", "self_service")
-                        and not _announces_help(flow, str(landing), direct=landing == target)):
+                        and not _announces_help(flow, str(landing), direct=landing == target)
+                        and not _apologises(flow, str(landing))):
                     _settles(flow, landing, intent)
             everything += [i for i in option["serves"] if i not in everything]
         served[menu_id] = everything
@@ -449,6 +450,21 @@ def _announces_help(flow: ImportedFlow, node_id: str, direct: bool) -> bool:
     if not _leads_to_help(flow, node_id):
         return False
     return not direct or bool(_ANNOUNCEMENT.search(str(flow.nodes[node_id].get("say") or "")))
+
+
+_APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|unable to|can ?not|can't|could not|couldn't|"
+                      r"not available|unavailable|try (again )?later|an error)\b", re.I)
+"""A prompt that says the call cannot be helped ("sorry, we cannot help you now")."""
+
+
+def _apologises(flow: ImportedFlow, node_id: str) -> bool:
+    """True if a prompt is an error message, not information: a menu's failures lead to it
+    (invalid, silence, last retry), or its words apologise. Read as information it would
+    settle calls it fails, and hide the hangup after it (PJ205, PJ101)."""
+    if _APOLOGY.search(str(flow.nodes[node_id].get("say") or "")):
+        return True
+    return any(node_id in (n.get("invalid"), n.get("no_input"), n.get("fail"))
+               for n in flow.nodes.values() if n["kind"] == "menu")
 
 
 def _farewell(flow: ImportedFlow, node_id: str | None) -> bool:
