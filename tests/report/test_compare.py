@@ -116,11 +116,12 @@ def test_a_new_that_does_not_load_is_a_regression(run, tmp_path, broken, shown) 
 def test_an_old_that_does_not_load_is_compared_against_nothing(run, tmp_path) -> None:
     missing = tmp_path / "old.yaml"  # a tree new in this change: OLD does not exist
     code, out, _ = run("compare", missing, LOW)
-    assert code == 0
+    # its after-hours hangup (PJ101) is a new error; no figure regresses
+    assert code == 1 and "Findings added: 1" in out and "Regressions:" not in out
     assert (f"Note: OLD ({missing}) does not load (no such file): NEW is compared against "
             "nothing, so every finding of NEW is new and no figure can regress") in out
     code, out, _ = run("compare", missing, JAILED)
-    assert code == 1 and "Findings added: 2" in out and "Regressions:" not in out
+    assert code == 1 and "Findings added: 3" in out and "Regressions:" not in out
 
 
 def _with_persona(text: str) -> str:
@@ -182,7 +183,8 @@ def test_report_with_a_baseline_gates_as_compare_does(run, tmp_path) -> None:
     data = json.loads((tmp_path / "jail_20" / "summary.json").read_text())
     assert len(data["comparison"]["regressions"]) == 6
     assert "**Regressions: 6**" in (tmp_path / "jail_20" / "summary.md").read_text()
-    code, out, _ = run("report", "-q", SLIGHTLY_WORSE, "--baseline", LOW, "-o", tmp_path)
+    code, out, _ = run("report", "-q", SLIGHTLY_WORSE, "--baseline", LOW, "-o", tmp_path,
+                       "--fail-on", "never")  # both have the after-hours hangup (PJ101)
     assert code == 0 and out == ""
     page = (tmp_path / "jail_0_9" / "index.html").read_text()
     assert "No figure worse than the baseline beyond its threshold." in page
