@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -9,15 +10,18 @@ import pytest
 from markdown_it import MarkdownIt
 
 from phonejail.config import Config, load_config
+from phonejail.report import html, summary_json
 from phonejail.report.build import build_report
 from phonejail.report.markdown import summary
 from phonejail.report.text import (
+    fix_first_text,
     gate_text,
     journey_end_text,
     journey_steps,
     verdict,
     where_lost_text,
 )
+from phonejail.simulate.render import uncovered_text
 from tests.conftest import ROOT, TREES
 
 GITHUB = MarkdownIt("commonmark").enable("table").enable("strikethrough")
@@ -223,3 +227,52 @@ def test_a_jailed_intent_no_persona_calls_for_is_in_the_verdict(run, tmp_path) -
     assert r.uncovered and r.uncovered[0][0] == "lost_card"
     assert verdict(r).endswith("; the default caller for intent 'lost_card' (no persona calls "
                                "for it) is jailed in 98.0% of its calls.")
+    # The page and summary.md say what `phonejail simulate` says of such intents.
+    said = uncovered_text(r.exact)
+    assert said.startswith("No persona under callers: calls for 'lost_card': it is judged as a "
+                           "default caller (knowing every fact) at 0% of calls")
+    assert said in html.tree_page(r, []).replace("&#x27;", "'")
+    assert said in summary(r)
+
+
+TWO_AT_ONE_NODE = """\
+phonejail: 1
+name: two at one desk
+start: ask_account
+intents: [pay]
+identity:
+  account_number: {label: account number}
+  pin: {label: PIN}
+callers:
+  - {name: customer, share: 1, intent: pay, knows: [account_number, pin]}
+nodes:
+  ask_account: {kind: ask, fact: account_number, say: "Your account number?", seconds: 4,
+                ok: ask_pin, fail: desk}
+  ask_pin: {kind: ask, fact: pin, say: "Your PIN?", seconds: 3, ok: desk, fail: desk}
+  desk: {kind: agent, queue: desk, asks: [account_number, pin], resolves: [pay]}
+"""
+
+
+def test_two_findings_at_one_node_name_what_each_is_about(tmp_path) -> None:
+    """The desk asks again for both facts: two PJ202 findings at one node, told apart in
+    every fix-first list by their fact; a finding alone at its node is not."""
+    tree = tmp_path / "two.yaml"
+    tree.write_text(TWO_AT_ONE_NODE, encoding="utf-8")
+    r = build_report(str(tree), "two", Config(), 0, 1)
+    at_desk = [x for x in r.fix_first if x.finding.node == "desk"]
+    assert sorted(x.finding.fact for x in at_desk if x.finding.code == "PJ202") == \
+        ["account_number", "pin"]
+    lines = {fix_first_text(x, r) for x in at_desk if x.finding.code == "PJ202"}
+    assert {line.split(":")[0] for line in lines} == {
+        "PJ202 repeated-identity at 'desk' (fact 'account_number')",
+        "PJ202 repeated-identity at 'desk' (fact 'pin')"}
+    alone = [x for x in r.fix_first
+             if sum(y.finding.node == x.finding.node for y in r.fix_first) == 1]
+    assert all("(fact" not in fix_first_text(x, r).split(":")[0] for x in alone)
+    md = summary(r)
+    assert "PJ202 repeated-identity at 'desk' (fact 'pin')" in md
+    page = html.tree_page(r, []).replace("&#x27;", "'")
+    assert "PJ202 repeated-identity at 'desk' (fact 'account_number')" in page
+    data = json.loads(summary_json.summary(r))
+    assert sorted((x["code"], x["fact"]) for x in data["fix_first"] if x["node"] == "desk"
+                  and x["code"] == "PJ202") == [("PJ202", "account_number"), ("PJ202", "pin")]

@@ -52,7 +52,8 @@ def test_fix_first_ranks_the_identity_gate_first_with_who_it_shuts_out(reports: 
     first = data["fix_first"][0]
     assert (first["code"], first["node"], first["share_of_calls"]) == ("PJ103", "ask_phone", 1.0)
     markdown = (reports / "isp_billing" / "summary.md").read_text()
-    assert ("1. PJ103 identity-gate at 'ask_phone': 25.0% of calls end in jail here; every "
+    assert ("1. PJ103 identity-gate at 'ask_phone' (fact 'phone_number'): 25.0% of calls end "
+            "in jail here; every "
             "call passes here; it shuts out 25.0% of callers (internet-only customer), who "
             "never reach a human") in markdown
 

@@ -31,7 +31,7 @@ from phonejail.report.text import (
     where_lost_text,
 )
 from phonejail.simulate import PersonaResult
-from phonejail.simulate.render import sample_size_text
+from phonejail.simulate.render import sample_size_text, uncovered_text
 from phonejail.textsafe import html_text, one_line
 
 CSS = """
@@ -120,6 +120,8 @@ def answer_html(r: TreeReport) -> str:
     parts.append('<p class="small">Exact figures. Jail: cut off, hung up (patience) or left '
                  "unhelped. The likeliest call is the single most probable way a call of the "
                  "persona goes, with the seconds of each prompt.</p>")
+    if r.exact is not None and r.exact.uncovered:  # as `phonejail simulate` says it
+        parts.append(f'<p class="small uncovered">{escape(uncovered_text(r.exact))}</p>')
     return "\n".join(parts)
 
 
@@ -155,8 +157,9 @@ def _fix_first(r: TreeReport) -> str:
         f'<span class="small">(line {x.finding.line}; per persona: '
         f"{escape(persona_breakdown(x))})</span></li>"
         for x in r.fix_first)
-    return ('<p class="small">Ranked by the exact share of calls that pass through the node '
-            f'the finding is about.</p><ol class="fix">{items}</ol>')
+    return ('<p class="small">Errors first (they fail <code>phonejail check</code>), then by the '
+            "exact share of calls that end in jail or are asked again at the finding's node, "
+            f'then by the share that pass through it.</p><ol class="fix">{items}</ol>')
 
 
 def _persona_table(r: TreeReport) -> str:

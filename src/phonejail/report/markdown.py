@@ -20,7 +20,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
-from phonejail.simulate.render import sample_size_text
+from phonejail.simulate.render import sample_size_text, uncovered_text
 from phonejail.textsafe import markdown, markdown_code
 
 
@@ -44,6 +44,8 @@ def answer_markdown(r: TreeReport) -> list[str]:
         lines += ["", f"{len(shown)} of {len(r.answers):,} personas shown: those above their "
                   f"jail limit first, then those with the most callers; the other {left:,} are "
                   "in the HTML page and summary.json."]
+    if r.exact is not None and r.exact.uncovered:  # as `phonejail simulate` says it
+        lines += ["", markdown(uncovered_text(r.exact))]
     return [*lines, ""]
 
 

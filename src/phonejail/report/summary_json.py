@@ -32,7 +32,9 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
     data["findings"] = [f.to_dict() for f in r.findings]
     data["fix_first"] = [{"code": x.finding.code, "node": x.finding.node,
                           "line": x.finding.line, "severity": x.finding.severity.value,
-                          "message": x.finding.message, "lost_here": x.lost,
+                          "message": x.finding.message, "fact": x.finding.fact,
+                          "persona": x.finding.persona, "part": x.finding.part,
+                          "lost_here": x.lost,
                           "asked_again_here": x.asked_again, "share_of_calls": x.overall,
                           "per_persona": dict(x.personas)} for x in r.fix_first]
     if comparison is not None:

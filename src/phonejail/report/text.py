@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from phonejail.analysis.tally import Figures
+from phonejail.findings import Finding
 from phonejail.report.answer import Journey, Loss, PersonaAnswer, Stop
 from phonejail.report.build import FixFirst, TreeReport
 from phonejail.report.figures import share_text
@@ -127,6 +128,8 @@ def fix_first_text(x: FixFirst, r: TreeReport) -> str:
     passes here; it shuts out ...' — the harm first, as the list is ranked by it."""
     f = x.finding
     head = f"{f.code} {f.name} at '{f.node}'"
+    if sum(other.finding.node == f.node for other in r.fix_first) > 1 and subject_text(f):
+        head += f" ({subject_text(f)})"  # which of the node's findings this line is
     harm = []
     if x.lost > 0:
         harm.append(f"{share_text(x.lost)} of calls end in jail here")
@@ -142,6 +145,20 @@ def fix_first_text(x: FixFirst, r: TreeReport) -> str:
             reach += (f"; it shuts out {share_text(sum(s for _, s in shut))} of callers "
                       f"({names}), who never reach a human")
     return f"{head}: {reach}"
+
+
+def subject_text(f: Finding) -> str:
+    """What a finding is about beside its node: "fact 'pin'", "persona 'caregiver'", or the
+    part (a left-out target, a queue, an intent); '' when the node says it all. Two findings
+    at one node (PJ103 for one fact, PJ202 for another) are told apart by it."""
+    parts = []
+    if f.fact:
+        parts.append(f"fact '{f.fact}'")
+    if f.persona:
+        parts.append(f"persona '{f.persona}'")
+    if f.part:
+        parts.append(f"'{f.part}'")
+    return ", ".join(parts)
 
 
 BREAKDOWN_NAMES = 10
@@ -256,7 +273,11 @@ def verdict(r: TreeReport) -> str:
     if r.exact is None:
         return f"Not simulated: {r.refused}." if r.refused else "Not simulated."
     overall = r.exact.overall.figures.jail_rate
-    jailed = sorted((a for a in r.answers if r.jailed(a)),
+    # A default caller (an intent no persona covers) is named by the `defaults` clause,
+    # once, as the default caller it is; not also as if it were a persona of 0% share.
+    covering = {intent for intent, _ in r.uncovered}
+    jailed = sorted((a for a in r.answers if r.jailed(a)
+                     and not (a.share == 0 and a.name in covering)),
                     key=lambda a: (-a.jail_rate, -a.share))
     defaults = [(intent, rate) for intent, rate in r.uncovered
                 if r.limits.persona_jailed(intent, rate)]
