@@ -76,7 +76,9 @@ def source_from_bytes(data: bytes, shown: str, settings: Settings = DEFAULT_SETT
                       flow: str | None = None) -> Source:
     """`load_source` for bytes already read (standard input); `shown` is the path in
     findings, and its suffix says whether the bytes are a flow export or a template."""
-    if flow is not None or mentions_flows(shown, data):
+    # a `.tf` file is a template even without a flow resource phonejail reads (a flow kept
+    # in `locals` and passed to a module): it is never read as a tree
+    if flow is not None or mentions_flows(shown, data) or Path(shown).suffix.lower() == ".tf":
         chosen, problem = pick_flow(_template(data, shown), flow)
         if chosen is None:
             return Source(Loaded(shown, None, (problem,) if problem else ()))

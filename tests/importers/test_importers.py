@@ -20,7 +20,8 @@ IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
               "connect_console_module.json", "connect_queue_flow.json",
               "twilio_parsed_menu.json", "twilio_template.js", "twilio_sms.json",
               "connect_retry_loop.json", "twilio_channels.json", "connect_lookup_info.json",
-              "connect_queue_by_blocks.json", "connect_lex_input.json"]
+              "connect_queue_by_blocks.json", "connect_lex_input.json",
+              "connect_data_routing.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -65,6 +66,10 @@ ROUND_TRIP = {
     # true) whose "Agent" intent is key 0
     "connect_wild.json": [("PJ208", 35), ("PJ005", 68), ("PJ201", 109), ("PJ205", 109),
                           ("PJ101", 132), ("PJ105", 132), ("PJ101", 138)],
+    # a Compare enumerating a Lambda's values reaches its no-match apology rarely (the full
+    # queues' 5% stays a true PJ105); a number asked with no key to press is an ask; the
+    # menu's NoMatchingError takes wrong keys and silence; an unknown bot keeps its branches
+    "connect_data_routing.json": [("PJ005", 58), ("PJ101", 88), ("PJ105", 88), ("PJ105", 88)],
     # not a caller's IVR: one note, and no graph rule judges it
     "connect_console_module.json": [("PJ005", 1)],
     "connect_queue_flow.json": [("PJ005", 1)],
@@ -475,3 +480,19 @@ def test_mutated_real_structures_import_load_and_simulate(name: str, data) -> No
         run(loaded.tree, method="exact")
     except ZeroStepCycle:
         raise AssertionError("an imported flow must always simulate") from None
+
+
+def test_data_routing_keeps_rare_defaults_catch_alls_and_unknown_branches() -> None:
+    nodes = yaml.safe_load(imported_yaml("connect_data_routing.json"))["nodes"]
+    # three expected tiers share what the no-match default (0.01) leaves
+    assert nodes["by_tier"]["cases"][0] == {"when": {"chance": 0.33}, "to": "ask_policy"}
+    assert nodes["by_tier"]["else"] == "sorry"
+    # "key in your policy number" with no key conditions: the caller types it (an ask)
+    assert nodes["ask_policy"]["kind"] == "ask" and nodes["ask_policy"]["fact"] == "member_id"
+    assert nodes["ask_policy"]["fail"] == nodes["ask_policy"]["ok"] == "gold_queue_errors"
+    # NoMatchingError is Connect's catch-all: wrong keys and silence go where it goes
+    menu = nodes["main_menu"]
+    assert menu["invalid"] == menu["no_input"] == menu["fail"] == "main_menu_again"
+    # an action phonejail does not know keeps every branch (no unreachable claims queue)
+    targets = [c["to"] for c in nodes["claims_bot"]["cases"]] + [nodes["claims_bot"]["else"]]
+    assert "claims_queue_errors" in targets and "sales_queue_errors" in targets

@@ -101,3 +101,21 @@ def test_the_worst_node_of_a_tie_is_the_one_the_calls_meet_first() -> None:
         assert jail.worst == ("first", 0.25)
     jail = CallerJail(persona, 1.0, {}, 0.6, {"first": 0.25, "second": 0.35}, chain=chain)
     assert jail.worst == ("second", 0.35)
+
+
+@pytest.mark.parametrize("path", TREE_FILES, ids=lambda p: p.name)
+def test_the_flow_summed_jail_rate_is_the_exact_one_within_rounding(path: Path) -> None:
+    """PJ103 decides on the flow's jail rate when it is `ROUNDING` clear of a limit: it
+    must be the exact engine's figure up to summation order."""
+    from phonejail.rules._jail import ROUNDING, CallerFlow
+
+    tree = _tree(path)
+    if tree is None:
+        pytest.skip("does not load")
+    ctx = Context(tree)
+    for persona in ctx.callers:
+        flow, jail = ctx.flow_of(persona), ctx.jail_of(persona)
+        assert isinstance(flow, CallerFlow) == isinstance(jail, CallerJail)
+        if isinstance(jail, CallerJail):
+            assert abs(flow.jail_rate - jail.jail_rate) < ROUNDING / 1000
+            assert flow.visits == jail.visits

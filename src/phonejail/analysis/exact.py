@@ -98,10 +98,7 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
     at 0 s; everything else is the same): distinct (state, seconds) pairs are most of
     the work, and rules that judge outcomes need none of them.
     """
-    if (patience + 1) * (a.zero_step_depth + 1) > MAX_VISITS:
-        raise TooDeepForExact(
-            f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
-            "model that cap: use --method montecarlo")
+    check_depth(a, patience)
     tally = Tally(weight=1.0)
     level = _Mass(np.zeros(1, dtype=np.int64), np.zeros(1, bool), np.zeros(1, bool),
                   np.zeros(1, dtype=np.int64), np.ones(1), np.zeros((1, MOMENTS)))
@@ -115,6 +112,15 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
     tally.seconds_hist = (_seconds_to_human(a, patience) if seconds
                           else np.array([tally.steps_hist.sum()]))
     return tally
+
+
+def check_depth(a: ChainArrays, patience: int) -> None:
+    """Raise TooDeepForExact if the 10,000-visit cap could bind for a caller of this
+    patience (every exact figure, `analyse`'s or a flow's, refuses the same chains)."""
+    if (patience + 1) * (a.zero_step_depth + 1) > MAX_VISITS:
+        raise TooDeepForExact(
+            f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
+            "model that cap: use --method montecarlo")
 
 
 def _settle(a: ChainArrays, level: _Mass | _Waiting, visit):

@@ -18,6 +18,7 @@ from phonejail.findings import Problem
 from phonejail.importers.common import (
     ImportedFlow,
     Settings,
+    as_list,
     break_zero_step_cycles,
     disconnect_dangling,
     drop_unmodelled_only,
@@ -96,11 +97,18 @@ def detect(data: Any) -> str | None:
         data = data["definition"]
     if _connect_wrapper(data) is not None:
         return "connect"
-    if "states" in data and ("initial_state" in data or "flags" in data):
+    if "states" in data and ("initial_state" in data or "flags" in data or _has_trigger(data)):
         return "twilio"
     if "Actions" in data and "StartAction" in data:
         return "connect"
     return None
+
+
+def _has_trigger(data: dict[str, Any]) -> bool:
+    """A Studio definition without `initial_state` (Studio's early exports, or one pasted
+    into docs) still has its trigger widget."""
+    return any(isinstance(s, dict) and s.get("type") in ("trigger", "InitialState")
+               for s in as_list(data.get("states")))
 
 
 def is_flow_candidate(path: Path) -> bool:

@@ -178,18 +178,19 @@ class _Block:
         self.flow.labels[guard] = self.node_id
 
     def routed(self, fixed: list[tuple[str, float | None, str | None]], default: str | None,
-               skip: tuple[str, ...] = ()) -> None:
+               skip: tuple[str, ...] = (), default_chance: float | None = None) -> None:
         """A silent block: errors at their assumed chances, then `fixed`, else `default`.
 
         A chance of None is an equal share of what the others leave (the default
-        takes one too); with no branch but the default the block passes calls on.
+        takes one too, unless `default_chance` fixes it); with no branch but the
+        default the block passes calls on.
         """
         branches: list[tuple[str, float | None, str | None]] = [
             (etype, self._chance(etype, error_chance(etype)), to)
             for etype, to in self.errors.items() if etype not in skip and to != default]
         branches += [(label, self._chance(label, p), to) for label, p, to in fixed]
         equal = [b for b in branches if b[1] is None]
-        shared = share_out([*branches, ("default", self._chance("default", None)
+        shared = share_out([*branches, ("default", self._chance("default", default_chance)
                                         if equal else 0.0, default)])
         last = shared.pop()
         if not shared:
@@ -338,14 +339,25 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                       "CheckVoiceId", "CheckOutboundCallStatus", "CheckCallProgress"):
             used.add("compare")
             default = errors.get("NoMatchingCondition", nxt)
+            rare = _rare_default(kind, params, conditions)
+            if rare:
+                used.add("rare default")
             blk.routed([(_operand(c) or f"condition {k + 1}", None, t)
                     for k, (c, t) in enumerate(conditions)], default,
-                   skip=("NoMatchingCondition",))
+                   skip=("NoMatchingCondition",),
+                   default_chance=DEFAULT_ERROR_CHANCE if rare else None)
         elif kind == "ShowView":
             blk.routed([(_operand(c) or f"action {k + 1}", None, t)
                     for k, (c, t) in enumerate(conditions)], nxt)
         elif kind.startswith(DATA_ACTIONS) or kind in ("Wait", "TagContact"):
             blk.routed([], nxt)
+        elif conditions or any(to != nxt for to in errors.values()):
+            # every branch is kept: its conditions equally likely, its errors rare
+            flow.warn(origin, f"action type '{kind}' is not modelled; its branches are kept, "
+                      "its conditions taken with equal chances (assumed)")
+            blk.routed([(_operand(c) or f"condition {k + 1}", None, t)
+                        for k, (c, t) in enumerate(conditions)],
+                       errors.get("NoMatchingCondition", nxt), skip=("NoMatchingCondition",))
         else:
             through[node_id] = nxt
             flow.warn(origin, f"action type '{kind}' is not modelled; calls pass straight "
@@ -362,6 +374,10 @@ def import_connect(content: dict[str, Any], text: str, source: str,
     if "compare" in used:
         flow.notes.append("Compare and metric checks test runtime data: their branches are "
                           "taken with equal chances (assumed; set them with --branch-chance).")
+    if "rare default" in used:
+        flow.notes.append(f"A Compare listing two or more expected values of data (a Lambda's "
+                          f"result, an attribute) reaches its no-match branch with chance "
+                          f"{DEFAULT_ERROR_CHANCE}: an unexpected value is a misconfiguration.")
     if "module" in used:
         flow.notes.append("An invoked flow module returns to its NextAction (its own blocks "
                           "are in its own file).")
@@ -536,6 +552,24 @@ def _lex(flow: ImportedFlow, node_id: str, origin: Origin, params: dict[str, Any
             "no_input": errors.get("InputTimeLimitExceeded", wrong)}
 
 
+CALLER_INPUT = re.compile(r"StoredCustomerInput|\$\.Lex\b|\$\.Media\b", re.I)
+"""Compared values the caller chose (keys typed, words said): any of them is as likely."""
+
+
+def _rare_default(kind: str, params: dict[str, Any],
+                  conditions: list[tuple[dict, str | None]]) -> bool:
+    """True if a Compare's no-match branch is reached only by an unexpected value.
+
+    A Compare listing two or more expected values of data (a Lambda's result, an
+    attribute a flow set) routes every value it was built for; another value means
+    a misconfiguration, as rare as an error branch. One condition is an if/else
+    (both sides common), and what the caller typed or said can be anything.
+    """
+    compared = str(params.get("ComparisonValue") or "")
+    return (kind == "Compare" and len(conditions) >= 2
+            and not CALLER_INPUT.search(compared))
+
+
 def _operand(condition: dict[str, Any]) -> str:
     """The first operand of a condition, as text ('' if there is none)."""
     operands = as_list(condition.get("Operands"))
@@ -575,6 +609,10 @@ def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str 
            settings: Settings) -> dict[str, Any]:
     say = _prompt(params)
     stores = str(params.get("StoreInput", "False")).lower() == "true"
+    keyed = any(str(as_name(o) or "").strip() in DTMF_KEYS for c, _ in conditions
+                for o in as_list(c.get("Operands")))
+    if not stores and not keyed and identity_fact(say, settings.identity_words):
+        stores = True  # no key to press, a number asked for: the caller types it in
     if not stores:
         options, seen = [], set()
         for condition, to in conditions:
@@ -585,14 +623,15 @@ def _input(flow: ImportedFlow, origin: Origin, params: dict[str, Any], nxt: str 
                     options.append({"key": key, "to": to})
                 elif key not in seen:
                     flow.warn(origin, f"condition on '{key}' is not one key; left out")
-        wrong = errors.get("NoMatchingCondition", nxt)
+        # NoMatchingError takes every error the block does not list (Connect's catch-all)
+        wrong = errors.get("NoMatchingCondition", errors.get("NoMatchingError", nxt))
         if not options:
             flow.warn(origin, "no DTMF conditions; every key counts as a wrong key")
             options = [{"key": "#", "to": wrong}]
         return {"kind": "menu", "say": say, "seconds": speech_seconds(say),
                 "options": [{k: v for k, v in o.items() if v is not None} for o in options],
                 "invalid": wrong, "fail": wrong,
-                "no_input": errors.get("InputTimeLimitExceeded")}
+                "no_input": errors.get("InputTimeLimitExceeded", errors.get("NoMatchingError"))}
     fact = identity_fact(say, settings.identity_words)
     # the caller's own failures first (silence, an invalid number), then any other error
     failed = next((errors[e] for e in (*CALLER_FAILURES, "NoMatchingError") if e in errors),

@@ -45,6 +45,13 @@ REDIRECTS = {"twiml-redirect", "add-twiml-redirect"}
 """Widgets that hand the call to TwiML elsewhere (a Function, Flex): the call leaves the flow."""
 VOICEMAIL_URL = re.compile(r"voice[-_ ]?mail", re.I)
 """A Function or redirect whose address names a voicemail records a message: a callback."""
+EARLY_TYPES = {"InitialState": "trigger", "Gather": "gather-input-on-call",
+               "Branch": "split-based-on", "Webhook": "make-http-request",
+               "SayPlay": "say-play", "Dial": "connect-call-to", "Enqueue": "enqueue-call",
+               "Record": "record-voicemail", "RunFunction": "run-function",
+               "SetVariables": "set-variables"}
+"""Widget types of Studio's early exports (each state has a `sid`, and transitions name
+the next state by its sid), as today's names."""
 
 
 def _transitions(state: dict[str, Any]) -> dict[str, str | None]:
@@ -75,7 +82,7 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
     flow = ImportedFlow("twilio", as_name(definition.get("description")) or flow_name(source),
                         source)
     states: dict[str, dict[str, Any]] = {}
-    for k, state in enumerate(as_list(definition.get("states"))):
+    for k, state in enumerate(_today(as_list(definition.get("states")))):
         name = as_name(as_dict(state).get("name"))
         if name is None or not isinstance(state.get("type"), str):
             flow.warn(None, f"states[{k}] has no name or no type; left out")
@@ -86,7 +93,10 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
         return Origin(f"Twilio {states[name]['type']}", name, *locate(text, "name", name))
 
     through: dict[str, str | None] = {}
-    initial = str(definition.get("initial_state") or "Trigger")
+    # an export without `initial_state` (an early one, or one pasted into docs) starts at
+    # its trigger widget
+    triggers = [name for name, state in states.items() if state["type"] == "trigger"]
+    initial = str(definition.get("initial_state") or (triggers[0] if triggers else "Trigger"))
     trigger = states.get(initial)
     if trigger is None:
         flow.warn(None, f"initial_state '{initial}' names no widget")
@@ -180,6 +190,27 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
     if texts and flow.start in flow.nodes:
         flow.unmodelled.setdefault(flow.start, []).extend(texts)
     return flow
+
+
+def _today(states: list[Any]) -> list[Any]:
+    """Studio's early export format in today's terms: its widget types renamed, and its
+    transitions' `next` (a state's sid) replaced by that state's name."""
+    early = [s for s in states if isinstance(s, dict) and s.get("type") in EARLY_TYPES]
+    if not early:
+        return states
+    names = {str(s["sid"]): s.get("name") for s in states
+             if isinstance(s, dict) and isinstance(s.get("sid"), str)}
+    renamed = []
+    for state in states:
+        if not isinstance(state, dict):
+            renamed.append(state)
+            continue
+        moves = [{**t, "next": names.get(str(t.get("next")), t.get("next"))}
+                 if isinstance(t, dict) and t.get("next") is not None else t
+                 for t in as_list(state.get("transitions"))]
+        renamed.append({**state, "type": EARLY_TYPES.get(state.get("type"), state.get("type")),
+                        "transitions": moves})
+    return renamed
 
 
 def _reached(states: dict[str, dict[str, Any]], start: str | None) -> set[str]:
@@ -296,8 +327,14 @@ def _gather(flow: ImportedFlow, name: str, props: dict[str, Any], go: dict[str, 
                 "ok": pressed, "fail": go.get("timeout")}
     flow.warn(origin(name), "collects input that no split reads and that does not look like "
               "an identity question; treated as a prompt")
-    return {"kind": "say", "say": say, "seconds": speech_seconds(say),
-            "next": pressed or go.get("timeout")}
+    # the answer goes on: the first of keypress, speech and timeout that leads elsewhere (a
+    # gather asking "who is calling?" may loop back on keys and go on only when spoken to);
+    # the other transitions are not modelled, so what only they reach is left out, not PJ104
+    answers = [go.get(e) for e in ("keypress", "speech", "timeout")]
+    onward = next((t for t in answers if t and t != name), None)
+    flow.unmodelled.setdefault(name, []).extend(
+        t for t in answers if t and t not in (name, onward))
+    return {"kind": "say", "say": say, "seconds": speech_seconds(say), "next": onward}
 
 
 def _keys(condition: dict[str, Any]) -> list[str]:

@@ -125,44 +125,102 @@ def caller_shares(tree: Tree, callers: Iterable[Persona]) -> list[float]:
     return [p.share / total if (p.declared or not tree.callers) else 0.0 for p in callers]
 
 
-def caller_jail(tree: Tree, persona: Persona, share: float,
-                chain: Chain | None = None) -> CallerJail | Refusal:
-    """The exact jail of `persona`, or why it cannot be computed; `chain`, if given, is
-    the persona's own (`compile_chain(tree, persona)`, odds and all)."""
+ROUNDING = 1e-9
+"""Most a jail rate summed from the flow (`CallerFlow.jail_rate`) can differ from the exact
+engine's figure for it: both add the same products of the tree's probabilities in another
+order (the error is about 1e-13 on the largest chains). A caller whose flow-summed rate is
+at least this far on one side of a limit is on that side by the exact figure too."""
+
+
+@dataclass(frozen=True, eq=False)
+class CallerFlow:
+    """One caller's exact flow over its chain: the one propagation (`analysis.flow`) the
+    visits, the places calls are lost and the left-out targets taken all come from.
+
+    It is cheaper than the outcome shares (`CallerJail`), which the exact engine adds up
+    as `simulate --method exact` does; the rules that only need to know on which side of
+    a limit a caller is, or where its calls go, stop here (PJ103's callers who lack a
+    fact, most of whom are far below their limit).
+    """
+
+    chain: Chain
+    arrays: object
+    """The chain as `analysis.arrays.ChainArrays` (numpy is imported with the first tree)."""
+    edge_flow: object
+    """Expected times per call each move (CSR order) is taken, patience applied."""
+    hung_up: object
+    """Per state: the chance the caller hangs up there, patience spent."""
+    visits: tuple[float, ...]
+    """Expected visits per call to each state of `chain`."""
+    jail_rate: float
+    """The jail rate summed from the flow: within `ROUNDING` of `CallerJail.jail_rate`."""
+
+
+def caller_flow(tree: Tree, persona: Persona, chain: Chain,
+                arrays: object | None = None) -> CallerFlow | Refusal:
+    """The exact flow of `persona` over `chain` (its own, odds and all; `arrays` its
+    `to_arrays`, if already had), or why the exact analysis refuses it."""
     import numpy as np
 
     from phonejail.analysis.arrays import ENDINGS, ZeroStepCycle, to_arrays
-    from phonejail.analysis.chain import OUTCOMES
-    from phonejail.analysis.exact import TooDeepForExact, analyse
+    from phonejail.analysis.exact import TooDeepForExact, check_depth
     from phonejail.analysis.flow import propagate
 
     try:
-        chain = chain or compile_chain(tree, persona)
-        a = to_arrays(chain)
-        tally = analyse(a, persona.patience, seconds=False)
+        a = arrays if arrays is not None else to_arrays(chain)
+        check_depth(a, persona.patience)
     except ZeroStepCycle as cycle:
         return Refusal(f"a cycle of nodes that take no step: {cycle}")
-    except (TooDeepForExact, ChainTooLarge) as refused:
+    except TooDeepForExact as refused:
         return Refusal(str(refused))
-    outcomes = {name: float(v) for name, v in zip(OUTCOMES, tally.outcomes, strict=True)}
-    jail = sum(outcomes[k] for k in JAIL_OUTCOMES)
     flow = np.zeros(a.prob.size)
     hung_up = np.zeros(a.n_states)
     propagate(a, persona.patience, edge_flow=flow, abandoned=hung_up)
     src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
     visits = np.bincount(src, weights=flow, minlength=a.n_states) + hung_up
+    jailing = np.isin(a.target, [a.n_states + ENDINGS.index(k) for k in JAIL_OUTCOMES])
+    jail = float(flow[jailing].sum() + hung_up.sum())
+    return CallerFlow(chain, a, flow, hung_up, tuple(float(v) for v in visits), jail)
+
+
+def caller_jail(tree: Tree, persona: Persona, share: float,
+                chain: Chain | None = None,
+                flow: CallerFlow | None = None) -> CallerJail | Refusal:
+    """The exact jail of `persona`, or why it cannot be computed; `chain`, if given, is
+    the persona's own (`compile_chain(tree, persona)`, odds and all), and `flow` its
+    `caller_flow` (computed here if not given)."""
+    import numpy as np
+
+    from phonejail.analysis.arrays import ENDINGS
+    from phonejail.analysis.chain import OUTCOMES
+    from phonejail.analysis.exact import analyse
+
+    if flow is None:
+        try:
+            chain = chain or compile_chain(tree, persona)
+        except ChainTooLarge as refused:
+            return Refusal(str(refused))
+        found = caller_flow(tree, persona, chain)
+        if isinstance(found, Refusal):
+            return found
+        flow = found
+    chain, a = flow.chain, flow.arrays
+    tally = analyse(a, persona.patience, seconds=False)
+    outcomes = {name: float(v) for name, v in zip(OUTCOMES, tally.outcomes, strict=True)}
+    jail = sum(outcomes[k] for k in JAIL_OUTCOMES)
+    src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
     nodes = [s.node for s in chain.states]
     dead = a.target == a.n_states + ENDINGS.index("dead_end")
     # Where jailed calls are lost: the same function the report's "where calls are lost" uses.
-    lost = lost_at(losses(tree, chain, a, flow))
+    lost = lost_at(losses(tree, chain, a, flow.edge_flow))
     left_out: dict[tuple[str, str], float] = defaultdict(float)
-    done = visits - hung_up  # visits whose moves were taken
+    done = np.asarray(flow.visits) - flow.hung_up  # visits whose moves were taken
     for s in sorted({int(src[e]) for e in np.flatnonzero(dead)}):
         for label, p in _left_out_moves(tree, persona, chain.states[s]):
             left_out[(nodes[s], label)] += float(done[s]) * p
     return CallerJail(persona, share, outcomes, jail, lost,
                       {k: v for k, v in left_out.items() if v > 0},
-                      chain, tuple(float(v) for v in visits))
+                      chain, flow.visits)
 
 
 def left_out_fields(node: Node) -> dict[str, str]:

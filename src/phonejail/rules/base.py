@@ -10,7 +10,14 @@ from functools import cached_property
 from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
-from phonejail.rules._jail import CallerJail, Refusal, caller_jail, caller_shares
+from phonejail.rules._jail import (
+    CallerFlow,
+    CallerJail,
+    Refusal,
+    caller_flow,
+    caller_jail,
+    caller_shares,
+)
 
 OptionValue = int | float | tuple[tuple[str, float], ...] | None
 """A count, a rate, a table of rates by persona name (pairs), or None for "off"."""
@@ -70,6 +77,12 @@ class Context:
     is skipped for the tree, so no other chain is compiled (each could cost as much)."""
     _jails: dict[tuple[object, ...], CallerJail | Refusal] = field(default_factory=dict,
                                                                   repr=False)
+    _flows: dict[tuple[object, ...], CallerFlow | Refusal] = field(default_factory=dict,
+                                                                  repr=False)
+    """Each distinct way of calling's exact flow, by `moves_key` and patience."""
+    _arrays: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
+    """`to_arrays` of each chain in `_chains`, by `moves_key` (callers who differ only in
+    patience share it); dropped with the chain."""
 
     @cached_property
     def graph(self) -> Moves:
@@ -136,7 +149,8 @@ class Context:
         if self._alike.get(alike) not in self._chains:
             self._alike[alike] = key
         while self._cached_states > CACHED_CHAIN_STATES and len(self._chains) > 1:
-            _, dropped = self._chains.popitem(last=False)
+            key, dropped = self._chains.popitem(last=False)
+            self._arrays.pop(key, None)
             self._cached_states -= len(dropped.states)
 
     @cached_property
@@ -156,16 +170,30 @@ class Context:
             judged.append(found)
         return tuple(judged)
 
+    def flow_of(self, persona: Persona) -> CallerFlow | Refusal:
+        """One caller's exact flow (`CallerFlow`: visits, and a jail rate good to
+        `ROUNDING`), computed once per distinct way of calling; cheaper than `jail_of`."""
+        key = (*moves_key(persona), persona.patience)
+        found = self._flows.get(key)
+        if found is None:
+            try:
+                chain = self.exact_chain(persona)
+            except ChainTooLarge as too_large:  # PJ008 says so; simulate refuses too
+                found = Refusal(str(too_large))
+            else:
+                found = caller_flow(self.tree, persona, chain, self._arrays.get(key[:-1]))
+                if isinstance(found, CallerFlow) and key[:-1] in self._chains:
+                    self._arrays[key[:-1]] = found.arrays
+            self._flows[key] = found
+        return found
+
     def jail_of(self, persona: Persona, share: float = 0.0) -> CallerJail | Refusal:
         """One caller's exact jail, computed once per distinct way of calling."""
         key = (*moves_key(persona), persona.patience)
         if key not in self._jails:
-            try:
-                chain = self.exact_chain(persona)
-            except ChainTooLarge as too_large:  # PJ008 says so; simulate refuses too
-                self._jails[key] = Refusal(str(too_large))
-            else:
-                self._jails[key] = caller_jail(self.tree, persona, share, chain)
+            flow = self.flow_of(persona)
+            self._jails[key] = flow if isinstance(flow, Refusal) else \
+                caller_jail(self.tree, persona, share, flow=flow)
         found = self._jails[key]
         if isinstance(found, CallerJail) and (found.persona != persona or found.share != share):
             found = replace(found, persona=persona, share=share)

@@ -54,10 +54,10 @@ from dataclasses import dataclass, replace
 
 from phonejail.findings import Problem, Severity
 from phonejail.model.tree import Ask, Persona
-from phonejail.rules._jail import CallerJail, caller_shares, percent
+from phonejail.rules._jail import ROUNDING, CallerFlow, CallerJail, caller_shares, percent
 from phonejail.rules._regions import listing
 from phonejail.rules.base import Context
-from phonejail.rules.pj105_persona_jailed import limit_for
+from phonejail.rules.pj105_persona_jailed import jail_limits
 
 CODE = "PJ103"
 NAME = "identity-gate"
@@ -81,24 +81,24 @@ class Gate:
     """The limit broken, as the message names it."""
 
 
-def _first_ask(ctx: Context, jail: CallerJail, facts: tuple[str, ...]) -> str | None:
+def _first_ask(ctx: Context, seen: CallerFlow | CallerJail,
+               facts: tuple[str, ...]) -> str | None:
     """The first ask of one of `facts` that the caller's calls reach, in the chain's order."""
-    assert jail.chain is not None
-    for state, visits in zip(jail.chain.states, jail.visits, strict=True):
+    assert seen.chain is not None
+    for state, visits in zip(seen.chain.states, seen.visits, strict=True):
         node = ctx.tree.nodes[state.node]
         if visits > 0 and isinstance(node, Ask) and node.fact in facts:
             return node.id
     return None
 
 
-def _asked(ctx: Context, jail: CallerJail) -> dict[str, float]:
-    """Facts the caller lacks that an ask their calls reach asks for, in meeting order,
-    with the expected visits per call to those asks."""
-    assert jail.chain is not None
+def _asked(ctx: Context, seen: CallerFlow, knows: frozenset[str]) -> dict[str, float]:
+    """Facts outside `knows` that an ask the caller's calls reach asks for, in meeting
+    order, with the expected visits per call to those asks."""
     facts: dict[str, float] = {}
-    for state, visits in zip(jail.chain.states, jail.visits, strict=True):
+    for state, visits in zip(seen.chain.states, seen.visits, strict=True):
         node = ctx.tree.nodes[state.node]
-        if visits > 0 and isinstance(node, Ask) and node.fact not in jail.persona.knows:
+        if visits > 0 and isinstance(node, Ask) and node.fact not in knows:
             facts[node.fact] = facts.get(node.fact, 0.0) + visits
     return facts
 
@@ -111,14 +111,21 @@ def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
     of the same caller knowing the fact. One fact whose lack does it is named alone;
     otherwise, if only knowing every fact asked would let the caller through, all of
     them.
+
+    The exact flow (`Context.flow_of`) decides first where it can: a caller whose
+    flow-summed jail rate is below its limit by more than rounding could reach
+    (`ROUNDING`) is below it by the exact figures too, and needs no outcome shares.
     """
-    jail = ctx.jail_of(persona, share)
-    if not isinstance(jail, CallerJail):
+    flow = ctx.flow_of(persona)
+    if not isinstance(flow, CallerFlow):
         return None  # no exact figures: PJ102 or the loader says why
-    limit, setting = limit_for(ctx, jail)
-    if jail.jail_rate <= limit:
+    limit, setting = jail_limits(ctx.options).for_persona(persona.name)
+    if flow.jail_rate <= limit - ROUNDING:
         return None
-    lacking = _asked(ctx, jail)
+    jail = ctx.jail_of(persona, share)
+    if not isinstance(jail, CallerJail) or jail.jail_rate <= limit:
+        return None
+    lacking = _asked(ctx, flow, persona.knows)
     candidates = [(fact,) for fact in lacking]
     if len(lacking) > 1:
         candidates.append(tuple(lacking))
@@ -128,7 +135,12 @@ def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
         # visits to them: below the limit, no exact pass is needed to know the answer.
         if sum(lacking[f] for f in facts) <= limit:
             continue
-        knowing = ctx.jail_of(replace(persona, knows=persona.knows | frozenset(facts)))
+        informed = replace(persona, knows=persona.knows | frozenset(facts))
+        knowing_flow = ctx.flow_of(informed)
+        if (not isinstance(knowing_flow, CallerFlow)
+                or jail.jail_rate - knowing_flow.jail_rate <= limit - ROUNDING):
+            continue
+        knowing = ctx.jail_of(informed)
         if not isinstance(knowing, CallerJail) or jail.jail_rate - knowing.jail_rate <= limit:
             continue
         ask = _first_ask(ctx, jail, facts)
@@ -141,27 +153,27 @@ def _default_gates(ctx: Context) -> list[Gate]:
     """Callers of each intent who lack one asked fact and know every other."""
     tree = ctx.tree
     every = frozenset(tree.identity)
+    limits = jail_limits(ctx.options)
     found = []
     for intent in tree.intents:
         informed = Persona(name=intent, intent=intent, knows=every, declared=False,
                            loc=tree.loc)
-        jail = ctx.jail_of(informed)
-        if not isinstance(jail, CallerJail):
+        flow = ctx.flow_of(informed)
+        if not isinstance(flow, CallerFlow):
             continue
-        assert jail.chain is not None
         # A caller lacking a fact moves as the informed one until an ask of it, so the
         # jail it adds is at most the share of calls that reach such an ask, itself at
         # most the expected visits to those asks: facts visited less cannot shut anyone
         # out (on a big tree most are, and need no exact pass of their own).
         reaching: dict[str, float] = {}
-        for state, visits in zip(jail.chain.states, jail.visits, strict=True):
+        for state, visits in zip(flow.chain.states, flow.visits, strict=True):
             node = tree.nodes[state.node]
             if visits > 0 and isinstance(node, Ask):
                 reaching[node.fact] = reaching.get(node.fact, 0.0) + visits
         for fact, visits in reaching.items():
             caller = Persona(name=f"{intent} without {fact}", intent=intent, declared=False,
                              knows=every - {fact}, loc=tree.loc)
-            if visits <= limit_for(ctx, replace(jail, persona=caller))[0]:
+            if visits <= limits.for_persona(caller.name)[0]:
                 continue
             gate = gate_of(ctx, caller)
             if gate is not None:
