@@ -47,6 +47,11 @@ the largest chain of the 20,000-node bank benchmark has about 18,000. Facts mult
 states (2^K per node for K facts each asked on a chance and tested by a `given:`
 branch); past the budget the rules that follow calls and the exact analysis are skipped
 (PJ008), and Monte-Carlo samples the calls instead."""
+MAX_CHECK_STATES = 1_000_000
+"""States all the chains one check compiles may have together: a tree of many facts makes
+many chains (each caller, and each of PJ103's callers who lack one fact), each under
+MAX_CHAIN_STATES, and every chain a rule judges by stays in memory. The 20,000-node bank
+benchmark compiles about 141,000. Past it PJ008, as for one chain past its own budget."""
 MAX_DIGITS = 30
 """Digits a number may be written with before it is refused unread (a 5,000-digit integer
 would cost Python a quadratic conversion, and exceeds every bound above anyway)."""

@@ -20,6 +20,7 @@ from phonejail.importers.infra import TEMPLATE_SUFFIXES
 from phonejail.model import Loaded
 from phonejail.model.tree import Tree
 from phonejail.rules import RULES, Context
+from phonejail.rules import pj008_state_budget as state_budget
 from phonejail.sources import Source, importer_settings, load_source, split_unit, template_units
 from phonejail.sweep import sweep
 
@@ -157,6 +158,10 @@ def lint_tree(tree: Tree, config: Config) -> list[Problem]:
                     problems.extend(list(rule.check(ctx)))
                 except ChainTooLarge:
                     continue  # no verdict past the state budget; PJ008 says so
+    if (ctx.too_large is not None and config.enabled(state_budget.CODE)
+            and all(p.code != state_budget.CODE for p in problems)):
+        # Past the whole check's budget after PJ008 ran (in a later rule's chains).
+        problems.append(state_budget.problem(ctx, ctx.too_large))
     return problems
 
 

@@ -75,3 +75,20 @@ def test_a_terraform_file_without_a_flow_resource_is_not_read_as_a_tree(run) -> 
     assert code == 1
     assert "PJ002" in out and "no flow phonejail can read in this file" in out
     assert "YAML" not in out
+
+
+def test_a_voice_bot_split_on_its_task_is_a_speech_menu(run) -> None:
+    # an Autopilot bot whose session's end goes to a split on the task it ended in: the
+    # caller's words choose (not an equal share of runtime data); a person is key 0
+    nodes = imported("voice_bot.json")["nodes"]
+    bot = nodes["front_bot"]
+    assert bot["kind"] == "menu" and bot["input"] == "speech"
+    assert {o["key"]: o["to"] for o in bot["options"]} == {"1": "opening_hours",
+                                                           "0": "reception"}
+    assert bot["invalid"] == bot["fail"] == "sorry"
+    assert "which_task" not in nodes and "bot_down" not in nodes  # the bot's failure: a note
+    code, found = findings(run, "voice_bot.json")
+    # the hours end the call, a task the bot does not route is told sorry and cut off
+    assert found == [("PJ101", 19), ("PJ101", 21), ("PJ105", 19), ("PJ107", 21),
+                     ("PJ205", 6), ("PJ208", 6)]
+    assert code == 1

@@ -42,9 +42,9 @@ def test_exact_chain_is_the_persona_s_own_and_the_jail_compiles_no_second(
     assert tree is not None
     compiled: list[str] = []
 
-    def counting(tree: Tree, persona: Persona):
+    def counting(tree: Tree, persona: Persona, budget: int | None = None):
         compiled.append(persona.name)
-        return compile_chain(tree, persona)
+        return compile_chain(tree, persona, budget)
 
     monkeypatch.setattr(base, "compile_chain", counting)
     ctx = Context(tree)

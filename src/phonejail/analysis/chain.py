@@ -305,6 +305,18 @@ class ChainTooLarge(Exception):
             "(node, facts given, retries, transfer), the state budget")
 
 
+class CheckTooLarge(ChainTooLarge):
+    """The chains one check compiles have more states together than the check's budget
+    (`limits.MAX_CHECK_STATES`), each of them within its own."""
+
+    def __init__(self, persona: str, budget: int) -> None:
+        self.persona, self.budget = persona, budget
+        Exception.__init__(
+            self, f"the callers phonejail follows in this tree (each persona, and each caller "
+            f"who lacks one identity fact) can be in more than {budget:,} states in all "
+            "(node, facts given, retries, transfer), the state budget of one check")
+
+
 def expand(tree: Tree, persona: Persona, state: State
            ) -> tuple[Visit, tuple[tuple[float, Target], ...]]:
     """What a visit to `state` does, and where it leads: each target once, with its total

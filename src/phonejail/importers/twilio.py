@@ -28,6 +28,7 @@ from phonejail.importers.common import (
     share_out,
     speech_seconds,
 )
+from phonejail.importers.connect import HUMAN_INTENT
 from phonejail.model.tree import DTMF_KEYS
 
 AGENTS = {"connect-call-to", "enqueue-call", "send-to-flex"}
@@ -125,6 +126,11 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
     absorbed |= set(spoken.values())
     for name, split in spoken.items():
         through[split] = name
+    bots = _bots(states)
+    """Voice bots (Autopilot) whose session's end goes to a split on the task they chose."""
+    absorbed |= set(bots.values())
+    for name, split in bots.items():
+        through[split] = name
     for name, (split, chain) in menus.items():
         # the split and the widgets between it and the gather live on in the menu; anything
         # else that goes to them goes back to the gather (which asks again)
@@ -148,6 +154,8 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
                                       "leads where the keys do: read as the keys")
         elif kind == "split-based-on":
             node = _branch(flow, name, state, go, settings or Settings())
+        elif name in bots:
+            node = _bot(flow, name, go, states[bots[name]], origin)
         elif kind in AGENTS:
             queue = props.get("queue_name") or props.get("workflow") or props.get("to") \
                 or props.get("noun")
@@ -230,6 +238,51 @@ def _reached(states: dict[str, dict[str, Any]], start: str | None) -> set[str]:
 def _address(props: dict[str, Any]) -> str:
     """Where a Function, HTTP request or redirect goes (its URL or Function id), or ''."""
     return str(props.get("url") or props.get("function_sid") or "")
+
+
+def _bots(states: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Bots whose `sessionEnded` goes to a split on their `CurrentTask`: bot -> split."""
+    found = {}
+    for name, state in states.items():
+        split = states.get(str(_transitions(state).get("sessionEnded")))
+        if state["type"] == "send-to-auto-pilot" and split is not None \
+                and split["type"] == "split-based-on" and re.search(
+                    rf"widgets\.{re.escape(name)}\.CurrentTask",
+                    str(as_dict(split.get("properties")).get("input", ""))):
+            found[name] = str(split["name"])
+    return found
+
+
+def _bot(flow: ImportedFlow, name: str, go: dict[str, str | None], split: dict[str, Any],
+         origin) -> dict[str, Any]:
+    """A voice bot and the split on its task: a speech menu whose choices are the tasks
+    (written as keys 1, 2, ...; a task asking for a person is 0), its failure the split's
+    no-match: the caller says what they need and the bot routes it, as Connect's Lex bots
+    are read. Which task a caller's words end in is their choice, not an equal share of
+    runtime data. The bot's own `failure` (a misconfigured bot) is not modelled."""
+    keys, options, names = list("123456789*#"), [], []
+    for t in map(as_dict, as_list(split.get("transitions"))):
+        if t.get("event") != "match":
+            continue
+        first = as_dict((as_list(t.get("conditions")) or [{}])[0])
+        task = str(as_name(first.get("value")) or "task")
+        if HUMAN_INTENT.search(task) and all(o["key"] != "0" for o in options):
+            key = "0"
+        elif keys:
+            key = keys.pop(0)
+        else:
+            flow.warn(origin(name), f"more tasks than keys; '{task}' is left out")
+            continue
+        options.append({"key": key, "to": as_name(t.get("next"))})
+        names.append(f"{key} = {task}")
+    flow.origins.setdefault(name, []).append(origin(str(split["name"])))
+    flow.unmodelled.setdefault(name, []).extend(t for t in [go.get("failure")] if t)
+    flow.assumed[name] = f"bot tasks (split '{split['name']}') as keys: " + ", ".join(names)
+    wrong = _transitions(split).get("noMatch")
+    return {"kind": "menu", "input": "speech",
+            "options": [{k: v for k, v in o.items() if v is not None} for o in options]
+            or [{"key": "1"}],
+            "invalid": wrong, "fail": wrong, "no_input": go.get("timeout", wrong)}
 
 
 def _speech_split(states: dict[str, dict[str, Any]], gather: str, keys: str) -> bool:

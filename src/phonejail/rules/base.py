@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from phonejail.analysis.chain import Chain, ChainTooLarge, compile_chain
+from phonejail import limits
+from phonejail.analysis import chain as chains
+from phonejail.analysis.chain import Chain, ChainTooLarge, CheckTooLarge, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 from phonejail.rules._jail import (
@@ -72,6 +74,9 @@ class Context:
                                                                  repr=False)
     """`paths_key` -> the `moves_key` of a compiled chain that answers path questions for it."""
     _cached_states: int = field(default=0, repr=False)
+    _compiled_states: int = field(default=0, repr=False)
+    """States of every chain compiled so far, dropped ones included (`limits.MAX_CHECK_STATES`
+    bounds it: many chains each under their own budget could still take hours)."""
     _too_large: ChainTooLarge | None = field(default=None, repr=False)
     """A chain of this tree was past the state budget (PJ008): every rule that follows calls
     is skipped for the tree, so no other chain is compiled (each could cost as much)."""
@@ -132,11 +137,15 @@ class Context:
         key = moves_key(persona)
         found = self._chains.get(key)
         if found is None:
+            room = limits.MAX_CHECK_STATES - self._compiled_states
+            own = chains.MAX_CHAIN_STATES  # read now: tests lower it
             try:
-                found = compile_chain(self.tree, persona)
-            except ChainTooLarge as too_large:  # PJ008: no other chain of this tree either
-                self._too_large = too_large
-                raise
+                found = compile_chain(self.tree, persona, budget=min(own, room))
+            except ChainTooLarge as past:  # PJ008: no other chain of this tree either
+                self._too_large = past if room >= own else \
+                    CheckTooLarge(persona.name, limits.MAX_CHECK_STATES)
+                raise self._too_large from None
+            self._compiled_states += len(found.states)
             self._keep(key, found)
         else:
             self._chains.move_to_end(key)
@@ -152,6 +161,11 @@ class Context:
             key, dropped = self._chains.popitem(last=False)
             self._arrays.pop(key, None)
             self._cached_states -= len(dropped.states)
+
+    @property
+    def too_large(self) -> ChainTooLarge | None:
+        """Why no more chains of this tree are compiled (PJ008), if they are not."""
+        return self._too_large
 
     @cached_property
     def jail(self) -> tuple[CallerJail, ...] | Refusal:

@@ -15,6 +15,11 @@ What it finds
     the states calls reach, a budget's worth at a time). The finding is at the
     start node and names the first caller past the budget.
 
+    One check also has a budget for all its chains together, 1,000,000 states
+    (each persona, each default caller, and each caller lacking one fact that
+    PJ103 tries has a chain of its own): past it, the same finding names that
+    budget, and the rules not yet judged are skipped.
+
 Why it matters
     A tree that cannot be followed cannot be judged: the gate would pass it
     without having looked for jail loops, identity gates or jailed personas.
@@ -39,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from phonejail.analysis.chain import ChainTooLarge
+from phonejail.analysis.chain import ChainTooLarge, CheckTooLarge
 from phonejail.findings import Problem, Severity
 from phonejail.rules.base import Context
 
@@ -49,18 +54,24 @@ SEVERITY = Severity.ERROR
 OPTIONS = ()
 
 
+def problem(ctx: Context, too_large: ChainTooLarge) -> Problem:
+    """The finding for a tree past a state budget, at its start node."""
+    start = ctx.tree.nodes[ctx.tree.start]
+    budget = str(too_large) if isinstance(too_large, CheckTooLarge) else (
+        f"the calls of persona '{too_large.persona}' can be in more than "
+        f"{too_large.budget:,} states (node, facts given, retries), the state budget")
+    return Problem(
+        CODE, start.loc.line, start.loc.column,
+        f"{budget}: the rules that follow calls and the exact analysis are skipped "
+        "for this tree; `phonejail simulate` samples it by Monte-Carlo",
+        node=ctx.tree.start,
+    )
+
+
 def check(ctx: Context) -> Iterator[Problem]:
     for persona in ctx.callers:
         try:
             ctx.chain(persona)
         except ChainTooLarge as too_large:
-            start = ctx.tree.nodes[ctx.tree.start]
-            yield Problem(
-                CODE, start.loc.line, start.loc.column,
-                f"the calls of persona '{too_large.persona}' can be in more than "
-                f"{too_large.budget:,} states (node, facts given, retries), the state budget: "
-                "the rules that follow calls and the exact analysis are skipped for this "
-                "tree; `phonejail simulate` samples it by Monte-Carlo",
-                node=ctx.tree.start,
-            )
+            yield problem(ctx, too_large)
             return
