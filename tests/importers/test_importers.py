@@ -21,7 +21,7 @@ IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
               "twilio_parsed_menu.json", "twilio_template.js", "twilio_sms.json",
               "connect_retry_loop.json", "twilio_channels.json", "connect_lookup_info.json",
               "connect_queue_by_blocks.json", "connect_lex_input.json",
-              "connect_data_routing.json"]
+              "connect_data_routing.json", "connect_balance_line.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -52,7 +52,9 @@ ROUND_TRIP = {
                         ("PJ005", 85), ("PJ201", 85), ("PJ205", 85), ("PJ005", 116),
                         ("PJ101", 126), ("PJ105", 141), ("PJ107", 141)],
     "twilio_api_resource.json": [("PJ201", 10)],
-    "twilio_module.js": [("PJ101", 5), ("PJ205", 5), ("PJ105", 9), ("PJ107", 9),
+    # no menus: the refill confirmed after the request settles the call (0.7); the rest,
+    # and callers without a member ID, are cut off with no human anywhere
+    "twilio_module.js": [("PJ101", 5), ("PJ103", 5), ("PJ205", 5), ("PJ105", 9),
                          ("PJ107", 10)],
     # the menu's retry Loop (2 rounds) is a counter: after the third silence, a hangup (PJ205)
     "connect_inbound.json": [("PJ101", 32), ("PJ105", 32), ("PJ105", 32), ("PJ005", 38),
@@ -70,6 +72,8 @@ ROUND_TRIP = {
     # queues' 5% stays a true PJ105); a number asked with no key to press is an ask; the
     # menu's NoMatchingError takes wrong keys and silence; an unknown bot keeps its branches
     "connect_data_routing.json": [("PJ005", 58), ("PJ101", 88), ("PJ105", 88), ("PJ105", 88)],
+    # no human anywhere (true); the balance read out settles 0.7 of calls, the rest are cut off
+    "connect_balance_line.json": [("PJ101", 7), ("PJ105", 49)],
     # not a caller's IVR: one note, and no graph rule judges it
     "connect_console_module.json": [("PJ005", 1)],
     "connect_queue_flow.json": [("PJ005", 1)],
@@ -496,3 +500,13 @@ def test_data_routing_keeps_rare_defaults_catch_alls_and_unknown_branches() -> N
     # an action phonejail does not know keeps every branch (no unreachable claims queue)
     targets = [c["to"] for c in nodes["claims_bot"]["cases"]] + [nodes["claims_bot"]["else"]]
     assert "claims_queue_errors" in targets and "sales_queue_errors" in targets
+
+
+def test_a_flow_without_menus_is_settled_by_what_its_lookup_read_out() -> None:
+    nodes = yaml.safe_load(imported_yaml("connect_balance_line.json"))["nodes"]
+    # "status = ok", else an apology: any other status is a failure, as rare as an error
+    assert nodes["lookup_status"]["cases"] == [{"when": {"chance": 0.99}, "to": "read_balance"}]
+    assert nodes["read_balance"]["kind"] == "self_service"
+    assert nodes["read_balance"]["resolves"] == ["call"]
+    # the welcome before the lookup is not the answer, nor is the apology
+    assert nodes["hello"]["kind"] == nodes["apology"]["kind"] == "say"

@@ -346,18 +346,40 @@ def test_a_tree_of_many_personas_draws_a_few_and_pools_the_rest_exactly(tmp_path
         assert parts + rest * rows[-2].outcomes[outcome] == pytest.approx(whole, abs=1e-9)
     page = html.tree_page(r, figures_of(r))
     assert "40 personas: the charts draw 10 of them one by one" in page
-    assert page.count("<tr><td><span class=\"swatch\"") == 40  # every persona has its row
     assert "and 30 more personas (summary.json lists them all)" in page  # fix-first lines
-    # summary.md, a pull-request comment, gives rows to the jailed personas first.
-    from phonejail.report.markdown import PERSONA_ROWS, summary
+    # The answer table, the per-persona tables, summary.md (a pull-request comment) and the
+    # flow's persona choice give rows to PERSONA_ROWS personas, the jailed ones first, and
+    # pool the others into one exact row: shown and pooled add up to the overall figures.
+    from phonejail.report.interactive import overlaid
+    from phonejail.report.markdown import summary
+    from phonejail.report.text import PERSONA_ROWS, pooled_answer, shown_personas
 
+    shown = shown_personas(r)
+    assert len(shown) == PERSONA_ROWS == 25
+    jailed = {k for k, a in enumerate(r.answers) if r.jailed(a)}
+    assert 0 < len(jailed) < PERSONA_ROWS and set(shown[:len(jailed)]) == jailed
+    pooled = pooled_answer(r, shown)
+    assert pooled is not None and pooled.name == "15 other personas"
+    people = r.exact.personas
+    assert pooled.share + sum(people[k].share for k in shown) == pytest.approx(1, abs=1e-12)
+    for get in (lambda x: x.jail_rate, lambda x: x.reached_human):
+        whole = sum(people[k].share * get(r.answers[k]) for k in shown) + \
+            pooled.share * get(pooled)
+        assert whole == pytest.approx(get(r.exact.overall.figures), abs=1e-9)
+    lost = sum(people[k].share * sum(x.share for x in r.answers[k].losses) for k in shown)
+    assert lost + pooled.share * sum(x.share for x in pooled.losses) == \
+        pytest.approx(r.exact.overall.figures.jail_rate, abs=1e-9)
+    assert page.count("<tr><td><span class=\"swatch\"") == 25
+    assert page.count('<tr class="pooled"><td>') == 3  # answer, outcomes and costs tables
+    assert "15 other personas" in page and "25 of 40 personas shown one by one" in page
+    assert [a.name for a, _ in overlaid(r, persona_colours(r.exact))][-1] == "15 other personas"
+    assert page.count("<option value=") == 27  # all callers, 25 personas, the pooled 15
     text = summary(r)
     rows = [line for line in text.splitlines() if re.match(r"\| p\d+ \|", line)]
-    assert len(rows) == PERSONA_ROWS == 25
-    jailed = {a.name for a in r.answers if r.jailed(a)}
-    assert 0 < len(jailed) < PERSONA_ROWS
-    assert jailed <= {row.split(" | ")[0][2:] for row in rows}
-    assert "25 of 40 personas shown: those above their jail limit first" in text
+    assert len(rows) == PERSONA_ROWS
+    assert {r.answers[k].name for k in jailed} <= {row.split(" | ")[0][2:] for row in rows}
+    assert "| 15 other personas |" in text
+    assert "25 of 40 personas shown one by one: those above their jail limit first" in text
 
 
 def test_fix_first_ranks_by_harm_errors_first(reports: Path) -> None:

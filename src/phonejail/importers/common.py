@@ -395,7 +395,47 @@ def _derive_intents(flow: ImportedFlow) -> list[str]:
         for option in menu["options"]:
             if not option.get("serves"):
                 option.pop("serves", None)
+    if not menus:
+        _settle_looked_up_information(flow, "call")
     return intents or ["call"]
+
+
+_LOOKUP = re.compile(r"InvokeLambdaFunction|run-function|make-http-request")
+"""Blocks that look something up (their origin's kind): what they found may be read out."""
+
+
+def _settle_looked_up_information(flow: ImportedFlow, intent: str) -> None:
+    """A flow without menus that reads out what a lookup found, then hangs up (a vanity
+    number generator, a balance line): that information is what the call is for.
+
+    Followed along the likeliest way (a lookup's success); only information past a
+    lookup counts, so a closing message on the way in is not taken for the answer.
+    """
+    if flow.not_entry:
+        return
+    node_id, seen, looked_up = flow.start, set(), False
+    while node_id in flow.nodes and node_id not in seen:
+        seen.add(node_id)
+        node = flow.nodes[node_id]
+        if node["kind"] == "branch":
+            looked_up = looked_up or any(_LOOKUP.search(o.kind)
+                                         for o in flow.origins.get(node_id, []))
+            node_id = _likeliest(flow, node_id)
+        elif node["kind"] == "ask":
+            node_id = node.get("ok")
+        elif node["kind"] == "say":
+            after = node.get("next")
+            if (looked_up and flow.nodes.get(after or "", {"kind": "hangup"})["kind"] == "hangup"
+                    and not _leads_to_help(flow, node_id) and not _apologises(flow, node_id)):
+                notes = list(flow.notes)
+                _settles(flow, node_id, intent)
+                flow.notes = notes + [
+                    f"What a lookup found, read out before the call ends (a flow without menus), "
+                    f"settles the call with chance {flow.info_success}; otherwise it ends there."]
+                return
+            node_id = after
+        else:
+            return
 
 
 _FAREWELL = re.compile(r"^\W*(thanks?( you)?( for calling)?|good\s*-?bye|bye|have a (nice|good)"
@@ -452,7 +492,7 @@ def _announces_help(flow: ImportedFlow, node_id: str, direct: bool) -> bool:
     return not direct or bool(_ANNOUNCEMENT.search(str(flow.nodes[node_id].get("say") or "")))
 
 
-_APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|unable to|can ?not|can't|could not|couldn't|"
+APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|unable to|can ?not|can't|could not|couldn't|"
                       r"not available|unavailable|try (again )?later|an error)\b", re.I)
 """A prompt that says the call cannot be helped ("sorry, we cannot help you now")."""
 
@@ -461,7 +501,7 @@ def _apologises(flow: ImportedFlow, node_id: str) -> bool:
     """True if a prompt is an error message, not information: a menu's failures lead to it
     (invalid, silence, last retry), or its words apologise. Read as information it would
     settle calls it fails, and hide the hangup after it (PJ205, PJ101)."""
-    if _APOLOGY.search(str(flow.nodes[node_id].get("say") or "")):
+    if APOLOGY.search(str(flow.nodes[node_id].get("say") or "")):
         return True
     return any(node_id in (n.get("invalid"), n.get("no_input"), n.get("fail"))
                for n in flow.nodes.values() if n["kind"] == "menu")

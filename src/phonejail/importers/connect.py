@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from phonejail.importers.common import (
+    APOLOGY,
     DEFAULT_ERROR_CHANCE,
     ERROR_CHANCES,
     RECORDING,
@@ -222,6 +223,8 @@ def import_connect(content: dict[str, Any], text: str, source: str,
     ids = _node_ids(actions)
     types_by_id = {str(as_name(a["Identifier"])): a["Type"] for a in actions}
     """Action identifier -> its type."""
+    by_node = {ids[str(as_name(a["Identifier"]))]: a for a in actions}
+    """Node id -> the action it comes from."""
     through: dict[str, str | None] = {}
     loops: dict[str, tuple[int, str | None, str | None]] = {}
     """Loop block -> (count, ContinueLooping target, DoneLooping target)."""
@@ -339,7 +342,7 @@ def import_connect(content: dict[str, Any], text: str, source: str,
                       "CheckVoiceId", "CheckOutboundCallStatus", "CheckCallProgress"):
             used.add("compare")
             default = errors.get("NoMatchingCondition", nxt)
-            rare = _rare_default(kind, params, conditions)
+            rare = _rare_default(kind, params, conditions, _apology_ahead(by_node, ids, default))
             if rare:
                 used.add("rare default")
             blk.routed([(_operand(c) or f"condition {k + 1}", None, t)
@@ -557,17 +560,36 @@ CALLER_INPUT = re.compile(r"StoredCustomerInput|\$\.Lex\b|\$\.Media\b", re.I)
 
 
 def _rare_default(kind: str, params: dict[str, Any],
-                  conditions: list[tuple[dict, str | None]]) -> bool:
+                  conditions: list[tuple[dict, str | None]], apology: bool) -> bool:
     """True if a Compare's no-match branch is reached only by an unexpected value.
 
     A Compare listing two or more expected values of data (a Lambda's result, an
-    attribute a flow set) routes every value it was built for; another value means
-    a misconfiguration, as rare as an error branch. One condition is an if/else
-    (both sides common), and what the caller typed or said can be anything.
+    attribute a flow set) routes every value it was built for, and one whose
+    no-match branch apologises ("status = success", else "sorry, an error") treats
+    any other value as a failure: another value means a misconfiguration, as rare
+    as an error branch. Otherwise one condition is an if/else (both sides common);
+    what the caller typed or said can be anything.
     """
     compared = str(params.get("ComparisonValue") or "")
-    return (kind == "Compare" and len(conditions) >= 2
-            and not CALLER_INPUT.search(compared))
+    return (kind == "Compare" and bool(conditions) and not CALLER_INPUT.search(compared)
+            and (len(conditions) >= 2 or apology))
+
+
+def _apology_ahead(by_node: dict[str, dict[str, Any]], ids: dict[str, str],
+                   node_id: str | None) -> bool:
+    """True if calls going to `node_id` hear an apology first (past silent data blocks)."""
+    for _ in range(10):  # a bound: data blocks may form a ring
+        action = by_node.get(node_id or "")
+        if action is None:
+            return False
+        kind = str(action.get("Type"))
+        if kind in ("MessageParticipant", "GetParticipantInput"):
+            text = _prompt(as_dict(action.get("Parameters")))
+            return bool(text and APOLOGY.search(text))
+        if not kind.startswith(SILENT):
+            return False
+        node_id = ids.get(as_name(as_dict(action.get("Transitions")).get("NextAction")) or "")
+    return False
 
 
 def _operand(condition: dict[str, Any]) -> str:

@@ -109,8 +109,8 @@ def drawn_note(sim: Simulation) -> str:
     return (f"{len(sim.personas):,} personas: the charts draw {len(drawn)} of them one by one "
             f"(those with the most jailed calls, then the most callers); the other {left:,} "
             f"({share_text(share)} of callers) are pooled into one row of the outcome and "
-            "identity charts and left out of the steps and time charts. Every persona has its "
-            "row in the tables.")
+            "identity charts and left out of the steps and time charts. The tables give a row to "
+            "at most 25 personas, the rest pooled the same way; summary.json has every one.")
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,16 @@ phonejail writes beside it, so it works from a file:// link and offline.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
+
+import numpy as np
 
 from phonejail import __version__
 from phonejail.analysis.chain import OUTCOMES
 from phonejail.report import flowchart, interactive
 from phonejail.report.build import DRAW_LIMIT, TreeReport
 from phonejail.report.compare import Comparison
-from phonejail.report.figures import drawn_note, persona_colours, share_text
+from phonejail.report.figures import OTHERS_GREY, drawn_note, persona_colours, share_text
 from phonejail.report.journeys import journeys_html
 from phonejail.report.staffing_figure import staffing_html
 from phonejail.report.text import (
@@ -24,7 +27,10 @@ from phonejail.report.text import (
     journey_end_text,
     journey_steps,
     persona_breakdown,
+    pooled_answer,
+    pooled_note,
     redials,
+    shown_personas,
     time_to_human_text,
     value_text,
     verdict,
@@ -43,7 +49,7 @@ table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.93rem}
 th,td{border-bottom:1px solid #e0e4ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f6f9}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .error{color:#b71c1c;font-weight:600}.warning{color:#8a5a00;font-weight:600}
-.bad{background:#ffebee}.ok{background:#e8f5e9}
+.bad{background:#ffebee}.ok{background:#e8f5e9}tr.pooled td{font-style:italic}
 ol.fix li{margin:.35rem 0}.small{color:#5b6473;font-size:.85rem}
 figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #e0e4ea;
 box-sizing:border-box}
@@ -101,7 +107,9 @@ def answer_html(r: TreeReport) -> str:
              "</p>"]
     rows = []
     colours = persona_colours(r.exact) if r.exact is not None else []
-    for k, a in enumerate(r.answers):
+    shown = shown_personas(r)
+    for k in shown:
+        a = r.answers[k]
         j = a.journey
         steps = "".join(f"<li>{escape(step)}</li>" for step in journey_steps(j))
         bad = "bad" if r.jailed(a) else ""
@@ -114,12 +122,23 @@ def answer_html(r: TreeReport) -> str:
             f'<span class="small">{escape(journey_end_text(j))}; '
             f"{share_text(j.chance)} of its calls go exactly this way</span></td>"
             f"<td>{escape(time_to_human_text(a))}</td></tr>")
+    pooled = pooled_answer(r, shown)
+    if pooled is not None:
+        rows.append(
+            f'<tr class="pooled"><td>{_swatch(OTHERS_GREY)}{escape(pooled.name)}</td>'
+            f'<td class="num">{share_text(pooled.share)}</td>'
+            f'<td class="num">{share_text(pooled.jail_rate)}</td>'
+            f"<td>{escape(where_lost_text(pooled))}</td>"
+            '<td class="journey"><span class="small">each its own (summary.json)</span></td>'
+            f"<td>{escape(time_to_human_text(pooled))}</td></tr>")
     parts.append(_table('<th>persona</th><th class="num">share of callers</th>'
                         '<th class="num">jail rate</th><th>where calls are lost</th>'
                         "<th>likeliest call</th><th>time to a human</th>", rows, "answer"))
     parts.append('<p class="small">Exact figures. Jail: cut off, hung up (patience) or left '
                  "unhelped. The likeliest call is the single most probable way a call of the "
                  "persona goes, with the seconds of each prompt.</p>")
+    if pooled is not None:
+        parts.append(f'<p class="small many">{escape(pooled_note(r, shown))}</p>')
     if r.exact is not None and r.exact.uncovered:  # as `phonejail simulate` says it
         parts.append(f'<p class="small uncovered">{escape(uncovered_text(r.exact))}</p>')
     return "\n".join(parts)
@@ -167,7 +186,10 @@ def _persona_table(r: TreeReport) -> str:
     how each persona's calls end, then what reaching a human costs them."""
     assert r.exact is not None
     overall = r.exact.overall
-    everyone = (*r.exact.personas, overall)
+    shown = shown_personas(r) if len(r.answers) == len(r.exact.personas) else \
+        tuple(range(len(r.exact.personas)))
+    everyone = (*(r.exact.personas[k] for k in shown), overall)
+    pooled = _pooled_result(r, shown)
 
     def jailed(p: PersonaResult) -> bool:
         if p is overall:
@@ -177,6 +199,8 @@ def _persona_table(r: TreeReport) -> str:
     head = "".join(f'<th class="num">{escape(o.replace("_", " "))}</th>' for o in OUTCOMES)
     ends = []
     for p in everyone:
+        if p is overall and pooled is not None:
+            ends.append(_pooled_ends_row(pooled))
         f = p.figures
         cells = "".join(f'<td class="num">{share_text(f.outcomes[o])}</td>' for o in OUTCOMES)
         ends.append(
@@ -185,6 +209,8 @@ def _persona_table(r: TreeReport) -> str:
     sensitive = bool(r.exact.sensitive)
     costs = []
     for p in everyone:
+        if p is overall and pooled is not None:
+            costs.append(_pooled_costs_row(pooled, sensitive))
         f = p.figures
         costs.append(
             f"<tr><td>{escape(p.name)}</td>"
@@ -210,7 +236,76 @@ def _persona_table(r: TreeReport) -> str:
             + '<p class="small">Exact figures. Steps and time to a human are means over the calls '
             "that reach one; prompts, transfers and call length (prompts and holds) are per "
             "call." + (" Unverified: calls in which a sensitive intent is resolved with no "
-                       "identity fact given." if sensitive else "") + "</p>")
+                       "identity fact given." if sensitive else "")
+            + (f" {escape(pooled_note(r, shown))}" if pooled is not None else "") + "</p>")
+
+
+@dataclass(frozen=True)
+class _Pooled:
+    """The personas without a row of their own, as one exact row of the per-persona tables:
+    per call of theirs, weighted by callers' share x calls each makes (as overall is)."""
+
+    name: str
+    share: float
+    outcomes: dict[str, float]
+    jail_rate: float
+    reached_human: float
+    steps_mean: float | None
+    seconds_mean: float | None
+    """Means over their calls that reach a human (weighted by the calls that do)."""
+    identity_prompts: float
+    repeated: float
+    transfers: float
+    call_seconds: float
+    unverified: float
+
+
+def _pooled_result(r: TreeReport, shown: tuple[int, ...]) -> _Pooled | None:
+    assert r.exact is not None
+    others = [p for k, p in enumerate(r.exact.personas) if k not in set(shown)]
+    if not others:
+        return None
+    w = np.array([p.share * (p.figures.journey.calls if p.figures.journey else 1.0)
+                  for p in others])
+    w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
+
+    def mean(get) -> float:
+        return float(np.dot(w, [get(p.figures) for p in others]))
+
+    reached = np.array([p.figures.reached_human for p in others])
+    helped = float(np.dot(w, reached))
+
+    def to_human(get) -> float | None:
+        if helped <= 0:
+            return None
+        return float(np.dot(w * reached, [get(p.figures) or 0.0 for p in others]) / helped)
+
+    return _Pooled(f"{len(others):,} other personas", sum(p.share for p in others),
+                   {o: mean(lambda f, o=o: f.outcomes[o]) for o in OUTCOMES},
+                   mean(lambda f: f.jail_rate), helped,
+                   to_human(lambda f: f.steps_to_human.mean),
+                   to_human(lambda f: f.seconds_to_human.mean),
+                   mean(lambda f: f.identity_prompts), mean(lambda f: f.repeated_identity_prompts),
+                   mean(lambda f: f.transfers), mean(lambda f: f.call_seconds),
+                   mean(lambda f: f.unverified_resolutions))
+
+
+def _pooled_ends_row(p: _Pooled) -> str:
+    cells = "".join(f'<td class="num">{share_text(p.outcomes[o])}</td>' for o in OUTCOMES)
+    return (f'<tr class="pooled"><td>{escape(p.name)}</td><td class="num">{share_text(p.share)}'
+            f'</td>{cells}<td class="num">{share_text(p.jail_rate)}</td></tr>')
+
+
+def _pooled_costs_row(p: _Pooled, sensitive: bool) -> str:
+    return (f'<tr class="pooled"><td>{escape(p.name)}</td>'
+            f'<td class="num">{share_text(p.reached_human)}</td>'
+            f'<td class="num">{escape(value_text(p.steps_mean, "steps"))}</td>'
+            f'<td class="num">{escape(value_text(p.seconds_mean, "seconds"))}</td>'
+            f'<td class="num">{p.identity_prompts:.2f}</td><td class="num">{p.repeated:.2f}</td>'
+            f'<td class="num">{p.transfers:.2f}</td>'
+            f'<td class="num">{escape(value_text(p.call_seconds, "seconds"))}</td>'
+            + (f'<td class="num">{share_text(p.unverified)}</td>' if sensitive else "")
+            + "</tr>")
 
 
 def figure_html(name: str, png: bytes, alt: str, caption: str) -> str:

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from importlib import resources
 
 from phonejail.model.tree import Tree
+from phonejail.report.answer import PersonaAnswer
 from phonejail.report.build import TreeReport
-from phonejail.report.figures import persona_colours, share_text
+from phonejail.report.figures import OTHERS_GREY, persona_colours, share_text
 from phonejail.report.flowchart import DISCONNECT, STYLE, TRAP_RED, Diagram, _layers, _order
-from phonejail.report.text import loss_text
+from phonejail.report.text import loss_text, pooled_answer, shown_personas
 from phonejail.textsafe import html_text as escape
 from phonejail.textsafe import json_text
 
@@ -324,6 +325,15 @@ def _radius(kind: str) -> int:
     return {"menu": 0, "hangup": 0, "agent": 12, "end": 14, "branch": 3}.get(kind, 6)
 
 
+def overlaid(r: TreeReport, colours: list[str]) -> list[tuple[PersonaAnswer, str]]:
+    """The personas one can choose to overlay, with their colours: those with a row of their
+    own in the answer table (text.shown_personas), then the others pooled into one (grey)."""
+    shown = shown_personas(r)
+    chosen = [(r.answers[k], colours[k] if k < len(colours) else OTHERS_GREY) for k in shown]
+    pooled = pooled_answer(r, shown)
+    return chosen + ([(pooled, OTHERS_GREY)] if pooled is not None else [])
+
+
 def data(r: TreeReport, d: Diagram) -> dict[str, object]:
     """What the page script shows: nodes (prompt, findings, share) and persona overlays."""
     tree: Tree | None = r.tree
@@ -348,9 +358,9 @@ def data(r: TreeReport, d: Diagram) -> dict[str, object]:
         }
     personas = []
     colours = persona_colours(r.exact) if r.exact is not None else []
-    for k, a in enumerate(r.answers):
+    for a, colour in overlaid(r, colours):
         personas.append({
-            "name": a.name, "colour": colours[k], "share": a.share,
+            "name": a.name, "colour": colour, "share": a.share,
             "jail": share_text(a.jail_rate),
             "flow": {f"{s}>{t if t is not None else DISCONNECT}": round(v, 6)
                      for (s, t), v in a.flow.items() if v > 1e-6},
@@ -442,8 +452,9 @@ def legend(d: Diagram) -> str:
 def flow_section(r: TreeReport, d: Diagram, use_dot: bool = True) -> str:
     """The interactive flow for a tree page: controls, SVG, legend, panel, data, script."""
     drawing = layout(d, use_dot)
+    colours = persona_colours(r.exact) if r.exact is not None else []
     options = "".join(f'<option value="{k}">{escape(a.name)} (jailed {share_text(a.jail_rate)})'
-                      "</option>" for k, a in enumerate(r.answers))
+                      "</option>" for k, (a, _) in enumerate(overlaid(r, colours)))
     return (
         '<div class="flowbox" id="flowbox">'
         '<div class="controls"><label>Persona: <select class="persona">'

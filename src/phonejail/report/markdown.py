@@ -14,7 +14,10 @@ from phonejail.report.text import (
     headlines,
     journey_end_text,
     journey_steps,
+    pooled_answer,
+    pooled_note,
     redials,
+    shown_personas,
     time_to_human_text,
     value_text,
     verdict,
@@ -29,8 +32,8 @@ def answer_markdown(r: TreeReport) -> list[str]:
     lines = [f"**{markdown(verdict(r))}**", "", markdown(gate_text(r)), "",
              "| persona | share | jail rate | where calls are lost | likeliest call | "
              "time to a human |", "| --- | ---: | ---: | --- | --- | --- |"]
-    shown = _rows_shown(r)
-    for a in (a for k, a in enumerate(r.answers) if k in shown):
+    shown = shown_personas(r)
+    for a in (r.answers[k] for k in shown):
         j = a.journey
         call = " → ".join(markdown(step) for step in journey_steps(j))
         jail = share_text(a.jail_rate)
@@ -39,30 +42,16 @@ def answer_markdown(r: TreeReport) -> list[str]:
             f"{f'**{jail}**' if r.jailed(a) else jail} | "
             f"{markdown(where_lost_text(a))} | {call}; *{markdown(journey_end_text(j))} "
             f"({share_text(j.chance)} of its calls)* | {markdown(time_to_human_text(a))} |")
-    left = len(r.answers) - len(shown)
-    if left:
-        lines += ["", f"{len(shown)} of {len(r.answers):,} personas shown: those above their "
-                  f"jail limit first, then those with the most callers; the other {left:,} are "
-                  "in the HTML page and summary.json."]
+    pooled = pooled_answer(r, shown)
+    if pooled is not None:
+        lines.append(
+            f"| {markdown(pooled.name)} | {share_text(pooled.share)} | "
+            f"{share_text(pooled.jail_rate)} | {markdown(where_lost_text(pooled))} | "
+            f"each its own (summary.json) | {markdown(time_to_human_text(pooled))} |")
+        lines += ["", markdown(pooled_note(r, shown))]
     if r.exact is not None and r.exact.uncovered:  # as `phonejail simulate` says it
         lines += ["", markdown(uncovered_text(r.exact))]
     return [*lines, ""]
-
-
-PERSONA_ROWS = 25
-"""Most persona rows in summary.md: a pull-request comment holds at most 65,536 characters,
-and a row with its likeliest call takes a few hundred."""
-
-
-def _rows_shown(r: TreeReport) -> set[int]:
-    """Indices of the personas given a row: every one, up to PERSONA_ROWS; past that the
-    jailed ones (most jailed calls first), then the most callers."""
-    if len(r.answers) <= PERSONA_ROWS:
-        return set(range(len(r.answers)))
-    ranked = sorted(range(len(r.answers)), key=lambda k: (
-        not r.jailed(r.answers[k]), -r.answers[k].share * r.answers[k].jail_rate,
-        -r.answers[k].share, k))
-    return set(ranked[:PERSONA_ROWS])
 
 
 def summary(r: TreeReport, comparison: Comparison | None = None) -> str:

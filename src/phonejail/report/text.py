@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+
+import numpy as np
 
 from phonejail.analysis.tally import Figures
 from phonejail.findings import Finding
@@ -174,6 +177,79 @@ def persona_breakdown(x: FixFirst) -> str:
     more = len(x.personas) - len(shown)
     tail = f" and {more:,} more personas (summary.json lists them all)" if more else ""
     return ", ".join(f"{name} {share_text(p)}" for name, p in shown) + tail
+
+
+PERSONA_ROWS = 25
+"""Most personas given a row of their own in a page's and summary.md's per-persona tables
+and the flow's persona choice: a pull-request comment holds at most 65,536 characters, and
+1,000 rows made a page 5 MB and hundreds of thousands of pixels tall. The others share one
+pooled row, computed exactly; summary.json keeps every persona."""
+
+
+def shown_personas(r: TreeReport, limit: int = PERSONA_ROWS) -> tuple[int, ...]:
+    """Indices of the personas given a row of their own: every one in tree order, up to
+    `limit`; past that, worst first: those above their jail limit (most jailed calls first),
+    then those with the most callers."""
+    people = r.answers
+    if len(people) <= limit:
+        return tuple(range(len(people)))
+    ranked = sorted(range(len(people)), key=lambda k: (
+        not r.jailed(people[k]), -people[k].share * people[k].jail_rate, -people[k].share, k))
+    return tuple(ranked[:limit])
+
+
+def _call_weights(r: TreeReport, ks: list[int]) -> np.ndarray:
+    """Each persona's weight among all calls: its callers' share times the calls each makes
+    (redials), as the overall figures weigh it."""
+    assert r.exact is not None
+    results = r.exact.personas
+    return np.array([results[k].share * (results[k].figures.journey.calls
+                                         if results[k].figures.journey else 1.0) for k in ks])
+
+
+def pooled_answer(r: TreeReport, shown: tuple[int, ...]) -> PersonaAnswer | None:
+    """The personas not shown, as one exact row ('975 other personas'): their share of
+    callers, and per call of theirs the jail rate, the places calls are lost, the share
+    reaching a human and the mean time to one, weighted as the overall figures are; so the
+    shown rows and this one add up to the overall row. None when every persona is shown."""
+    others = [k for k in range(len(r.answers)) if k not in set(shown)]
+    if not others or r.exact is None:
+        return None
+    people = [r.answers[k] for k in others]
+    w = _call_weights(r, others)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
+    lost: dict[tuple[str, str, str | None], float] = defaultdict(float)
+    flow: dict[tuple[str, str | None], float] = defaultdict(float)
+    through: dict[str, float] = defaultdict(float)
+    for weight, a in zip(w, people, strict=True):
+        for x in a.losses:
+            lost[(x.node, x.outcome, x.via)] += float(weight) * x.share
+        for edge, amount in a.flow.items():
+            flow[edge] += float(weight) * amount
+        for node, chance in a.through.items():
+            through[node] += float(weight) * chance
+    losses = tuple(sorted((Loss(node, outcome, share, via)
+                           for (node, outcome, via), share in lost.items() if share > 0),
+                          key=lambda x: (-x.share, x.node)))
+    reached = np.array([a.reached_human for a in people])
+    seconds = np.array([a.seconds_to_human or 0.0 for a in people])
+    helped = float(np.dot(w, reached))
+    return PersonaAnswer(
+        f"{len(others):,} other personas", sum(a.share for a in people),
+        float(np.dot(w, [a.jail_rate for a in people])), helped,
+        float(np.dot(w * reached, seconds) / helped) if helped > 0 else None,
+        losses, Journey((), "resolved", 0.0), dict(flow), dict(through))
+
+
+def pooled_note(r: TreeReport, shown: tuple[int, ...]) -> str:
+    """What a page says under a table that pools personas ('' when every one is shown)."""
+    left = len(r.answers) - len(shown)
+    if not left:
+        return ""
+    return (f"{len(shown)} of {len(r.answers):,} personas shown one by one: those above their "
+            f"jail limit first (most jailed calls first), then those with the most callers. "
+            f"The other {left:,} share the last row, exact (per call of theirs, weighted as "
+            "the overall figures are); summary.json has every persona.")
 
 
 # -- the answer first: verdict, where callers are lost, their likeliest call ---------------------
