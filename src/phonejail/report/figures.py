@@ -59,7 +59,10 @@ def png(fig: Figure) -> bytes:
         # Text from a tree may hold characters the font lacks (control characters in an
         # export): they render as a box, and the report user has nothing to act on.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
+        # A figure laid out by its layout engine already fits its canvas: "tight" would
+        # draw it a second time only to trim a few pixels of margin.
+        tight = None if fig.get_layout_engine() is not None else "tight"
+        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=tight,
                     metadata={"Software": None})  # no version stamp: same input, same bytes
     return buffer.getvalue()
 
@@ -254,13 +257,26 @@ def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
         twin = ax.twinx()
         twin.step(x, np.cumsum(pmf), where="mid", color="black", linewidth=1)
         twin.set_ylim(0, 1.05)
-        twin.set_ylabel("CDF", fontsize=8)
         ax.set_title(f"{e.name}: {share_text(e.figures.reached_human)} reach a human",
                      fontsize=10, color=colours[k])
-        ax.set_xlabel("steps")
-        ax.set_ylabel("share of calls reaching a human")
         ax.set_xlim(-0.5, longest - 0.5)
         ax.set_ylim(0, min(1.0, tallest * 1.1) or 1.0)
+        # The axes are shared: each scale is labelled once, at the figure's edge (the
+        # bottom row's steps, the left column's shares, the right column's CDF), which
+        # is also most of the time drawing them takes on a tree with many personas.
+        last_in_row = (panel + 1) % cols == 0 or panel + 1 == len(pairs)
+        if panel // cols == rows - 1 or panel + cols >= len(pairs):
+            ax.set_xlabel("steps")
+        else:
+            ax.tick_params(labelbottom=False)
+        if panel % cols == 0:
+            ax.set_ylabel("share of calls reaching a human")
+        else:
+            ax.tick_params(labelleft=False)
+        if last_in_row:
+            twin.set_ylabel("CDF", fontsize=8)
+        else:
+            twin.tick_params(labelright=False)
     return fig
 
 
