@@ -11,6 +11,8 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
+from phonejail.config import Config
+from phonejail.report.build import build_report
 from tests.conftest import ROOT, TREES
 from tests.report.browser import Browser, chromium
 from tests.test_cli import golden
@@ -401,3 +403,52 @@ def test_fix_first_ranks_by_harm_errors_first(reports: Path) -> None:
     again = [x for x in isp if x["code"] == "PJ202" and x["node"] == "agent_cards_manila"]
     assert [(x["lost_here"], x["asked_again_here"]) for x in again] == \
         [pytest.approx((0, 0.35), abs=1e-4)]
+
+
+def test_a_tree_past_the_state_budget_reports_its_monte_carlo_figures_as_sampled(
+        run, tmp_path, monkeypatch) -> None:
+    """Past the state budget (PJ008) no exact figure exists, but Monte-Carlo samples the
+    calls (a LazyChain): the page, summary.md and summary.json show those estimates,
+    labelled as sampled, and they agree with the exact figures of the same tree computed
+    under a budget that fits it."""
+    from phonejail.analysis import chain as chain_module
+    from phonejail.simulate import montecarlo
+    from tests.simulate.agreement import disagreements
+    from tests.simulate.test_state_budget import facts_tree
+
+    path = tmp_path / "facts.yaml"
+    path.write_text(facts_tree(6).replace("success: 0.9", "success: 0.7"))
+    exact = build_report(str(path), "facts", Config(), 0, 1).exact
+    assert exact is not None
+    for module in (chain_module, montecarlo):
+        monkeypatch.setattr(module, "MAX_CHAIN_STATES", 100)
+    code, _, _ = run("report", "-q", path, "-o", tmp_path / "out", "--callers", "6000")
+    assert code == 1
+    folder = tmp_path / "out" / "facts"
+    data = json.loads((folder / "summary.json").read_text())
+    assert "personas" not in data and data["montecarlo"]["callers"] == 6000
+    assert "the exact analysis is skipped" in data["refused"]
+    r = build_report(str(path), "facts", Config(), 6000, 1)
+    assert r.exact is None and r.sampled is not None
+    assert disagreements(r.sampled.personas[0].figures, exact.personas[0].figures, 6000) == []
+    jail = r.sampled.overall.figures.jail_rate
+    assert data["montecarlo"]["overall"]["jail_rate"] == pytest.approx(jail, abs=1e-9)
+    assert 0.25 < jail < 0.35  # the desk fails 30% of calls
+    page = (folder / "index.html").read_text()
+    assert "Monte-Carlo figures (sampled; no exact figures past the state budget)" in page
+    assert "exact (skipped: PJ008)" in page and "Not analysed exactly" in page
+    from phonejail.report.figures import share_text
+
+    assert f"{share_text(jail)} ±" in page
+    summary = (folder / "summary.md").read_text()
+    assert "**Sampled, not exact** (PJ008): Monte-Carlo, 6,000 calls, seed 1" in summary
+    assert f"| jail rate | {share_text(jail)} ±" in summary
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert f"≈{share_text(jail)} (sampled)" in index
+    # Sampling nothing (the library's callers=0): the page says where the figures are.
+    from phonejail.report import html
+
+    unsampled = build_report(str(path), "facts", Config(), 0, 1)
+    assert unsampled.sampled is None and unsampled.exact is None
+    page = html.tree_page(unsampled, [])
+    assert "Monte-Carlo figures" not in page and "sampled none here" in page

@@ -130,7 +130,8 @@ def _ends(r: TreeReport) -> str:
 
 def _worst_first(r: TreeReport) -> tuple:
     loads = r.tree is not None
-    jail = r.exact.overall.figures.jail_rate if r.exact else 2.0
+    run = r.exact or r.sampled  # past the state budget, the sampled estimate
+    jail = run.overall.figures.jail_rate if run else 2.0
     return (loads, -jail, -r.count("error"), -r.count("warning"), r.path)
 
 

@@ -139,11 +139,10 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
         sampled = run(tree, method="montecarlo", callers=callers, seed=seed,
                       compiled=arrays) if callers else None
     except (ZeroStepCycle, TooDeepForExact, ChainTooLarge) as refused:
+        if isinstance(refused, ChainTooLarge):
+            return _sampled_only(base, tree, refused, callers, seed)
         reason = (f"a cycle of nodes that take no step: {refused}"
-                  if isinstance(refused, ZeroStepCycle) else
-                  f"{refused} (PJ008): the exact analysis is skipped; `phonejail simulate` "
-                  "samples the calls by Monte-Carlo" if isinstance(refused, ChainTooLarge)
-                  else str(refused))
+                  if isinstance(refused, ZeroStepCycle) else str(refused))
         return replace(base, refused=reason)
     fix_first, flow, answers = _where_calls_go(tree, findings, exact, chains, arrays)
     through: dict[str, float] = defaultdict(float)
@@ -152,6 +151,26 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
             through[node] += answer.share * chance
     return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow,
                    answers=answers, through=dict(through), uncovered=_uncovered(tree))
+
+
+def _sampled_only(base: TreeReport, tree: Tree, refused: ChainTooLarge, callers: int,
+                  seed: int) -> TreeReport:
+    """A tree past the state budget (PJ008): no exact figures (no chain is built), but
+    Monte-Carlo still samples the calls, compiling each call's states as it goes
+    (`simulate.montecarlo.LazyChain`), as `phonejail simulate` does; the page shows those
+    estimates, labelled as sampled."""
+    skipped = (f"{refused} (PJ008): the exact analysis is skipped, and with it every figure "
+               "that needs it (where calls are lost, likeliest calls, what to fix first, the "
+               "flow's widths)")
+    if not callers:
+        return replace(base, refused=f"{skipped}; `phonejail simulate` samples the calls by "
+                                     "Monte-Carlo (this report sampled none here)")
+    try:
+        sampled = run(tree, method="montecarlo", callers=callers, seed=seed)
+    except ZeroStepCycle as cycle:  # the lazy chain meets it as calls go round
+        return replace(base, refused=f"a cycle of nodes that take no step: {cycle}")
+    return replace(base, sampled=sampled, uncovered=(),
+                   refused=f"{skipped}; the figures below are Monte-Carlo estimates")
 
 
 def _uncovered(tree: Tree) -> tuple[tuple[str, float], ...]:

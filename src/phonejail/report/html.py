@@ -36,7 +36,7 @@ from phonejail.report.text import (
     verdict,
     where_lost_text,
 )
-from phonejail.simulate import PersonaResult
+from phonejail.simulate import PersonaResult, Simulation
 from phonejail.simulate.render import sample_size_text, uncovered_text
 from phonejail.textsafe import html_text, one_line
 
@@ -163,8 +163,20 @@ def _headline_table(r: TreeReport) -> str:
         f"<tr><td>{escape(h.label)}</td><td class=\"num\">{escape(value_text(h.exact, h.unit))}"
         f'</td><td class="num">{escape(estimate_text(h))}</td></tr>'
         for h in headlines(r))
-    return _table('<th>overall, all personas by share</th><th class="num">exact</th>'
+    exact = "exact" if r.exact is not None else "exact (skipped: PJ008)"
+    return _table(f'<th>overall, all personas by share</th><th class="num">{exact}</th>'
                   f'<th class="num">Monte-Carlo ({calls}, ± 1 s.e.)</th>', rows)
+
+
+def _sampled_html(r: TreeReport) -> str:
+    """Past the state budget (PJ008): the Monte-Carlo estimates, said to be sampled, with
+    the per-persona tables of the sampled calls; no exact figure exists to set beside them."""
+    assert r.sampled is not None
+    return ('<p class="refused">Sampled, not exact: this tree is past the state budget '
+            "(PJ008), so no exact figure exists. The figures below are Monte-Carlo estimates "
+            f"({escape(sample_size_text(r.sampled, 'calls'))}, seed {r.sampled.seed}) with "
+            "their standard errors; sampling error aside, they are the calls the tree "
+            "makes.</p>" + _headline_table(r) + _persona_table(r, r.sampled))
 
 
 def _fix_first(r: TreeReport) -> str:
@@ -181,15 +193,19 @@ def _fix_first(r: TreeReport) -> str:
             f'then by the share that pass through it.</p><ol class="fix">{items}</ol>')
 
 
-def _persona_table(r: TreeReport) -> str:
+def _persona_table(r: TreeReport, sim: Simulation | None = None) -> str:
     """Two tables, one per question, each narrow enough for a laptop screen and an A4 page:
-    how each persona's calls end, then what reaching a human costs them."""
-    assert r.exact is not None
-    overall = r.exact.overall
-    shown = shown_personas(r) if len(r.answers) == len(r.exact.personas) else \
-        tuple(range(len(r.exact.personas)))
-    everyone = (*(r.exact.personas[k] for k in shown), overall)
-    pooled = _pooled_result(r, shown)
+    how each persona's calls end, then what reaching a human costs them. Exact figures, or
+    `sim`'s Monte-Carlo estimates for a tree past the state budget."""
+    sim = sim or r.exact
+    assert sim is not None
+    sampled = sim.method == "montecarlo"
+    overall = sim.overall
+    shown = shown_personas(r) if len(r.answers) == len(sim.personas) else \
+        tuple(range(len(sim.personas)))
+    everyone = tuple(p for p in (*(sim.personas[k] for k in shown), overall)
+                     if p.callers != 0)  # a persona Monte-Carlo sampled no call of: no row
+    pooled = _pooled_result(r, shown) if not sampled else None
 
     def jailed(p: PersonaResult) -> bool:
         if p is overall:
@@ -206,7 +222,7 @@ def _persona_table(r: TreeReport) -> str:
         ends.append(
             f"<tr><td>{escape(p.name)}</td><td class=\"num\">{share_text(p.share)}</td>{cells}"
             f'<td class="num {"bad" if jailed(p) else ""}">{share_text(f.jail_rate)}</td></tr>')
-    sensitive = bool(r.exact.sensitive)
+    sensitive = bool(sim.sensitive)
     costs = []
     for p in everyone:
         if p is overall and pooled is not None:
@@ -225,15 +241,18 @@ def _persona_table(r: TreeReport) -> str:
                else "") + "</tr>")
     return (_table('<th>persona</th><th class="num">share of callers</th>'
                    f'{head}<th class="num">jail rate</th>', ends, "persona")
-            + '<p class="small">How calls end (exact shares of each persona\'s calls). Jail rate: '
-            "dead end + abandoned + unresolved; shaded above the PJ105 limit.</p>"
+            + '<p class="small">How calls end ('
+            + ("Monte-Carlo estimates" if sampled else "exact shares")
+            + " of each persona's calls). Jail rate: dead end + abandoned + unresolved; shaded "
+            "above the PJ105 limit.</p>"
             + _table('<th>persona</th><th class="num">reached a human</th>'
                      '<th class="num">steps to a human</th><th class="num">time to a human</th>'
                      '<th class="num">identity prompts</th><th class="num">repeated</th>'
                      '<th class="num">transfers</th><th class="num">call length</th>'
                      + ('<th class="num">unverified</th>' if sensitive else ""), costs,
                      "persona")
-            + '<p class="small">Exact figures. Steps and time to a human are means over the calls '
+            + f'<p class="small">{"Monte-Carlo estimates" if sampled else "Exact figures"}. '
+            "Steps and time to a human are means over the calls "
             "that reach one; prompts, transfers and call length (prompts and holds) are per "
             "call." + (" Unverified: calls in which a sensitive intent is resolved with no "
                        "identity fact given." if sensitive else "")
@@ -373,7 +392,8 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
         # spaces (a control character inside is still shown escaped).
         head.append(f"<p>{escape(one_line(r.tree.description.strip()))}</p>")
     if r.refused:
-        head.append(f'<p class="refused">Not simulated: {escape(r.refused)}.</p>')
+        said = "Not analysed exactly" if r.sampled is not None else "Not simulated"
+        head.append(f'<p class="refused">{said}: {escape(r.refused)}.</p>')
     simulated = r.exact is not None
     flow = flow_html(r)
     shown = [f for f in figures if f[0] != "flow" or flow is None]
@@ -381,6 +401,8 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
         ("Who gets stuck, and where", answer_html(r) if simulated else None),
         ("The call flow", flow),
         ("Headline", _headline_table(r) if simulated else None),
+        ("Monte-Carlo figures (sampled; no exact figures past the state budget)",
+         _sampled_html(r) if not simulated and r.sampled is not None else None),
         ("What to fix first", _fix_first(r) if simulated else None),
         ("Findings", _findings_table(r)),
         ("Per persona", _persona_table(r) if simulated else None),
@@ -400,8 +422,12 @@ def tree_page(r: TreeReport, figures: list[tuple[str, bytes, str, str]],
 def index_page(reports: list[TreeReport]) -> str:
     rows = []
     for r in reports:
-        f = r.exact.overall.figures if r.exact else None
+        # Past the state budget (PJ008) only Monte-Carlo figures exist: shown as estimates.
+        run = r.exact or r.sampled
+        f = run.overall.figures if run else None
         jail = share_text(f.jail_rate) if f else "-"
+        if f and r.exact is None:
+            jail = f"≈{jail} (sampled)"
         mean = value_text(f.steps_to_human.mean if f else None, "steps")
         p90 = value_text(f.steps_to_human.p90 if f else None, "steps")
         css = "bad" if (f is None or f.jail_rate >= 0.1 or r.count("error")) else "ok"

@@ -54,10 +54,27 @@ def answer_markdown(r: TreeReport) -> list[str]:
     return [*lines, ""]
 
 
+def sampled_markdown(r: TreeReport) -> list[str]:
+    """The Monte-Carlo estimates of a tree past the state budget, said to be sampled."""
+    assert r.sampled is not None
+    sim = r.sampled
+    lines = [f"**Sampled, not exact** (PJ008): Monte-Carlo, {sample_size_text(sim, 'calls')}, "
+             f"seed {sim.seed}, ± 1 standard error; no exact figure exists past the state "
+             "budget.", "", "| overall | Monte-Carlo |", "| --- | ---: |"]
+    lines += [f"| {h.label} | {estimate_text(h)} |" for h in headlines(r)]
+    lines += ["", "| persona | share | calls | jail rate (Monte-Carlo) | reached a human |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {markdown(p.name)} | {share_text(p.share)} | {p.callers or 0:,} | "
+              + (f"{share_text(p.figures.jail_rate)} | {share_text(p.figures.reached_human)} |"
+                 if p.callers else "- | - |") for p in (*sim.personas, sim.overall)]
+    return [*lines, ""]
+
+
 def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
     lines = [f"## phonejail: {markdown(r.name)}", "", markdown_code(r.path), ""]
     if r.refused:
-        lines += [f"**Not simulated:** {markdown(r.refused)}.", ""]
+        said = "Not analysed exactly" if r.sampled is not None else "Not simulated"
+        lines += [f"**{said}:** {markdown(r.refused)}.", ""]
     if r.exact is not None:
         lines += answer_markdown(r)
         calls = sample_size_text(r.sampled, "calls") if r.sampled else "0 calls"
@@ -72,6 +89,8 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
         lines += [f"{k}. {markdown(fix_first_text(x, r))} (line {x.finding.line})"
                   for k, x in enumerate(r.fix_first, 1)] or ["Nothing to fix."]
         lines.append("")
+    elif r.sampled is not None:  # past the state budget (PJ008): sampled figures only
+        lines += sampled_markdown(r)
     if r.tree is not None and r.tree.queues:
         lines += staffing_markdown(r.tree, *r.queue_limits)
     errors, warnings = r.count("error"), r.count("warning")

@@ -28,6 +28,7 @@ def summary(r: TreeReport, comparison: Comparison | None = None) -> str:
     data: dict[str, Any] = {"tree": r.path, "name": r.name, "refused": r.refused}
     if r.exact is not None:
         data.update(simulation_dict(r.exact))
+    if r.exact is not None or r.sampled is not None:  # past the state budget: sampled only
         data["montecarlo"] = simulation_dict(r.sampled) if r.sampled else None
     data["findings"] = [f.to_dict() for f in r.findings]
     data["fix_first"] = [{"code": x.finding.code, "node": x.finding.node,

@@ -50,9 +50,9 @@ def headlines(r: TreeReport, journeys: bool | None = None) -> list[Headline]:
     Journey figures (a caller's calls together) follow when `journeys`, or, left out,
     when some persona of the tree redials.
     """
-    if r.exact is None:
+    if r.exact is None and r.sampled is None:
         return []
-    e = r.exact.overall.figures
+    e = r.exact.overall.figures if r.exact else None  # past the state budget: sampled only
     s = r.sampled.overall.figures if r.sampled else None
 
     def pick(f: Figures | None, getter) -> float | None:
@@ -78,7 +78,7 @@ def headlines(r: TreeReport, journeys: bool | None = None) -> list[Headline]:
         ("seconds of a whole call, mean", "call_seconds", lambda f: f.call_seconds, "seconds",
          "call_seconds"),
     ]
-    if r.exact.sensitive:  # only a tree with sensitive intents can resolve one unverified
+    if (r.exact or r.sampled).sensitive:  # only a tree with sensitive intents has them
         rows.append(("resolved with no identity given (sensitive intents)",
                      "unverified_resolutions", lambda f: f.unverified_resolutions, "share",
                      "unverified_resolutions"))
