@@ -434,7 +434,9 @@ def test_branch_chances_are_set_from_the_command_line(run, tmp_path) -> None:
     assert code == 2 and "expected NAME=P" in err
 
 
-REAL_STRUCTURES = [name for name in IMPORTABLE if name.endswith(".json")]
+REAL_STRUCTURES = [name for name in IMPORTABLE if name.endswith(".json")] + [
+    f"studio_study/{name}" for name in ("early_export.json", "spoken_answer.json",
+                                        "voice_bot.json")]
 
 
 @settings(max_examples=200, deadline=None)
@@ -461,7 +463,7 @@ def test_mutated_real_structures_import_load_and_simulate(name: str, data) -> No
             item[key] = data.draw(st.sampled_from(
                 ["Loop", "InvokeLambdaFunction", "Compare", "EndFlowModuleExecution",
                  "ConnectParticipantWithLexBot", "split-based-on", "run-function",
-                 "gather-input-on-call", "Unknown"]))
+                 "gather-input-on-call", "send-to-auto-pilot", "Gather", "Unknown"]))
         else:
             moves = item.get("Transitions") or {"NextAction": None}
             target = data.draw(st.sampled_from(names))
