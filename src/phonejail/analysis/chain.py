@@ -163,6 +163,15 @@ def agent_wait(tree: Tree, node: Agent) -> int:
     return node.wait_seconds if staffed is None else round(staffed.wait_seconds)
 
 
+def _repeats(node: Node, given: frozenset[str]) -> int:
+    """Identity questions a visit to `node` asks again (facts already given in the call)."""
+    if isinstance(node, Ask):
+        return int(node.fact in given)
+    if isinstance(node, Agent):
+        return sum(f in given for f in node.asks)
+    return 0
+
+
 def _visit(tree: Tree, node: Node, state: State) -> Visit:
     if state.transferring:
         return _TRANSFER
@@ -170,10 +179,10 @@ def _visit(tree: Tree, node: Node, state: State) -> Visit:
         return _QUEUED
     if isinstance(node, Ask):
         return Visit(step=True, seconds=node.seconds, prompts=1,
-                     repeats=int(node.fact in state.given), human=False, transfers=0)
+                     repeats=_repeats(node, state.given), human=False, transfers=0)
     if isinstance(node, Agent):
         return Visit(step=False, seconds=0, prompts=len(node.asks),
-                     repeats=sum(f in state.given for f in node.asks), human=True,
+                     repeats=_repeats(node, state.given), human=True,
                      transfers=0, wait_seconds=agent_wait(tree, node),
                      gives=frozenset(node.asks))
     return Visit(step=node.takes_step, seconds=node.seconds if node.takes_step else 0,
@@ -317,16 +326,30 @@ class CheckTooLarge(ChainTooLarge):
             "(node, facts given, retries, transfer), the state budget of one check")
 
 
-def expand(tree: Tree, persona: Persona, state: State
+def expand(tree: Tree, persona: Persona, state: State,
+           seen: dict[tuple[str, int], Visit] | None = None
            ) -> tuple[Visit, tuple[tuple[float, Target], ...]]:
     """What a visit to `state` does, and where it leads: each target once, with its total
-    probability (zero-probability moves left out)."""
+    probability (zero-probability moves left out).
+
+    `seen`, if given, keeps visits by node and repeated questions (all a visit outside a
+    transfer or a queue depends on), for the next state with the same.
+    """
+    node = tree.nodes[state.node]
+    if seen is None or state.transferring or state.queued:
+        visit = _visit(tree, node, state)
+    else:
+        key = (state.node, _repeats(node, state.given))
+        visit = seen.get(key)
+        if visit is None:
+            visit = seen[key] = _visit(tree, node, state)
     merged: dict[Target, float] = {}
-    for p, target in moves(tree, persona, state):
+    # Without staffed queues `moves` is `_moves` unchanged: skip its wrapping (compiling a
+    # big tree's chains is mostly this loop).
+    for p, target in (moves if tree.queues else _moves)(tree, persona, state):
         if p > 0.0:
             merged[target] = merged.get(target, 0.0) + p
-    return (_visit(tree, tree.nodes[state.node], state),
-            tuple((p, t) for t, p in merged.items()))
+    return visit, tuple(zip(merged.values(), merged, strict=True))
 
 
 def start_state(tree: Tree) -> State:
@@ -348,9 +371,10 @@ def compile_chain(tree: Tree, persona: Persona, budget: int | None = None) -> Ch
     index = {start: 0}
     states, visits, all_moves, parent = [start], [], [], [-1]
     queue = deque([start])
+    seen: dict[tuple[str, int], Visit] = {}
     while queue:
         state = queue.popleft()
-        visit, merged = expand(tree, persona, state)
+        visit, merged = expand(tree, persona, state, seen)
         for _, target in merged:
             if isinstance(target, State) and target not in index:
                 if len(states) >= budget:
