@@ -22,7 +22,8 @@ IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
               "connect_retry_loop.json", "twilio_channels.json", "connect_lookup_info.json",
               "connect_queue_by_blocks.json", "connect_lex_input.json",
               "connect_data_routing.json", "connect_balance_line.json",
-              "connect_queue_transfer.json", "connect_transfer_lookup.json"]
+              "connect_queue_transfer.json", "connect_transfer_lookup.json",
+              "connect_chat_flow.json", "connect_chat_named_voice.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -105,6 +106,12 @@ ROUND_TRIP = {
     # a transfer-to-queue flow that transfers nothing (a lookup for the agent's screen, then
     # the transfer leg ends): not the caller's; one note
     "connect_transfer_lookup.json": [("PJ005", 1)],
+    # no channel metadata: a chat-only list picker and no block a call uses make it a chat
+    # flow (one note; its pickers are not keys, as the import notes say)
+    "connect_chat_flow.json": [("PJ005", 1), ("PJ005", 21), ("PJ005", 21), ("PJ005", 21)],
+    # named a chat flow, but it speaks SSML and takes keys: a call uses it, so it is judged
+    # (a full queue cut off with no word: true)
+    "connect_chat_named_voice.json": [("PJ201", 10), ("PJ105", 55), ("PJ101", 74)],
 }
 
 

@@ -139,6 +139,52 @@ def flow_kind(type_name: Any, actions: list[dict[str, Any]], start: Any = None
     return None
 
 
+CHAT_NAME = re.compile(r"\bchat\b", re.I)
+NOT_CHAT_NAME = re.compile(r"voice|call|phone|ivr|telephon|dial", re.I)
+"""A flow that names itself a chat flow, not a voice one ("Voice to chat" is voice)."""
+CHAT_TEMPLATE = re.compile(r"templateType\W+(ListPicker|TimePicker|Panel|QuickReply|Carousel"
+                           r"|ViewResource|WhatsApp)", re.I)
+"""Connect's interactive message templates: shown only to customers in chat."""
+VOICE_ONLY_ACTIONS = {"MessageParticipantIteratively", "TransferParticipantToThirdParty",
+                      "UpdateContactTextToSpeechVoice", "UpdateContactMediaStreamingBehavior",
+                      "CreateCallbackContact", "UpdateContactCallbackNumber",
+                      "StartMediaStreaming", "StopMediaStreaming"}
+"""Action types that only a call uses (hold music, a phone number, a voice, audio)."""
+VOICE_WORDS = re.compile(r"\b(press|dial|phone\s*pad|keypad)\b", re.I)
+"""Prompt words that speak to a caller with a keypad."""
+
+
+def _chat_only(name: Any, description: Any, actions: list[dict[str, Any]]) -> bool:
+    """A chat flow without channel metadata: chat-only evidence and nothing a call uses.
+
+    Evidence is an interactive message template (chat only) or the flow naming itself a
+    chat flow; any voice-only block vetoes it (PromptId, SSML or audio media, which Connect
+    plays only on the voice channel; a keypad menu or stored digits; hold music, a
+    third-party number, a text-to-speech voice, media streaming, a callback; a channel
+    check naming VOICE; a prompt saying "press"), so a voice flow is never hidden.
+    """
+    named = " ".join(str(x) for x in (name, description) if isinstance(x, str))
+    evidence = bool(CHAT_NAME.search(named) and not NOT_CHAT_NAME.search(named))
+    for action in actions:
+        kind, params = action["Type"], as_dict(action.get("Parameters"))
+        moves = as_dict(action.get("Transitions"))
+        texts = " ".join(str(v) for v in params.values() if isinstance(v, str))
+        if kind in VOICE_ONLY_ACTIONS or VOICE_WORDS.search(texts) or VOICEMAIL.search(texts):
+            return False
+        if any(params.get(k) for k in ("PromptId", "SSML", "Media")):
+            return False
+        operands = {_operand(as_dict(c.get("Condition"))).upper()
+                    for c in map(as_dict, as_list(moves.get("Conditions")))}
+        if "VOICE" in operands:
+            return False
+        keyed = params.get("StoreInput") or operands & set(DTMF_KEYS)
+        if kind == "GetParticipantInput" and keyed and not (params.get("LexV2Bot")
+                                                              or params.get("LexBot")):
+            return False
+        evidence = evidence or bool(CHAT_TEMPLATE.search(texts))
+    return evidence
+
+
 class _Block:
     """One action being imported: places its node(s) and its error branches."""
 
@@ -224,6 +270,10 @@ def import_connect(content: dict[str, Any], text: str, source: str,
         flow.warn(None, "actions without an Identifier or a Type are left out")
     flow.not_entry = flow_kind(type_name or metadata.get("type"), actions,
                                as_name(content.get("StartAction")))
+    if flow.not_entry is None and _chat_only(metadata.get("name"), metadata.get("description"),
+                                             actions):
+        flow.not_entry = ("a chat flow (so named, or showing chat-only interactive "
+                          "messages; no block uses a call)")
     if flow.not_entry in TRANSFER_FLOWS and {a["Type"] for a in actions} & TRANSFERS:
         # the transferred caller goes through it: a full queue that disconnects is a dead end
         flow.warn(None, f"this is {flow.not_entry}: judged as what the transferred caller "
