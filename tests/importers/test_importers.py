@@ -21,7 +21,8 @@ IMPORTABLE = ["twilio_ivr.json", "twilio_api_resource.json", "twilio_module.js",
               "twilio_parsed_menu.json", "twilio_template.js", "twilio_sms.json",
               "connect_retry_loop.json", "twilio_channels.json", "connect_lookup_info.json",
               "connect_queue_by_blocks.json", "connect_lex_input.json",
-              "connect_data_routing.json", "connect_balance_line.json"]
+              "connect_data_routing.json", "connect_balance_line.json",
+              "connect_queue_transfer.json", "connect_transfer_lookup.json"]
 
 
 def imported_yaml(name: str) -> str:
@@ -97,6 +98,13 @@ ROUND_TRIP = {
     "connect_queue_by_blocks.json": [("PJ005", 1), ("PJ005", 17)],
     # a Lex bot on a customer-input block takes intents, not keys (speech only: PJ208, true)
     "connect_lex_input.json": [("PJ208", 6)],
+    # a transfer-to-queue flow is what the transferred caller goes through: a full queue
+    # is told to call again and cut off, an error cut off with no word (both true); the
+    # note says how it is judged
+    "connect_queue_transfer.json": [("PJ005", 1), ("PJ101", 4), ("PJ105", 4), ("PJ101", 4)],
+    # a transfer-to-queue flow that transfers nothing (a lookup for the agent's screen, then
+    # the transfer leg ends): not the caller's; one note
+    "connect_transfer_lookup.json": [("PJ005", 1)],
 }
 
 

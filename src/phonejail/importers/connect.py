@@ -101,6 +101,10 @@ NOT_ENTRY = {
     "module": "a flow module (it returns to the flow that invoked it)",
 }
 """Connect flow types (normalised: lower case, no `_`) that are not a caller's entry IVR."""
+TRANSFER_FLOWS = (NOT_ENTRY["agenttransfer"], NOT_ENTRY["queuetransfer"])
+"""Flows an agent's transfer runs on the caller's contact: judged when they transfer it."""
+TRANSFERS = {"TransferContactToQueue", "TransferContactToAgent"}
+"""Blocks that hand the contact to a queue or an agent (a transfer flow's purpose)."""
 DATA_ACTIONS = ("Get", "Associate", "Evaluate", "Load", "Render", "Untag", "Start", "Stop",
                 "Authenticate", "Check") + SILENT
 """Action types that read or change data, not the call: silent, with error branches."""
@@ -220,6 +224,11 @@ def import_connect(content: dict[str, Any], text: str, source: str,
         flow.warn(None, "actions without an Identifier or a Type are left out")
     flow.not_entry = flow_kind(type_name or metadata.get("type"), actions,
                                as_name(content.get("StartAction")))
+    if flow.not_entry in TRANSFER_FLOWS and {a["Type"] for a in actions} & TRANSFERS:
+        # the transferred caller goes through it: a full queue that disconnects is a dead end
+        flow.warn(None, f"this is {flow.not_entry}: judged as what the transferred caller "
+                        "goes through (the transfer to the queue or agent, and its errors)")
+        flow.not_entry = None
     ids = _node_ids(actions)
     types_by_id = {str(as_name(a["Identifier"])): a["Type"] for a in actions}
     """Action identifier -> its type."""
