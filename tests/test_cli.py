@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -227,3 +229,19 @@ def test_version_and_check_import_no_engine_or_plotting() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == ""
+
+
+def test_dash_as_output_is_standard_output(run, in_repo, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a file named '-' would land here
+    flow = in_repo / "tests/importers/fixtures/connect_balance_line.json"
+    code, out, _ = run("import", flow, "-o", "-")
+    assert code == 0 and out.startswith("# Imported by phonejail") and "nodes:" in out
+    code, out, _ = run("check", in_repo / "trees/shop.yaml", "-o", "-")
+    assert code == 0 and out == "No findings in 1 file.\n"
+    code, out, _ = run("graph", in_repo / "trees/shop.yaml", "--format", "mermaid", "-o", "-")
+    assert code == 0 and "flowchart TD" in out
+    png = subprocess.run([sys.executable, "-m", "phonejail", "graph",
+                          str(in_repo / "trees/shop.yaml"), "--format", "png", "-o", "-"],
+                         capture_output=True, check=False)
+    assert png.returncode == 0 and png.stdout.startswith(b"\x89PNG\r\n\x1a\n")
+    assert list(tmp_path.iterdir()) == []

@@ -183,7 +183,8 @@ def _watching(paths: Sequence[str], once: Any, config_file: str | None, doing: s
               "phonejail.toml or pyproject.toml with [tool.phonejail], from the trees' folder "
               "up]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the report to this file instead of standard output.")
+              help="Write the report to this file instead of standard output (`-`: "
+              "standard output).")
 @click.option("-q", "--quiet", is_flag=True, help="One line per finding: no source lines "
               "and no summary line.")
 @click.option("--no-snippet", is_flag=True, help="Text format: leave out the source line and "
@@ -246,6 +247,7 @@ def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Seq
                    f"file{'s' * (len(result.skipped) != 1)} skipped" if result.skipped else "")
         click.echo(f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow "
                    f"exports) under {', '.join(paths)}{skipped}", err=True)
+    output = _to_file(output)
     stdout_tty = sys.stdout.isatty() and output is None
     text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config,
                               snippet=not no_snippet)
@@ -651,7 +653,7 @@ def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "png", "svg"]),
               default="mermaid", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write to this file (required for png and svg).")
+              help="Write to this file (required for png and svg; `-`: standard output).")
 @click.option("--flow/--no-flow", default=True, show_default=True,
               help="Edge widths by the exact share of calls taking each move (traps are "
               "marked either way).")
@@ -668,7 +670,9 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     from phonejail.report.figures import plain_text
 
     if fmt in ("png", "svg") and output is None:
-        raise click.UsageError(f"--format {fmt} writes a file: give -o FILE")
+        raise click.UsageError(f"--format {fmt} writes a file: give -o FILE (or -o - for "
+                               "standard output)")
+    output = _to_file(output)
     if not Path(tree).exists():
         raise click.BadParameter(f"'{tree}' does not exist", param_hint="TREE")
     if fmt in ("png", "svg"):
@@ -703,6 +707,9 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
                                                                            loaded.name)
     if output:
         atomic_write(Path(output), data, inputs=[tree])
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     else:
         click.echo(data, nl=False)
     return code
@@ -789,7 +796,7 @@ def compare(old: str, new: str, fmt: str, fail_on: str | None, config_file: str 
 @cli.command("import")
 @click.argument("flow", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The phonejail tree to write (YAML).")
+              help="The phonejail tree to write (YAML; `-`: standard output).")
 @click.option("--from", "fmt", type=click.Choice(FORMATS), default=None,
               help="The export's format.  [default: detected from the content]")
 @click.option("--callers", "callers_file", type=click.Path(dir_okay=False, exists=True),
@@ -827,8 +834,10 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
     """
     out = Path(output)
     inputs = [flow, *([callers_file] if callers_file else [])]
-    writable_target(out, inputs)
-    if out.exists() and not force:
+    to_stdout = _to_file(output) is None
+    if not to_stdout:
+        writable_target(out, inputs)
+    if not to_stdout and out.exists() and not force:
         raise click.BadParameter(f"'{output}' exists; add --force to replace it",
                                  param_hint="--output")
     callers = _callers(callers_file) if callers_file else None
@@ -843,6 +852,9 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
                    err=True, nl=False)
     if imported is None:
         raise _Refused(f"{flow} cannot be imported")
+    if to_stdout:  # a pipe: the tree alone, warnings went to stderr
+        click.echo(to_yaml(imported, callers), nl=False)
+        return EXIT_OK
     atomic_write(out, to_yaml(imported, callers), inputs=inputs)
     nodes = len(imported.nodes)
     click.echo(f"Wrote {output}: {nodes} node{'s' * (nodes != 1)} from "
@@ -850,6 +862,11 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
                f"{_warnings(len(findings))}. Next: phonejail check "
                f"{output}")
     return EXIT_OK
+
+
+def _to_file(output: str | None) -> str | None:
+    """`-o -` is standard output, as Unix tools read it; None for standard output."""
+    return None if output == "-" else output
 
 
 def _warnings(count: int) -> str:
