@@ -53,7 +53,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from phonejail.findings import Problem, Severity
-from phonejail.model.tree import Ask, Persona
+from phonejail.model.tree import Ask, Branch, Node, Persona
 from phonejail.rules._jail import ROUNDING, CallerFlow, CallerJail, caller_shares, percent
 from phonejail.rules._regions import listing
 from phonejail.rules.base import Context
@@ -92,14 +92,26 @@ def _first_ask(ctx: Context, seen: CallerFlow | CallerJail,
     return None
 
 
+def _facts_tested(node: Node) -> tuple[str, ...]:
+    """Facts whose lack changes where a call goes at `node`: an ask of it, or a branch
+    on `knows: FACT`. Everywhere else a caller lacking a fact moves as one who knows it
+    (an agent's `asks` are given either way; `given:` follows the asks)."""
+    if isinstance(node, Ask):
+        return (node.fact,)
+    if isinstance(node, Branch):
+        return tuple(str(c.value) for c in node.cases if c.test == "knows")
+    return ()
+
+
 def _asked(ctx: Context, seen: CallerFlow, knows: frozenset[str]) -> dict[str, float]:
-    """Facts outside `knows` that an ask the caller's calls reach asks for, in meeting
-    order, with the expected visits per call to those asks."""
+    """Facts outside `knows` that the caller's calls meet (an ask of it, a branch on
+    knowing it), in meeting order, with the expected visits per call to those nodes."""
     facts: dict[str, float] = {}
     for state, visits in zip(seen.chain.states, seen.visits, strict=True):
-        node = ctx.tree.nodes[state.node]
-        if visits > 0 and isinstance(node, Ask) and node.fact not in knows:
-            facts[node.fact] = facts.get(node.fact, 0.0) + visits
+        if visits > 0:
+            for fact in _facts_tested(ctx.tree.nodes[state.node]):
+                if fact not in knows:
+                    facts[fact] = facts.get(fact, 0.0) + visits
     return facts
 
 
@@ -130,9 +142,10 @@ def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
     if len(lacking) > 1:
         candidates.append(tuple(lacking))
     for facts in candidates:
-        # The caller moves as one knowing the facts until it meets an ask of them, so what
-        # the asks add is at most the share of calls that meet one, at most the expected
-        # visits to them: below the limit, no exact pass is needed to know the answer.
+        # The caller moves as one knowing the facts until it meets a node that tests them
+        # (an ask, a branch on knowing), so what their lack adds is at most the share of
+        # calls that meet one, at most the expected visits to them: below the limit, no
+        # exact pass is needed to know the answer.
         if sum(lacking[f] for f in facts) <= limit:
             continue
         informed = replace(persona, knows=persona.knows | frozenset(facts))
@@ -161,16 +174,12 @@ def _default_gates(ctx: Context) -> list[Gate]:
         flow = ctx.flow_of(informed)
         if not isinstance(flow, CallerFlow):
             continue
-        # A caller lacking a fact moves as the informed one until an ask of it, so the
-        # jail it adds is at most the share of calls that reach such an ask, itself at
-        # most the expected visits to those asks: facts visited less cannot shut anyone
-        # out (on a big tree most are, and need no exact pass of their own).
-        reaching: dict[str, float] = {}
-        for state, visits in zip(flow.chain.states, flow.visits, strict=True):
-            node = tree.nodes[state.node]
-            if visits > 0 and isinstance(node, Ask):
-                reaching[node.fact] = reaching.get(node.fact, 0.0) + visits
-        for fact, visits in reaching.items():
+        # A caller lacking a fact moves as the informed one until a node that tests it
+        # (an ask, a branch on knowing it), so the jail it adds is at most the share of
+        # calls that reach such a node, itself at most the expected visits to them: facts
+        # met less cannot shut anyone out (on a big tree most are, and need no exact
+        # pass of their own).
+        for fact, visits in _asked(ctx, flow, frozenset()).items():
             caller = Persona(name=f"{intent} without {fact}", intent=intent, declared=False,
                              knows=every - {fact}, loc=tree.loc)
             if visits <= limits.for_persona(caller.name)[0]:
