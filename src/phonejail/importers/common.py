@@ -526,7 +526,7 @@ def _as_goodbye(flow: ImportedFlow, node_id: str) -> None:
     if node["kind"] != "say":
         return
     for other_id, other in flow.nodes.items():
-        targets = _targets(other)
+        targets = node_targets(other)
         options = [o.get("to") for o in other.get("options", [])] if other["kind"] == "menu" \
             else []
         if other_id != node_id and targets.count(node_id) > options.count(node_id):
@@ -534,7 +534,7 @@ def _as_goodbye(flow: ImportedFlow, node_id: str) -> None:
     flow.nodes[node_id] = {"kind": "hangup", "say": node.get("say")}
     after = node.get("next")
     if (after in flow.nodes and flow.nodes[after]["kind"] == "hangup" and after != flow.start
-            and not any(after in _targets(n) for n in flow.nodes.values())):
+            and not any(after in node_targets(n) for n in flow.nodes.values())):
         del flow.nodes[after]  # the disconnect it led to is now part of it
 
 
@@ -580,7 +580,7 @@ def drop_unmodelled_only(flow: ImportedFlow) -> None:
             if here in seen:
                 continue
             seen.add(here)
-            todo += [t for t in _targets(flow.nodes[here]) if t in flow.nodes]
+            todo += [t for t in node_targets(flow.nodes[here]) if t in flow.nodes]
             if follow_unmodelled:
                 todo += [t for t in flow.unmodelled.get(here, []) if t in flow.nodes]
         return seen
@@ -591,7 +591,7 @@ def drop_unmodelled_only(flow: ImportedFlow) -> None:
     kept_refers = True
     while kept_refers:  # a node something kept refers to stays: the tree must load (PJ004)
         wanted = {t for n, node in flow.nodes.items() if n not in dropped
-                  for t in _targets(node)}
+                  for t in node_targets(node)}
         kept_refers = bool(wanted & dropped)
         dropped -= wanted
     for node_id in [n for n in flow.nodes if n in dropped]:
@@ -632,13 +632,14 @@ def disconnect_dangling(flow: ImportedFlow) -> None:
         flow.nodes[node_id] = fix(flow.nodes[node_id], node_id)
 
 
-def _targets(node: dict[str, Any]) -> list[str]:
+def node_targets(node: dict[str, Any]) -> list[str]:
+    """Every node a written node's keys lead to, options and cases included."""
     found: list[str] = []
     for key, value in node.items():
         if key in TARGET_KEYS and isinstance(value, str):
             found.append(value)
         elif isinstance(value, list):
-            found += [t for item in value if isinstance(item, dict) for t in _targets(item)]
+            found += [t for item in value if isinstance(item, dict) for t in node_targets(item)]
     return found
 
 
@@ -715,7 +716,7 @@ def _silent_cycle(flow: ImportedFlow) -> list[str] | None:
         if root in state:
             continue
         path: list[str] = [root]
-        stack = [iter([t for t in _targets(flow.nodes[root]) if t in silent])]
+        stack = [iter([t for t in node_targets(flow.nodes[root]) if t in silent])]
         state[root] = 1
         while stack:
             nxt = next(stack[-1], None)
@@ -728,5 +729,5 @@ def _silent_cycle(flow: ImportedFlow) -> list[str] | None:
             if nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)
-                stack.append(iter([t for t in _targets(flow.nodes[nxt]) if t in silent]))
+                stack.append(iter([t for t in node_targets(flow.nodes[nxt]) if t in silent]))
     return None

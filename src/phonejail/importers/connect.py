@@ -31,6 +31,7 @@ from phonejail.importers.common import (
     flow_name,
     identity_fact,
     locate,
+    node_targets,
     resolve_pass_throughs,
     share_out,
     slug,
@@ -534,13 +535,13 @@ def _reach(flow: ImportedFlow, starts: list[str], loop: str) -> set[str]:
         if here in seen or here not in flow.nodes or here == loop:
             continue
         seen.add(here)
-        todo += _node_targets(flow.nodes[here])
+        todo += node_targets(flow.nodes[here])
     return seen
 
 
 def _back_to(flow: ImportedFlow, start: str, loop: str) -> list[str]:
     """Nodes on a path from `start` back to `loop` (the blocks a round runs), in file order."""
-    forward: dict[str, list[str]] = {n: _node_targets(node) for n, node in flow.nodes.items()}
+    forward: dict[str, list[str]] = {n: node_targets(node) for n, node in flow.nodes.items()}
     seen = _reach(flow, [start], loop)
     back, todo = set(), [n for n in seen if loop in forward.get(n, [])]
     while todo:
@@ -550,17 +551,6 @@ def _back_to(flow: ImportedFlow, start: str, loop: str) -> list[str]:
         back.add(here)
         todo += [n for n in seen if here in forward.get(n, [])]
     return [n for n in flow.nodes if n in back]
-
-
-def _node_targets(node: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    for key, value in node.items():
-        if key in TARGET_KEYS and isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, list):
-            found += [t for item in value if isinstance(item, dict)
-                      for t in _node_targets(item)]
-    return found
 
 
 def _renamed(node: dict[str, Any], names: dict[str, str], loop: str,
