@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from phonejail.analysis.chain import Chain
+from phonejail.analysis.chain import JAIL_OUTCOMES, Chain
 from phonejail.model.tree import Hangup, Tree
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
     from phonejail.analysis.arrays import ChainArrays
 
-JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
-"""docs/format.md: the jail rate is the share of calls ending in one of these."""
 
 
 @dataclass(frozen=True)

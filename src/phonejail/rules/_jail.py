@@ -28,12 +28,17 @@ from collections import ChainMap, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from phonejail.analysis.chain import Chain, ChainTooLarge, State, compile_chain, moves
+from phonejail.analysis.chain import (
+    JAIL_OUTCOMES,
+    Chain,
+    ChainTooLarge,
+    State,
+    compile_chain,
+    moves,
+)
 from phonejail.analysis.losses import losses, lost_at
 from phonejail.model.tree import Ask, Branch, Hangup, Menu, Node, Persona, Say, Tree
 
-JAIL_OUTCOMES = ("dead_end", "abandoned", "unresolved")
-"""docs/format.md: the jail rate is the share of calls ending in one of these."""
 OUTCOME_WORDS = {"resolved": "resolved", "unresolved": "unresolved", "callback": "callback",
                  "handed_off": "handed off", "dead_end": "dead end",
                  "abandoned": "abandoned"}
