@@ -21,7 +21,6 @@ from phonejail.lint import CheckResult, check_source
 from phonejail.model.tree import Tree
 from phonejail.report.answer import PersonaAnswer, persona_answer
 from phonejail.rules import Context
-from phonejail.rules._jail import CallerJail
 from phonejail.rules.pj103_identity_gate import gated_personas
 from phonejail.rules.pj105_persona_jailed import JailLimits, jail_limits
 from phonejail.simulate import Simulation, run
@@ -150,7 +149,8 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
         for node, chance in answer.through.items():
             through[node] += answer.share * chance
     return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow,
-                   answers=answers, through=dict(through), uncovered=_uncovered(tree))
+                   answers=answers, through=dict(through),
+                   uncovered=_uncovered(tree, exact))
 
 
 def _sampled_only(base: TreeReport, tree: Tree, refused: ChainTooLarge, callers: int,
@@ -173,18 +173,13 @@ def _sampled_only(base: TreeReport, tree: Tree, refused: ChainTooLarge, callers:
                    refused=f"{skipped}; the figures below are Monte-Carlo estimates")
 
 
-def _uncovered(tree: Tree) -> tuple[tuple[str, float], ...]:
-    """The default callers PJ105 judges beside the declared personas (rules/base.py)."""
+def _uncovered(tree: Tree, exact: Simulation) -> tuple[tuple[str, float], ...]:
+    """The default callers of intents no persona covers (0% of calls), with their exact
+    jail rates: `run` walked them beside the declared personas, as PJ105 judges them."""
     if not tree.callers:
         return ()  # every caller is a default one, and each has its row
-    ctx = Context(tree)
-    found = []
-    for persona in ctx.callers:
-        if not persona.declared:
-            jail = ctx.jail_of(persona)
-            if isinstance(jail, CallerJail):
-                found.append((persona.intent, jail.jail_rate))
-    return tuple(found)
+    return tuple((p.intent, r.figures.jail_rate)
+                 for p, r in zip(tree.judged, exact.personas, strict=True) if not p.declared)
 
 
 def _where_calls_go(tree: Tree, findings: tuple[Finding, ...], exact: Simulation,
