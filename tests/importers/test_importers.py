@@ -273,6 +273,17 @@ def test_any_json_imports_or_is_refused_never_raises(value: object) -> None:
             load_bytes(to_yaml(flow).encode(), "fuzz.yaml")
 
 
+@pytest.mark.parametrize("states", [
+    [{"type": []}],  # found by the test above: a type that is not a string
+    [{"type": {}, "sid": "a"}, {"type": "Gather", "sid": "b", "name": "menu"}],
+])
+def test_a_widget_type_that_is_not_a_string_never_raises(states: list[object]) -> None:
+    for fmt in (None, "twilio"):
+        flow, _ = read_flow(json.dumps({"states": states}).encode(), "fuzz.json", fmt)
+        if flow is not None:
+            load_bytes(to_yaml(flow).encode(), "fuzz.yaml")
+
+
 def test_distribute_by_percentage_keeps_its_percentages() -> None:
     # 20% to A, 40% to B, the remaining 40% to the default (Connect's own example).
     flow = {"Version": "2019-10-30", "StartAction": "split", "Actions": [

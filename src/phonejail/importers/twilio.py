@@ -203,7 +203,7 @@ def import_twilio(definition: dict[str, Any], text: str, source: str,
 def _today(states: list[Any]) -> list[Any]:
     """Studio's early export format in today's terms: its widget types renamed, and its
     transitions' `next` (a state's sid) replaced by that state's name."""
-    early = [s for s in states if isinstance(s, dict) and s.get("type") in EARLY_TYPES]
+    early = [s for s in states if isinstance(s, dict) and _early_type(s.get("type"))]
     if not early:
         return states
     names = {str(s["sid"]): s.get("name") for s in states
@@ -216,9 +216,15 @@ def _today(states: list[Any]) -> list[Any]:
         moves = [{**t, "next": names.get(str(t.get("next")), t.get("next"))}
                  if isinstance(t, dict) and t.get("next") is not None else t
                  for t in as_list(state.get("transitions"))]
-        renamed.append({**state, "type": EARLY_TYPES.get(state.get("type"), state.get("type")),
+        renamed.append({**state, "type": _early_type(state.get("type")) or state.get("type"),
                         "transitions": moves})
     return renamed
+
+
+def _early_type(kind: Any) -> str | None:
+    """Today's name of an early export's widget type; None for any other value (a type
+    that is not a string, as a broken export can have, included)."""
+    return EARLY_TYPES.get(kind) if isinstance(kind, str) else None
 
 
 def _reached(states: dict[str, dict[str, Any]], start: str | None) -> set[str]:
