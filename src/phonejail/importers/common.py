@@ -427,11 +427,9 @@ def _settle_looked_up_information(flow: ImportedFlow, intent: str) -> None:
             after = node.get("next")
             if (looked_up and flow.nodes.get(after or "", {"kind": "hangup"})["kind"] == "hangup"
                     and not _leads_to_help(flow, node_id) and not _apologises(flow, node_id)):
-                notes = list(flow.notes)
-                _settles(flow, node_id, intent)
-                flow.notes = notes + [
+                _settles(flow, node_id, intent, why=(
                     f"What a lookup found, read out before the call ends (a flow without menus), "
-                    f"settles the call with chance {flow.info_success}; otherwise it ends there."]
+                    f"settles the call with chance {flow.info_success}; otherwise it ends there."))
                 return
             node_id = after
         else:
@@ -538,8 +536,9 @@ def _as_goodbye(flow: ImportedFlow, node_id: str) -> None:
         del flow.nodes[after]  # the disconnect it led to is now part of it
 
 
-def _settles(flow: ImportedFlow, node_id: str, intent: str) -> None:
-    """Recorded information a menu option leads to settles (some of) its callers' need."""
+def _settles(flow: ImportedFlow, node_id: str, intent: str, why: str | None = None) -> None:
+    """Recorded information a menu option leads to settles (some of) its callers' need;
+    `why` is the note the import says it with (the menu option's, by default)."""
     node = flow.nodes[node_id]
     if node["kind"] == "say":
         after = node.get("next")
@@ -550,8 +549,9 @@ def _settles(flow: ImportedFlow, node_id: str, intent: str) -> None:
         flow.nodes[node_id] = node = {k: v for k, v in (
             ("kind", "self_service"), ("say", node.get("say")), ("seconds", node.get("seconds")),
             ("resolves", []), ("success", flow.info_success), ("next", after)) if v is not None}
-        note = (f"Recorded information a menu option leads to settles the caller's need with "
-                f"chance {flow.info_success}; otherwise the call goes on as the flow does.")
+        note = why or (f"Recorded information a menu option leads to settles the caller's need "
+                       f"with chance {flow.info_success}; otherwise the call goes on as the flow "
+                       "does.")
         if note not in flow.notes:
             flow.notes.append(note)
     if intent not in node["resolves"]:

@@ -212,7 +212,8 @@ def pooled_answer(r: TreeReport, shown: tuple[int, ...]) -> PersonaAnswer | None
     callers, and per call of theirs the jail rate, the places calls are lost, the share
     reaching a human and the mean time to one, weighted as the overall figures are; so the
     shown rows and this one add up to the overall row. None when every persona is shown."""
-    others = [k for k in range(len(r.answers)) if k not in set(shown)]
+    own_row = set(shown)
+    others = [k for k in range(len(r.answers)) if k not in own_row]
     if not others or r.exact is None:
         return None
     people = [r.answers[k] for k in others]
