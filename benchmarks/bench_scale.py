@@ -75,8 +75,12 @@ def startup() -> list[str]:
     base, _ = process([PYTHON, "-c", "import click, yaml"], runs=5)
     version, _ = process([PHONEJAIL, "--version"], runs=5)
     check, mb = process([PHONEJAIL, "check", str(SMALL)], runs=5)
+    # the floor of any `check` that runs the exact gates: numpy's import alone
+    floor, _ = process([PYTHON, "-c", "import click, yaml, numpy"], runs=5)
     return [row('`python -c "import click, yaml"` (baseline)', base, base, "1x"),
             row("`phonejail --version`", version, base, "within 3x"),
+            row('`python -c "import click, yaml, numpy"` (floor of an exact check)', floor,
+                base, "-"),
             row(f"`phonejail check` of {SMALL.name}", check, base, "within 3x", mb)]
 
 
@@ -106,11 +110,16 @@ def bank(sizes: list[int], folder: Path) -> list[str]:
                 "Loader=yaml.CSafeLoader)")
         runs = 3 if size <= 2000 else 1
         base, base_mb = process([PYTHON, "-c", load], runs)
+        # phonejail's own located reader and validation, the floor of `check` before any rule
+        read, read_mb = process([PYTHON, "-c", "from phonejail.model import load_file; "
+                                 f"load_file({str(path)!r})"], runs)
         check, check_mb = process([PHONEJAIL, "check", str(path)], runs)
         exact, exact_mb = process([PHONEJAIL, "simulate", "--method", "exact", "-q",
                                    str(path)], runs)
         goal_exact = "within 3x" if size <= 2000 else "under 20 s"
         rows += [row(f"plain `yaml.load` of bank{size} (baseline)", base, base, "1x", base_mb),
+                 row(f"phonejail reads and validates bank{size} (no rules)", read, base, "-",
+                     read_mb),
                  row(f"`phonejail check` bank{size}", check, base,
                      "within 1.5x" + (", < 1 GB" if size > 2000 else ""), check_mb),
                  row(f"`phonejail simulate --method exact` bank{size}", exact, base, goal_exact,
