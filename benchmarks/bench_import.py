@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from phonejail.importers import read_flow
+from phonejail.importers.read import read_flow
 
 
 def studio_export(widgets: int) -> str:

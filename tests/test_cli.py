@@ -231,6 +231,21 @@ def test_version_and_check_import_no_engine_or_plotting() -> None:
     assert out.strip() == ""
 
 
+def test_check_of_a_yaml_tree_loads_no_importer_pool_or_other_format(in_repo) -> None:
+    # what `check` of one YAML tree needs, and no more: the importers, the process pool and
+    # the other output formats load only for the files and options that use them
+    code = ("import sys; from phonejail.cli import main; sys.argv = ['phonejail', 'check', "
+            f"{str(in_repo / 'trees/shop.yaml')!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m in ('multiprocessing', "
+            "'concurrent.futures', 'tempfile', 'hashlib', 'xml.etree.ElementTree', "
+            "'phonejail.importers.read', 'phonejail.importers.common', "
+            "'phonejail.output.junit', 'phonejail.output.sarif')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines() == ["No findings in 1 file.", "[]"]
+
+
 def test_dash_as_output_is_standard_output(run, in_repo, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # a file named '-' would land here
     flow = in_repo / "tests/importers/fixtures/connect_balance_line.json"

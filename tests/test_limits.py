@@ -187,7 +187,7 @@ def test_a_percentage_stops_at_100(run, tmp_path) -> None:
     ('"LoopCount": 10000', "LoopCount '10000' is not a number"),
 ])
 def test_a_connect_loop_count_is_bounded(raw: str, message: str) -> None:
-    from phonejail.importers import read_flow
+    from phonejail.importers.read import read_flow
     from tests.importers.test_importers import FIXTURES
 
     text = (FIXTURES / "connect_inbound.json").read_text().replace('"LoopCount": "2"', raw)
@@ -198,7 +198,7 @@ def test_a_connect_loop_count_is_bounded(raw: str, message: str) -> None:
 
 @pytest.mark.parametrize("number", ["1" + "0" * 4999, "NaN", "Infinity", "-Infinity"])
 def test_json_exports_with_unreadable_numbers_are_located_syntax_errors(number: str) -> None:
-    from phonejail.importers import read_flow
+    from phonejail.importers.read import read_flow
     from tests.importers.test_importers import FIXTURES
 
     text = (FIXTURES / "twilio_ivr.json").read_text().replace("{", f'{{"x": {number}, ', 1)

@@ -23,8 +23,7 @@ from phonejail.config import FAIL_ON, Config, ConfigError, load_config, search_s
 from phonejail.defaults import COMPARE_LIMITS, DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
 from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
 from phonejail.findings import Finding
-from phonejail.importers import FORMATS, Settings, to_yaml
-from phonejail.importers.common import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS
+from phonejail.importers import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS, FORMATS, Settings
 from phonejail.limits import MAX_CALLERS, MAX_FILE_BYTES, MAX_JOBS, MAX_OPTION_VALUE, MAX_SEED
 from phonejail.lint import (
     CheckResult,
@@ -840,6 +839,8 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
     if not to_stdout and out.exists() and not force:
         raise click.BadParameter(f"'{output}' exists; add --force to replace it",
                                  param_hint="--output")
+    from phonejail.importers.common import to_yaml
+
     callers = _callers(callers_file) if callers_file else None
     data = read_capped(flow)
     settings = Settings(success_chance, open_chance, info_chance, branch_chances,

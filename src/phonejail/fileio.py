@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -131,6 +130,8 @@ def atomic_write(path: Path, data: str | bytes, inputs: Iterable[str | Path] = (
         except FileNotFoundError:
             mode = _new_file_mode()
         target.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here: `check` writes nothing unless asked (-o)
+
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                              suffix=".tmp")
         with os.fdopen(handle, "wb") as out:

@@ -7,8 +7,6 @@ a matter of policy and configuration, never of the rule.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from enum import Enum
 
@@ -67,6 +65,9 @@ class Finding:
     def fingerprint(self) -> str:
         """`identity` as a short stable hash: how `compare` and SARIF's
         `partialFingerprints` recognise a finding in another version of the file."""
+        import hashlib  # here: only compare, SARIF and JSON ask, not a `check` on every save
+        import json
+
         data = json.dumps(self.identity, separators=(",", ":")).encode()
         return hashlib.sha256(data).hexdigest()[:16]
 

@@ -15,7 +15,6 @@ from phonejail.config import Config
 from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Finding, Problem, Severity
 from phonejail.gcpause import gc_paused
-from phonejail.importers import is_flow_candidate
 from phonejail.importers.infra import TEMPLATE_SUFFIXES
 from phonejail.model import Loaded
 from phonejail.model.tree import Tree
@@ -110,6 +109,8 @@ def collect_files(paths: Iterable[str | Path], config: Config | None = None) -> 
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            from phonejail.importers.read import is_flow_candidate  # a file named needs none
+
             for found in sorted(path.rglob("*")):
                 if not found.is_file() or (config is not None and config.excluded(found)):
                     continue

@@ -17,13 +17,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from phonejail.config import Config
 from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Problem
-from phonejail.importers import DEFAULT_SETTINGS, ImportedFlow, Settings, read_flow, to_yaml
+from phonejail.importers import DEFAULT_SETTINGS, Settings
 from phonejail.importers.infra import EmbeddedFlow, Template, mentions_flows, read_template
 from phonejail.model import Loaded, load_bytes
+
+if TYPE_CHECKING:
+    from phonejail.importers.common import ImportedFlow
 
 FLOW_SUFFIXES = (".json", ".js")
 UNIT_MARK = "#"
@@ -90,6 +94,8 @@ def source_from_bytes(data: bytes, shown: str, settings: Settings = DEFAULT_SETT
         except UnicodeDecodeError:
             text = None
         return Source(load_bytes(data, shown), text=text)
+    from phonejail.importers.read import read_flow  # the importers load with the first export
+
     imported, problems = read_flow(data, shown, settings=settings)
     return _imported_source(imported, problems, shown, lambda p: p)
 
@@ -97,6 +103,8 @@ def source_from_bytes(data: bytes, shown: str, settings: Settings = DEFAULT_SETT
 def _imported_source(flow: ImportedFlow | None, problems: Sequence[Problem], shown: str,
                      place: Callable[[Problem], Problem]) -> Source:
     """The Source of an imported flow; `place` moves findings to the template's terms."""
+    from phonejail.importers.common import to_yaml
+
     if flow is None:
         return Source(Loaded(shown, None, tuple(place(p) for p in problems)))
     loaded = load_bytes(to_yaml(flow).encode(), shown)
@@ -186,6 +194,8 @@ def import_embedded(chosen: EmbeddedFlow, settings: Settings = DEFAULT_SETTINGS
                     ) -> tuple[ImportedFlow | None, list[Problem]]:
     """Import a template's flow; its problems are in the terms of `chosen.path` (`placing`
     moves them where the template says)."""
+    from phonejail.importers.read import read_flow
+
     if chosen.problem is not None:
         return None, [chosen.problem]
     return read_flow(_wrapped(chosen).encode(), chosen.path, chosen.platform, settings)
@@ -235,6 +245,8 @@ def import_any(data: bytes, path: str, fmt: str | None = None,
     Returns the flow (None if it cannot be imported), its problems where they belong,
     and the file they are in (a template's flow may be in a file the template names).
     """
+    from phonejail.importers.read import read_flow
+
     if flow is None and not mentions_flows(path, data):
         imported, problems = read_flow(data, path, fmt, settings)
         return imported, problems, path

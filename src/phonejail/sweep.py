@@ -17,12 +17,9 @@ Executors:
 from __future__ import annotations
 
 import copyreg
-import multiprocessing
 import os
-import pickle
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -30,6 +27,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 EXECUTORS = ("local", "dask")
+
+# multiprocessing, concurrent.futures and pickle are imported by the pool that needs them:
+# `check` of one tree (an editor on every save) runs in this process and never loads them.
 
 # Trees and configurations keep their mappings read-only; a read-only mapping travels to a
 # worker and back as the plain dict it wraps, and is read-only again on arrival.
@@ -89,6 +89,8 @@ def results(work: Callable[[Item], Result], items: Sequence[Item], jobs: int | N
 def _context() -> Any:
     # fork: workers inherit the imported modules and start in milliseconds. Where a
     # platform has no fork (Windows) or makes it unsafe (macOS), its default is kept.
+    import multiprocessing
+
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
@@ -96,6 +98,9 @@ def _context() -> Any:
 
 def _on_processes(work: Callable[[Item], Result], items: Sequence[Item], jobs: int,
                   progress: Callable[[int], None] | None) -> Iterator[Result]:
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
     pickle.dumps(work)  # fails here, not as a silent hang in the pool's feeder thread
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context())
     try:

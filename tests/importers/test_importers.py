@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phonejail.importers import read_flow, to_yaml
+from phonejail.importers.common import to_yaml
+from phonejail.importers.read import read_flow
 from phonejail.model import load_bytes
 from tests.test_cli import golden
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from phonejail.importers import detect, read_flow, to_yaml
+from phonejail.importers.common import to_yaml
+from phonejail.importers.read import detect, read_flow
 from phonejail.model import load_bytes
 
 STUDY = Path(__file__).parent / "fixtures" / "studio_study"

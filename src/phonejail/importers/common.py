@@ -20,14 +20,8 @@ import yaml
 
 from phonejail import __version__
 from phonejail.findings import Problem
+from phonejail.importers import DEFAULT_INFO
 
-DEFAULT_SUCCESS = 0.99
-"""Chance that a function, Lambda, HTTP request or subflow takes its success branch: its
-failure follows an outage or a bug, as other errors do (DEFAULT_ERROR_CHANCE)."""
-DEFAULT_OPEN = 0.8
-"""Chance that an hours-of-operation check finds the centre open."""
-DEFAULT_INFO = 0.7
-"""Chance that recorded information a menu option leads to settles the caller's need."""
 ERROR_CHANCES = {"QueueAtCapacity": 0.05, "CallFailed": 0.05,
                  "ConnectionTimeLimitExceeded": 0.02}
 """Assumed chance of an error branch, by Connect error type (a full queue is not rare)."""
@@ -85,26 +79,6 @@ def identity_fact(text: str | None, extra: tuple[tuple[str, str], ...] = ()
     return None
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The chances an import assumes where the export cannot say (see docs/importers.md)."""
-
-    success: float = DEFAULT_SUCCESS
-    open_chance: float = DEFAULT_OPEN
-    info: float = DEFAULT_INFO
-    branch_chances: tuple[tuple[str, float], ...] = ()
-    """`--branch-chance NAME=P`: NAME is a branch label (an error type, a condition's
-    value) or `BLOCK.LABEL` for one block (a widget name or action identifier)."""
-    identity_words: tuple[tuple[str, str], ...] = ()
-    """(fact id, phrase) pairs a team adds to the identity heuristic."""
-
-    def chance(self, block: str, label: str, default: float | None) -> float | None:
-        """The chance set for this block's branch, else for the label, else `default`."""
-        given = dict(self.branch_chances)
-        for key in (f"{block}.{label}", label):
-            if key in given:
-                return given[key]
-        return default
 
 
 def error_chance(error_type: str) -> float:

@@ -14,6 +14,7 @@ import math
 import re
 from typing import Any
 
+from phonejail.importers import Settings
 from phonejail.importers.common import (
     APOLOGY,
     DEFAULT_ERROR_CHANCE,
@@ -22,7 +23,6 @@ from phonejail.importers.common import (
     TARGET_KEYS,
     ImportedFlow,
     Origin,
-    Settings,
     as_dict,
     as_list,
     as_name,

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from phonejail.importers import Settings
 from phonejail.importers.common import (
     RECORDING,
     ImportedFlow,
     Origin,
-    Settings,
     as_dict,
     as_list,
     as_name,
