@@ -12,7 +12,10 @@ instead, otherwise the mass moves to level k + 1.
    four entries per state.
 2. Seconds to a human: only the mass that has not reached a human yet, as entries
    (state, seconds so far, probability); mass leaves this pass when a human answers,
-   with its seconds.
+   with its seconds. Its levels are walked along the paths through a level, from a
+   step state through zero-step states, found once per chain (`_stages`): the same
+   products and sums as visiting the zero-step states round by round, fewer array
+   operations per level.
 
 Duplicate entries are merged once a level's mass has settled on step states (`_settle`),
 so the work grows with the number of distinct (state, seconds) pairs, not with paths
@@ -43,30 +46,30 @@ class TooDeepForExact(Exception):
 
 
 class _Mass:
-    """Columns of entries: state, repeat flag, human flag, seconds, probability, moments.
+    """Columns of entries: state, repeat flag, human flag, probability, moments.
 
     `mom` holds, per entry, the partial moments sum(p * x) and sum(p * x^2) of the
     per-call counts x = identity prompts, repeats, transfers and call seconds so far
     (8 columns, `MOMENTS`), so their exact means and variances come out at the end.
     """
 
-    __slots__ = ("state", "rep", "hum", "sec", "p", "mom")
+    __slots__ = ("state", "rep", "hum", "p", "mom")
 
-    def __init__(self, state: np.ndarray, rep: np.ndarray, hum: np.ndarray, sec: np.ndarray,
-                 p: np.ndarray, mom: np.ndarray) -> None:
-        self.state, self.rep, self.hum, self.sec, self.p, self.mom = state, rep, hum, sec, p, mom
+    def __init__(self, state: np.ndarray, rep: np.ndarray, hum: np.ndarray, p: np.ndarray,
+                 mom: np.ndarray) -> None:
+        self.state, self.rep, self.hum, self.p, self.mom = state, rep, hum, p, mom
 
     @classmethod
     def empty(cls) -> _Mass:
         z = np.zeros(0, dtype=np.int64)
-        return cls(z, z.astype(bool), z.astype(bool), z, np.zeros(0), np.zeros((0, MOMENTS)))
+        return cls(z, z.astype(bool), z.astype(bool), np.zeros(0), np.zeros((0, MOMENTS)))
 
     def __len__(self) -> int:
         return self.p.size
 
     def take(self, mask: np.ndarray) -> _Mass:
-        return _Mass(self.state[mask], self.rep[mask], self.hum[mask], self.sec[mask],
-                     self.p[mask], self.mom[mask])
+        return _Mass(self.state[mask], self.rep[mask], self.hum[mask], self.p[mask],
+                     self.mom[mask])
 
     @classmethod
     def concat(cls, parts: list[_Mass]) -> _Mass:
@@ -76,19 +79,50 @@ class _Mass:
         return cls(*(np.concatenate([getattr(m, f) for m in parts]) for f in cls.__slots__))
 
     def merged(self) -> _Mass:
-        """One entry per distinct (state, rep, hum, sec), probabilities summed."""
+        """One entry per distinct (state, rep, hum), probabilities and moments summed."""
         if len(self) <= 1:
             return self
-        span = int(self.sec.max()) + 1
-        key = ((self.state * 2 + self.rep) * 2 + self.hum) * span + self.sec
+        key = (self.state * 2 + self.rep) * 2 + self.hum
+        # Four keys per state: a count per key is cheaper than sorting. bincount sums each
+        # key's entries in the order given, as a bincount over np.unique's inverse would.
+        size = int(key.max()) + 1
+        unique = np.flatnonzero(np.bincount(key, minlength=size))
+        p = np.bincount(key, weights=self.p, minlength=size)[unique]
+        # Every column at once: bin (key, j) sums its entries in the order bincount meets
+        # them, row by row, as one bincount per column would.
+        flat = (key[:, None] * MOMENTS + np.arange(MOMENTS)).ravel()
+        mom = np.bincount(flat, weights=self.mom.ravel(),
+                          minlength=size * MOMENTS).reshape(-1, MOMENTS)[unique]
+        return _Mass(unique // 4, ((unique // 2) % 2).astype(bool), (unique % 2).astype(bool),
+                     p, mom)
+
+
+def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group entries by `key` (non-negative ints): the distinct keys in increasing order,
+    an order of the entries by key (entries of one key in the order given), and the group
+    of each entry in that order.
+
+    `np.bincount(group, weights=w[order])` then sums each key's weights in the order the
+    entries were given, as `np.unique(key, return_inverse=True)` and a bincount over its
+    inverse would: the same sums to the last bit. Sorting keys with each entry's position
+    in the low bits is a plain integer sort, much cheaper than `np.unique`'s argsort.
+    """
+    n = key.size
+    shift = max(n - 1, 1).bit_length()
+    if int(key.max()) >= 1 << (62 - shift):  # pragma: no cover - beyond any chain's size
         unique, inverse = np.unique(key, return_inverse=True)
-        p = np.bincount(inverse, weights=self.p)
-        mom = np.stack([np.bincount(inverse, weights=self.mom[:, j], minlength=unique.size)
-                        for j in range(MOMENTS)], axis=1)
-        sec = unique % span
-        rest = unique // span
-        return _Mass((rest // 4), ((rest // 2) % 2).astype(bool), (rest % 2).astype(bool),
-                     sec, p, mom)
+        order = np.argsort(inverse, kind="stable")
+        return unique, order, inverse[order]
+    packed = (key << shift) | np.arange(n)
+    packed.sort()
+    order = packed & ((1 << shift) - 1)
+    ordered = packed >> shift
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    group = np.cumsum(starts.astype(np.intp))  # a bool cumsum is several times slower
+    group -= 1
+    return ordered[starts], order, group
 
 
 def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
@@ -101,14 +135,15 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
     check_depth(a, patience)
     tally = Tally(weight=1.0)
     level = _Mass(np.zeros(1, dtype=np.int64), np.zeros(1, bool), np.zeros(1, bool),
-                  np.zeros(1, dtype=np.int64), np.ones(1), np.zeros((1, MOMENTS)))
+                  np.ones(1), np.zeros((1, MOMENTS)))
+    counts = _counts(a)
     for k in range(patience + 1):
-        steps = _settle(a, level, lambda m, k=k: _visit(a, m, k, tally))
+        steps = _settle(a, level, lambda m, k=k: _visit(a, counts, m, k, tally))
         if k == patience:
             tally.outcomes[_ABANDONED] += steps.p.sum()
             _end(tally, steps.p, steps.rep, steps.mom, np.ones(len(steps), bool))
             break
-        level = _visit(a, steps, k + 1, tally)
+        level = _visit(a, counts, steps, k + 1, tally)
     tally.seconds_hist = (_seconds_to_human(a, patience) if seconds
                           else np.array([tally.steps_hist.sum()]))
     return tally
@@ -142,25 +177,28 @@ def _settle(a: ChainArrays, level: _Mass | _Waiting, visit):
 def _expand(a: ChainArrays, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each entry at state `s[i]` over its state's moves (CSR rows): the entry of every
     move, and the move."""
-    starts, counts = a.indptr[s], a.indptr[s + 1] - a.indptr[s]
-    owner = np.repeat(np.arange(s.size), counts)
-    offsets = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, starts[owner] + offsets
+    return _expand_rows(a.indptr, s)
 
 
-def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
-    """Visit every entry's state: apply its effects, then move the mass on (not merged:
-    `_settle` merges)."""
+def _counts(a: ChainArrays) -> np.ndarray:
+    """Each state's visit's per-call counts, by column: identity prompts, repeats,
+    transfers and seconds (a whole call's: every step's prompt and every agent's hold)."""
+    return np.stack([a.prompts, a.repeats, a.transfers, a.seconds + a.wait], axis=1)
+
+
+def _visit(a: ChainArrays, counts: np.ndarray, m: _Mass, steps_after: int,
+           tally: Tally) -> _Mass:
+    """Visit every entry's state (`counts`: `_counts(a)`): apply its effects, then move the
+    mass on (not merged: `_settle` merges)."""
     if not len(m):
         return m
     s = m.state
     # x -> x + c for each count: sum(p x) += c p; sum(p x^2) += 2 c sum(p x) + c^2 p
-    mom = m.mom.copy()
-    # A whole call's seconds: every step's prompt and every agent's hold.
-    for j, counts in enumerate((a.prompts, a.repeats, a.transfers, a.seconds + a.wait)):
-        c = counts[s]
-        mom[:, 2 * j + 1] += 2 * c * m.mom[:, 2 * j] + c * c * m.p
-        mom[:, 2 * j] += c * m.p
+    # (every count at once, the same operations column by column).
+    c, p_ = counts[s], m.p[:, None]
+    mom = np.empty_like(m.mom)
+    mom[:, 1::2] = m.mom[:, 1::2] + (2 * c * m.mom[:, 0::2] + c * c * p_)
+    mom[:, 0::2] = m.mom[:, 0::2] + c * p_
     rep = m.rep | (a.repeats[s] > 0)
     first = a.human[s] & ~m.hum
     if first.any():
@@ -176,8 +214,7 @@ def _visit(a: ChainArrays, m: _Mass, steps_after: int, tally: Tally) -> _Mass:
         tally.unverified += float(p[a.resolved_unverified(s[owner], target)].sum())
         _end(tally, p[ends], rep[owner][ends], moved[ends], JAILED[slot])
     keep = ~ends
-    return _Mass(target[keep], rep[owner][keep], hum[owner][keep],
-                 np.zeros(int(keep.sum()), dtype=np.int64), p[keep], moved[keep])
+    return _Mass(target[keep], rep[owner][keep], hum[owner][keep], p[keep], moved[keep])
 
 
 class _Waiting:
@@ -206,9 +243,8 @@ class _Waiting:
         if len(self) <= 1:
             return self
         span = int(self.sec.max()) + 1
-        key = self.state * span + self.sec
-        unique, inverse = np.unique(key, return_inverse=True)
-        return _Waiting(unique // span, unique % span, np.bincount(inverse, weights=self.p))
+        unique, order, group = _groups(self.state * span + self.sec)
+        return _Waiting(unique // span, unique % span, np.bincount(group, weights=self.p[order]))
 
 
 def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
@@ -216,18 +252,21 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
     calls a human answers): the prompts heard before, plus the answering agent's hold."""
     hist = np.zeros(1)
 
-    def visit(m: _Waiting) -> _Waiting:
+    def answer(at: np.ndarray, p: np.ndarray) -> None:
         nonlocal hist
+        if at.size:
+            grown = np.bincount(at, weights=p, minlength=hist.size)
+            grown[: hist.size] += hist
+            hist = grown
+
+    def visit(m: _Waiting) -> _Waiting:
         if not len(m):
             return m
         s = m.state
         sec = m.sec + a.seconds[s]
         answered = a.human[s]
         if answered.any():
-            at = sec[answered] + a.wait[s[answered]]
-            grown = np.bincount(at, weights=m.p[answered], minlength=hist.size)
-            grown[: hist.size] += hist
-            hist = grown
+            answer(sec[answered] + a.wait[s[answered]], m.p[answered])
             waiting = ~answered
             s, sec, m = s[waiting], sec[waiting], m.take(waiting)
         owner, edge = _expand(a, s)
@@ -235,13 +274,98 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
         going = target < a.n_states
         return _Waiting(target[going], sec[owner][going], (m.p[owner] * a.prob[edge])[going])
 
-    level = _Waiting(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1))
-    for k in range(patience + 1):
-        steps = _settle(a, level, visit)
-        if k == patience:
-            break  # the rest hang up: never answered
-        level = visit(steps)
+    start = _Waiting(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1))
+    steps = _settle(a, start, visit)
+    stages = _stages(a)
+    for _ in range(patience):  # at the last level the rest hang up: never answered
+        if not len(steps):
+            break
+        resting = []
+        for stage in stages:
+            # A visit of each entry's step state, then of the zero-step states after it, as
+            # `visit` and `_settle` would go: the same products in the same order, the same
+            # answered batches, the resting parts in the same order, so the same sums.
+            owner, path = _expand_rows(stage.answer_rows, steps.state)
+            if path.size:
+                p = steps.p[owner]
+                for factor in stage.answer_factors:
+                    p = p * factor[path]
+                answer(steps.sec[owner] + stage.answer_seconds[path], p)
+            owner, path = _expand_rows(stage.rest_rows, steps.state)
+            if path.size:
+                p = steps.p[owner]
+                for factor in stage.rest_factors:
+                    p = p * factor[path]
+                resting.append(_Waiting(stage.rest_state[path],
+                                        steps.sec[owner] + stage.rest_seconds[path], p))
+        steps = _Waiting.concat(resting).merged()
     return hist
+
+
+class _Stage:
+    """The paths of one length through a level, from a step state through zero-step
+    states: those that end resting on a step state, and those a human answers.
+
+    Rows are by first state (CSR), in the order `_settle` meets them (by the moves taken,
+    first move first). Each path keeps its moves' probabilities as factors, multiplied
+    one after the other as the walk would, and the seconds it adds (a human's hold too).
+    """
+
+    __slots__ = ("answer_factors", "answer_rows", "answer_seconds", "rest_factors",
+                 "rest_rows", "rest_seconds", "rest_state")
+
+    def __init__(self, n: int, first: np.ndarray, last: np.ndarray, seconds: np.ndarray,
+                 factors: list[np.ndarray], rest: np.ndarray, answered: np.ndarray) -> None:
+        def rows(mask: np.ndarray) -> np.ndarray:
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(first[mask], minlength=n), out=indptr[1:])
+            return indptr
+
+        self.rest_rows, self.rest_state = rows(rest), last[rest]
+        self.rest_seconds = seconds[rest]
+        self.rest_factors = [f[rest] for f in factors]
+        self.answer_rows = rows(answered)
+        self.answer_seconds = seconds[answered]
+        self.answer_factors = [f[answered] for f in factors]
+
+
+def _stages(a: ChainArrays) -> list[_Stage]:
+    """Every path through one level of `a` (see `_Stage`), by length."""
+    n = a.n_states
+    first = np.flatnonzero(a.step)
+    owner, edge = _expand(a, first)
+    first, last, seconds, factors = first[owner], a.target[edge], a.seconds[first[owner]], \
+        [a.prob[edge]]
+    stages = []
+    while True:
+        going = last < n
+        first, last, seconds = first[going], last[going], seconds[going]
+        factors = [f[going] for f in factors]
+        at_step = a.step[last]
+        answered = ~at_step & a.human[last]
+        # A resting state's own seconds count when it is visited, at the next level.
+        seconds = seconds + np.where(at_step, 0, a.seconds[last])
+        stages.append(_Stage(n, first, last, seconds + np.where(answered, a.wait[last], 0),
+                             factors, at_step, answered))
+        on = ~at_step & ~answered
+        if not on.any():
+            return stages
+        owner, edge = _expand(a, last[on])
+        first, seconds = first[on][owner], seconds[on][owner]
+        factors = [f[on][owner] for f in factors] + [a.prob[edge]]
+        last = a.target[edge]
+
+
+def _expand_rows(indptr: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry at state `s[i]` over row `s[i]` of a CSR `indptr`: the entry of every
+    item, and the item."""
+    starts = indptr[s]
+    counts = indptr[s + 1] - starts
+    owner = np.repeat(np.arange(s.size), counts)
+    # Item j of entry i is at starts[i] + j, and the j-th of its run in the output is at
+    # (items before entry i) + j: one repeat of their difference.
+    return owner, np.arange(owner.size) + np.repeat(starts - (np.cumsum(counts) - counts),
+                                                    counts)
 
 
 def _end(tally: Tally, p: np.ndarray, rep: np.ndarray, mom: np.ndarray,
