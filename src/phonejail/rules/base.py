@@ -9,9 +9,10 @@ from functools import cached_property
 
 from phonejail import limits
 from phonejail.analysis import chain as chains
-from phonejail.analysis.chain import Chain, ChainTooLarge, CheckTooLarge, compile_chain
+from phonejail.analysis.chain import Chain, ChainTooLarge, CheckTooLarge, State, compile_chain
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
+from phonejail.rules._derive import derive_chain, differences
 from phonejail.rules._jail import (
     CallerFlow,
     CallerJail,
@@ -88,6 +89,10 @@ class Context:
     _arrays: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
     """`to_arrays` of each chain in `_chains`, by `moves_key` (callers who differ only in
     patience share it); dropped with the chain."""
+    _indexes: dict[tuple[object, ...], dict[State, int]] = field(default_factory=dict,
+                                                                repr=False)
+    """`Chain.index()` of chains in `_chains` that others were derived from; dropped with
+    the chain."""
 
     @cached_property
     def graph(self) -> Moves:
@@ -116,22 +121,27 @@ class Context:
         """
         return self.tree.judged  # the callers `simulate` walks too
 
-    def chain(self, persona: Persona) -> Chain:
+    def chain(self, persona: Persona, like: Persona | None = None) -> Chain:
         """A chain with the persona's states and moves, for "is there a path" questions.
 
         It is shared by every persona that moves with the same odds signs (`paths_key`),
         so its probabilities and `persona` may be another caller's; `exact_chain` has
-        the persona's own.
+        the persona's own (and says what `like` is for).
         """
         alike = self._alike.get(paths_key(persona))
         if alike is not None and alike in self._chains:
             self._chains.move_to_end(alike)
             return self._chains[alike]
-        return self.exact_chain(persona)
+        return self.exact_chain(persona, like)
 
-    def exact_chain(self, persona: Persona) -> Chain:
+    def exact_chain(self, persona: Persona, like: Persona | None = None) -> Chain:
         """The persona's chain, odds and all, compiled once for every persona with the same
-        `moves_key` (the exact pass of PJ105 and the path rules share it)."""
+        `moves_key` (the exact pass of PJ105 and the path rules share it).
+
+        `like`: a caller of the same intent whose chain, if it is at hand, this one is
+        derived from (`rules._derive`: the same chain, with the moves of the states both
+        callers take alike copied instead of worked out again).
+        """
         if self._too_large is not None:
             raise self._too_large
         key = moves_key(persona)
@@ -140,7 +150,7 @@ class Context:
             room = limits.MAX_CHECK_STATES - self._compiled_states
             own = chains.MAX_CHAIN_STATES  # read now: tests lower it
             try:
-                found = compile_chain(self.tree, persona, budget=min(own, room))
+                found = self._build(persona, like, min(own, room))
             except ChainTooLarge as past:  # PJ008: no other chain of this tree either
                 self._too_large = past if room >= own else \
                     CheckTooLarge(persona.name, limits.MAX_CHECK_STATES)
@@ -151,6 +161,18 @@ class Context:
             self._chains.move_to_end(key)
         return found if found.persona == persona else replace(found, persona=persona)
 
+    def _build(self, persona: Persona, like: Persona | None, budget: int) -> Chain:
+        """`compile_chain(tree, persona, budget)`, derived from `like`'s chain if it is kept."""
+        source_key = None if like is None else moves_key(like)
+        source = self._chains.get(source_key) if source_key is not None else None
+        if source is None or source_key == moves_key(persona) \
+                or differences(persona, source.persona) is None:
+            return compile_chain(self.tree, persona, budget=budget)
+        index = self._indexes.get(source_key)
+        if index is None:
+            index = self._indexes[source_key] = source.index()
+        return derive_chain(self.tree, persona, source, index, budget)
+
     def _keep(self, key: tuple[object, ...], chain: Chain) -> None:
         self._chains[key] = chain
         self._cached_states += len(chain.states)
@@ -160,6 +182,7 @@ class Context:
         while self._cached_states > CACHED_CHAIN_STATES and len(self._chains) > 1:
             key, dropped = self._chains.popitem(last=False)
             self._arrays.pop(key, None)
+            self._indexes.pop(key, None)
             self._cached_states -= len(dropped.states)
 
     @property
@@ -184,14 +207,15 @@ class Context:
             judged.append(found)
         return tuple(judged)
 
-    def flow_of(self, persona: Persona) -> CallerFlow | Refusal:
+    def flow_of(self, persona: Persona, like: Persona | None = None) -> CallerFlow | Refusal:
         """One caller's exact flow (`CallerFlow`: visits, and a jail rate good to
-        `ROUNDING`), computed once per distinct way of calling; cheaper than `jail_of`."""
+        `ROUNDING`), computed once per distinct way of calling; cheaper than `jail_of`.
+        `like` as for `exact_chain`."""
         key = (*moves_key(persona), persona.patience)
         found = self._flows.get(key)
         if found is None:
             try:
-                chain = self.exact_chain(persona)
+                chain = self.exact_chain(persona, like)
             except ChainTooLarge as too_large:  # PJ008 says so; simulate refuses too
                 found = Refusal(str(too_large))
             else:

@@ -115,7 +115,8 @@ def _asked(ctx: Context, seen: CallerFlow, knows: frozenset[str]) -> dict[str, f
     return facts
 
 
-def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
+def gate_of(ctx: Context, persona: Persona, share: float = 0.0,
+            like: Persona | None = None) -> Gate | None:
     """Whether the asks of facts `persona` lacks jail it above its limit, and where.
 
     Judged by the exact figures (`Context.jail_of`): the caller's jail rate is above
@@ -127,8 +128,11 @@ def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
     The exact flow (`Context.flow_of`) decides first where it can: a caller whose
     flow-summed jail rate is below its limit by more than rounding could reach
     (`ROUNDING`) is below it by the exact figures too, and needs no outcome shares.
+    `like`: a caller of the same intent whose chain this one's is derived from, if it
+    is at hand (`Context.exact_chain`); the caller knowing the facts is derived from
+    `persona`'s.
     """
-    flow = ctx.flow_of(persona)
+    flow = ctx.flow_of(persona, like)
     if not isinstance(flow, CallerFlow):
         return None  # no exact figures: PJ102 or the loader says why
     limit, setting = jail_limits(ctx.options).for_persona(persona.name)
@@ -149,7 +153,7 @@ def gate_of(ctx: Context, persona: Persona, share: float = 0.0) -> Gate | None:
         if sum(lacking[f] for f in facts) <= limit:
             continue
         informed = replace(persona, knows=persona.knows | frozenset(facts))
-        knowing_flow = ctx.flow_of(informed)
+        knowing_flow = ctx.flow_of(informed, like=persona)
         if (not isinstance(knowing_flow, CallerFlow)
                 or jail.jail_rate - knowing_flow.jail_rate <= limit - ROUNDING):
             continue
@@ -168,10 +172,13 @@ def _default_gates(ctx: Context) -> list[Gate]:
     every = frozenset(tree.identity)
     limits = jail_limits(ctx.options)
     found = []
+    # The first caller of each intent, whose chain (followed by the rules before) the
+    # informed caller's is derived from: they differ at few nodes, if at all.
+    first_of = {p.intent: p for p in reversed(ctx.callers)}
     for intent in tree.intents:
         informed = Persona(name=intent, intent=intent, knows=every, declared=False,
                            loc=tree.loc)
-        flow = ctx.flow_of(informed)
+        flow = ctx.flow_of(informed, like=first_of.get(intent))
         if not isinstance(flow, CallerFlow):
             continue
         # A caller lacking a fact moves as the informed one until a node that tests it
@@ -184,7 +191,7 @@ def _default_gates(ctx: Context) -> list[Gate]:
                              knows=every - {fact}, loc=tree.loc)
             if visits <= limits.for_persona(caller.name)[0]:
                 continue
-            gate = gate_of(ctx, caller)
+            gate = gate_of(ctx, caller, like=informed)
             if gate is not None:
                 found.append(gate)
     return found

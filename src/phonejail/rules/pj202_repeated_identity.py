@@ -112,7 +112,9 @@ def check(ctx: Context) -> Iterator[Problem]:
     # The path shown is a mistake-free caller's shortest way there, when there is one.
     shown: dict[tuple[str, str], list[State]] = {}
     for persona in ctx.callers:
-        careful = ctx.chain(replace(persona, mistakes=0.0))
+        if len(shown) == len(found):
+            break  # every repeat has its path: the callers after could change none
+        careful = ctx.chain(replace(persona, mistakes=0.0), like=persona)
         for i, fact, _ in _repeats(ctx, careful, None):
             key = (careful.states[i].node, fact)
             if key in found and key not in shown:
