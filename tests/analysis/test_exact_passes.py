@@ -121,3 +121,16 @@ def test_groups_sum_each_key_in_the_order_given(keys: list[int], weights: list[f
                           np.bincount(inverse, weights=w))
     # Within a key, entries keep the order given (what makes the sums the same bits).
     assert all(np.all(np.diff(order[group == g]) > 0) for g in range(unique.size))
+
+
+@pytest.mark.parametrize("cells", [0, 10**9])
+@pytest.mark.parametrize("path", ["tests/golden/import_connect_wild.yaml", "trees/bank_800.yaml",
+                                  "trees/isp_billing.yaml"])
+def test_dense_and_sparse_levels_give_the_same_bits(monkeypatch: pytest.MonkeyPatch,
+                                                    path: str, cells: int) -> None:
+    """Every level held sparse (merged by sort) or dense (a cell per second of each
+    window): the plain walk's histogram either way."""
+    monkeypatch.setattr(exact, "DENSE_CELLS", cells)
+    if cells == 0:  # not even the few thousand cells of slack
+        monkeypatch.setattr(exact, "_DENSE_SLACK", -10**9)
+    assert _assert_seconds_pass_is_the_plain_walk(load_file(ROOT / path).tree) >= 1

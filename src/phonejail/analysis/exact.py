@@ -38,6 +38,11 @@ _ENDING_SLOT = np.array([OUTCOMES.index(name) for name in ENDINGS])
 MOMENTS = 8
 """Columns of `_Mass.mom`: first and second moments of four per-call counts."""
 JAILED = np.array([name in JAIL_OUTCOMES for name in OUTCOMES])
+DENSE_CELLS = 2
+"""The seconds pass holds a level densely (every second of each state's window of
+seconds a cell) while its windows have at most this many cells per entry moved into
+them (plus `_DENSE_SLACK`); past it, mostly empty, it merges the entries by sort."""
+_DENSE_SLACK = 4096
 """By outcome slot: does a call ending so count towards the jail rate (and get redialled)?"""
 
 
@@ -277,29 +282,87 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
     start = _Waiting(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1))
     steps = _settle(a, start, visit)
     stages = _stages(a)
+    # The level as entries sorted by (state, seconds), and each state's window of seconds
+    # (lowest, highest): the entries lie in it, and in a dense level they fill it.
+    state, sec, p = steps.state, steps.sec, steps.p
+    held, low, high = _windows(state, sec)
+    n = a.n_states
     for _ in range(patience):  # at the last level the rest hang up: never answered
-        if not len(steps):
+        if not p.size:
             break
-        resting = []
+        # Where this level's mass can land: each state's window is the hull of the windows
+        # moved into it (known before any mass moves).
+        into, lows, highs = [], [], []
+        for stage in stages:
+            window, path = _expand_rows(stage.rest_rows, held)
+            shift = stage.rest_seconds[path]
+            into.append(stage.rest_state[path])
+            lows.append(low[window] + shift)
+            highs.append(high[window] + shift)
+        lowest, highest = np.full(n, np.iinfo(np.int64).max), np.full(n, -1)
+        np.minimum.at(lowest, np.concatenate(into), np.concatenate(lows))
+        np.maximum.at(highest, np.concatenate(into), np.concatenate(highs))
+        held = np.flatnonzero(highest >= 0)
+        low, high = lowest[held], highest[held]
+        width = high - low + 1
+        cells = int(width.sum())
+        # Dense when the windows are mostly full: every second of every window is a cell,
+        # and a bincount sums each cell's mass in the order it came, as merging by sort
+        # would (cells nothing reached hold 0.0, which adds nothing to any sum it enters).
+        dense = cells <= DENSE_CELLS * int(np.diff(stages[0].rest_rows)[state].sum()) + _DENSE_SLACK
+        span = int(high.max(initial=0)) + 1  # sparse: an entry's key is state * span + seconds
+        before = np.cumsum(width) - width
+        origin = np.zeros(n, dtype=np.int64)
+        origin[held] = before - low
+        moved: list[tuple[np.ndarray, np.ndarray]] = []
         for stage in stages:
             # A visit of each entry's step state, then of the zero-step states after it, as
             # `visit` and `_settle` would go: the same products in the same order, the same
             # answered batches, the resting parts in the same order, so the same sums.
-            owner, path = _expand_rows(stage.answer_rows, steps.state)
+            owner, path = _expand_rows(stage.answer_rows, state)
             if path.size:
-                p = steps.p[owner]
+                q = p[owner]
                 for factor in stage.answer_factors:
-                    p = p * factor[path]
-                answer(steps.sec[owner] + stage.answer_seconds[path], p)
-            owner, path = _expand_rows(stage.rest_rows, steps.state)
+                    q = q * factor[path]
+                answer(sec[owner] + stage.answer_seconds[path], q)
+            owner, path = _expand_rows(stage.rest_rows, state)
             if path.size:
-                p = steps.p[owner]
+                q = p[owner]
                 for factor in stage.rest_factors:
-                    p = p * factor[path]
-                resting.append(_Waiting(stage.rest_state[path],
-                                        steps.sec[owner] + stage.rest_seconds[path], p))
-        steps = _Waiting.concat(resting).merged()
-    return hist
+                    q = q * factor[path]
+                if dense:  # the cell each one lands in
+                    landing = origin[stage.rest_state] + stage.rest_seconds
+                    moved.append((landing[path] + sec[owner], q))
+                else:
+                    key = stage.rest_state * span + stage.rest_seconds
+                    moved.append((key[path] + sec[owner], q))
+        if not moved:
+            break
+        at, q = (np.concatenate(part) for part in zip(*moved, strict=True))
+        if dense:
+            p = np.bincount(at, weights=q, minlength=cells)
+            state = np.repeat(held, width)
+            sec = np.arange(cells) + np.repeat(low - before, width)
+        else:  # windows mostly empty: merge the entries themselves
+            unique, order, group = _groups(at)
+            state, sec, p = unique // span, unique % span, np.bincount(group, weights=q[order])
+            held, low, high = _windows(state, sec)
+    # Empty cells may have stretched the histogram with zeros past the last second reached.
+    reached = np.flatnonzero(hist)
+    return hist[: reached[-1] + 1] if reached.size else hist[:1]
+
+
+def _windows(state: np.ndarray, sec: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The states of entries sorted by (state, seconds), and each one's lowest and highest
+    seconds."""
+    if not state.size:
+        return state, sec, sec
+    first = np.empty(state.size, dtype=bool)
+    first[0] = True
+    np.not_equal(state[1:], state[:-1], out=first[1:])
+    last = np.empty_like(first)
+    last[:-1], last[-1] = first[1:], True
+    return state[first], sec[first], sec[last]
 
 
 class _Stage:
