@@ -46,7 +46,7 @@ from dataclasses import replace
 from phonejail.analysis.chain import Chain, State
 from phonejail.findings import Problem, Severity
 from phonejail.model.tree import Agent, Ask, Loc
-from phonejail.rules._jail import CallerJail
+from phonejail.rules._jail import CallerFlow
 from phonejail.rules._regions import listing
 from phonejail.rules.base import Context
 
@@ -96,10 +96,9 @@ def _repeats(ctx: Context, chain: Chain, visited: Sequence[float] | None
 def check(ctx: Context) -> Iterator[Problem]:
     found: dict[tuple[str, str], tuple[Loc, list[State], list[str]]] = {}
     for persona in ctx.callers:
-        jail = ctx.jail_of(persona)
-        if isinstance(jail, CallerJail):
-            assert jail.chain is not None
-            chain, visited = jail.chain, jail.visits
+        flow = ctx.flow_of(persona)  # the chain and visits `Context.jail_of` has
+        if isinstance(flow, CallerFlow):
+            chain, visited = flow.chain, flow.visits
         else:  # no exact figures (PJ102 says why): every state a path reaches counts
             chain, visited = ctx.chain(persona), None
         for i, fact, loc in _repeats(ctx, chain, visited):
