@@ -69,3 +69,38 @@ def test_the_left_out_targets_from_the_flow_are_the_exact_jail_s() -> None:
     found = [f for f in check(QUARTER, _config(0.5)) if f.code == "PJ107"]
     assert [(f.node, f.part) for f in found] == [("menu", "invalid")]
     assert "'slipper'" in found[0].message and "'payer'" not in found[0].message
+
+
+ONLY_WITHOUT_SLIPS = """
+phonejail: 1
+name: a caller who always slips never reaches the agent, but would without slips
+start: menu
+intents: [billing, sales]
+identity: {acct: {label: account number}}
+nodes:
+  menu:
+    kind: menu
+    options:
+      - {key: "1", serves: [billing], to: ask_a}
+      - {key: "2", serves: [sales], to: ask_b}
+    fail: goodbye
+  ask_a: {kind: ask, fact: acct, ok: agent, fail: agent}
+  ask_b: {kind: ask, fact: acct, ok: agent, fail: agent}
+  agent: {kind: agent, asks: [acct], resolves: [billing, sales]}
+  goodbye: {kind: hangup}
+callers:
+  - {name: slips always, intent: billing, mistakes: 1, knows: [acct]}
+  - {name: seller, intent: sales, knows: [acct]}
+"""
+
+
+def test_the_path_shown_comes_from_a_careful_caller_whose_own_calls_never_get_there() -> None:
+    """PJ202 skips the mistake-free chain of a caller whose chain has no repeat still
+    without a path: sound only because a caller with fewer slips takes a subset of its
+    moves. With every key a slip (mistakes 1) it takes none of the right keys, so the
+    first caller's careful path (by key 1) must be the one shown, though only the seller
+    is asked again."""
+    found = [f for f in check(ONLY_WITHOUT_SLIPS) if f.code == "PJ202"]
+    assert len(found) == 1
+    assert "path: menu -> ask_a -> agent" in found[0].message
+    assert "(callers: 'seller')" in found[0].message
