@@ -121,3 +121,39 @@ def test_groups_sum_each_key_in_the_order_given(keys: list[int], weights: list[f
                           np.bincount(inverse, weights=w))
     # Within a key, entries keep the order given (what makes the sums the same bits).
     assert all(np.all(np.diff(order[group == g]) > 0) for g in range(unique.size))
+
+
+@pytest.mark.parametrize("cells", [0, 10**9])
+@pytest.mark.parametrize("path", ["tests/golden/import_connect_wild.yaml", "trees/bank_800.yaml",
+                                  "trees/isp_billing.yaml"])
+def test_dense_and_sparse_levels_give_the_same_bits(monkeypatch: pytest.MonkeyPatch,
+                                                    path: str, cells: int) -> None:
+    """Every level held sparse (merged by sort) or dense (a cell per second of each
+    window): the plain walk's histogram either way."""
+    monkeypatch.setattr(exact, "DENSE_CELLS", cells)
+    if cells == 0:  # not even the few thousand cells of slack
+        monkeypatch.setattr(exact, "_DENSE_SLACK", -10**9)
+    assert _assert_seconds_pass_is_the_plain_walk(load_file(ROOT / path).tree) >= 1
+
+
+@pytest.mark.parametrize("path", [*DEEP, "trees/bank_800.yaml", "trees/isp_billing_journey.yaml",
+                                  "tests/rules/good/suppressed.yaml"])
+def test_a_rows_paths_add_the_most_seconds_first(path: str) -> None:
+    """A dense level is walked path by path; each cell then sums what it receives from
+    one state's cells in the walk's order (fewest seconds so far first) only if a row's
+    paths add the most seconds first. Ties keep the order the walk meets them."""
+    tree = load_file(ROOT / path).tree
+    rows_seen = 0
+    for persona in tree.judged:
+        for stage in exact._stages(to_arrays(compile_chain(tree, persona))):
+            for rows, seconds, factors in ((stage.answer_rows, stage.answer_seconds,
+                                            stage.answer_factors),
+                                           (stage.rest_rows, stage.rest_seconds,
+                                            stage.rest_factors)):
+                assert all(f.size == seconds.size for f in factors)
+                for i in range(rows.size - 1):
+                    row = seconds[rows[i]:rows[i + 1]]
+                    assert np.all(np.diff(row) <= 0), (persona.name, i, row)
+                    rows_seen += row.size > 1 and len(set(row.tolist())) > 1
+    if path.endswith(("isp_billing_journey.yaml", "suppressed.yaml")):
+        assert rows_seen > 0  # rows whose paths add different seconds (holds) do occur

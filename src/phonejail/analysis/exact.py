@@ -38,6 +38,11 @@ _ENDING_SLOT = np.array([OUTCOMES.index(name) for name in ENDINGS])
 MOMENTS = 8
 """Columns of `_Mass.mom`: first and second moments of four per-call counts."""
 JAILED = np.array([name in JAIL_OUTCOMES for name in OUTCOMES])
+DENSE_CELLS = 2
+"""The seconds pass holds a level densely (every second of each state's window of
+seconds a cell) while its windows have at most this many cells per entry moved into
+them (plus `_DENSE_SLACK`); past it, mostly empty, it merges the entries by sort."""
+_DENSE_SLACK = 4096
 """By outcome slot: does a call ending so count towards the jail rate (and get redialled)?"""
 
 
@@ -277,38 +282,137 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
     start = _Waiting(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1))
     steps = _settle(a, start, visit)
     stages = _stages(a)
+    # The level as entries sorted by (state, seconds), and each state's window of seconds
+    # (lowest, highest): the entries lie in it, and in a dense level they fill it.
+    state, sec, p = steps.state, steps.sec, steps.p
+    held, low, high = _windows(state, sec)
+    filled = False  # whether the entries are every cell of the windows, in order
+    n = a.n_states
     for _ in range(patience):  # at the last level the rest hang up: never answered
-        if not len(steps):
+        if not p.size:
             break
-        resting = []
+        # Where this level's mass can land: each state's window is the hull of the windows
+        # moved into it (known before any mass moves).
+        into, lows, highs = [], [], []
+        for stage in stages:
+            window, path = _expand_rows(stage.rest_rows, held)
+            shift = stage.rest_seconds[path]
+            into.append(stage.rest_state[path])
+            lows.append(low[window] + shift)
+            highs.append(high[window] + shift)
+        lowest, highest = np.full(n, np.iinfo(np.int64).max), np.full(n, -1)
+        np.minimum.at(lowest, np.concatenate(into), np.concatenate(lows))
+        np.maximum.at(highest, np.concatenate(into), np.concatenate(highs))
+        landed = np.flatnonzero(highest >= 0)
+        landed_low, landed_high = lowest[landed], highest[landed]
+        landed_width = landed_high - landed_low + 1
+        cells = int(landed_width.sum())
+        # Dense when the windows are mostly full: every second of every window is a cell,
+        # and a bincount sums each cell's mass in the order it came, as merging by sort
+        # would (cells nothing reached hold 0.0, which adds nothing to any sum it enters).
+        dense = cells <= DENSE_CELLS * p.size + _DENSE_SLACK
+        span = int(landed_high.max(initial=0)) + 1  # sparse: a key is state * span + seconds
+        landed_before = np.cumsum(landed_width) - landed_width
+        # Where mass resting on state t at second x goes: cell origin[t] + x, or key.
+        origin = np.zeros(n, dtype=np.int64)
+        origin[landed] = landed_before - landed_low
+        if not dense:
+            origin = np.arange(n) * span
+        if filled:
+            width = high - low + 1
+            before = np.cumsum(width) - width
+        moved: list[tuple[np.ndarray, np.ndarray]] = []
         for stage in stages:
             # A visit of each entry's step state, then of the zero-step states after it, as
             # `visit` and `_settle` would go: the same products in the same order, the same
             # answered batches, the resting parts in the same order, so the same sums.
-            owner, path = _expand_rows(stage.answer_rows, steps.state)
+            if filled:
+                # A window's cells all take its state's paths: one run of cells per path
+                # (a row's paths are by seconds added, most first, so each cell still
+                # sums what it receives in the order of the entries it comes from).
+                window, path, length, cell = _runs(stage.answer_rows, held, before, width)
+                if cell.size:
+                    q = p[cell]
+                    for factor in stage.answer_factors:
+                        q = q * np.repeat(factor[path], length)
+                    shift = low[window] - before[window] + stage.answer_seconds[path]
+                    answer(cell + np.repeat(shift, length), q)
+                window, path, length, cell = _runs(stage.rest_rows, held, before, width)
+                if cell.size:
+                    q = p[cell]
+                    for factor in stage.rest_factors:
+                        q = q * np.repeat(factor[path], length)
+                    shift = (origin[stage.rest_state[path]] + stage.rest_seconds[path]
+                             + low[window] - before[window])
+                    moved.append((cell + np.repeat(shift, length), q))
+                continue
+            owner, path = _expand_rows(stage.answer_rows, state)
             if path.size:
-                p = steps.p[owner]
+                q = p[owner]
                 for factor in stage.answer_factors:
-                    p = p * factor[path]
-                answer(steps.sec[owner] + stage.answer_seconds[path], p)
-            owner, path = _expand_rows(stage.rest_rows, steps.state)
+                    q = q * factor[path]
+                answer(sec[owner] + stage.answer_seconds[path], q)
+            owner, path = _expand_rows(stage.rest_rows, state)
             if path.size:
-                p = steps.p[owner]
+                q = p[owner]
                 for factor in stage.rest_factors:
-                    p = p * factor[path]
-                resting.append(_Waiting(stage.rest_state[path],
-                                        steps.sec[owner] + stage.rest_seconds[path], p))
-        steps = _Waiting.concat(resting).merged()
-    return hist
+                    q = q * factor[path]
+                landing = origin[stage.rest_state] + stage.rest_seconds
+                moved.append((landing[path] + sec[owner], q))
+        if not moved:
+            break
+        at, q = (np.concatenate(part) for part in zip(*moved, strict=True))
+        if dense:
+            held, low, high = landed, landed_low, landed_high
+            p = np.bincount(at, weights=q, minlength=cells)
+            state = np.repeat(held, landed_width)
+            sec = np.arange(cells) + np.repeat(low - landed_before, landed_width)
+            filled = True
+        else:  # windows mostly empty: merge the entries themselves
+            unique, order, group = _groups(at)
+            state, sec, p = unique // span, unique % span, np.bincount(group, weights=q[order])
+            held, low, high = _windows(state, sec)
+            filled = False
+    # Empty cells may have stretched the histogram with zeros past the last second reached.
+    reached = np.flatnonzero(hist)
+    return hist[: reached[-1] + 1] if reached.size else hist[:1]
+
+
+def _runs(rows: np.ndarray, held: np.ndarray, before: np.ndarray, width: np.ndarray
+          ) -> tuple[np.ndarray, ...]:
+    """Each window's cells over each path of its state's row (CSR `rows`), a run of cells
+    per (window, path): the window and path of each run, its length, and every cell."""
+    window, path = _expand_rows(rows, held)
+    length = width[window]
+    cell = np.arange(int(length.sum())) + np.repeat(before[window] - (np.cumsum(length) - length),
+                                                   length)
+    return window, path, length, cell
+
+
+def _windows(state: np.ndarray, sec: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The states of entries sorted by (state, seconds), and each one's lowest and highest
+    seconds."""
+    if not state.size:
+        return state, sec, sec
+    first = np.empty(state.size, dtype=bool)
+    first[0] = True
+    np.not_equal(state[1:], state[:-1], out=first[1:])
+    last = np.empty_like(first)
+    last[:-1], last[-1] = first[1:], True
+    return state[first], sec[first], sec[last]
 
 
 class _Stage:
     """The paths of one length through a level, from a step state through zero-step
     states: those that end resting on a step state, and those a human answers.
 
-    Rows are by first state (CSR), in the order `_settle` meets them (by the moves taken,
-    first move first). Each path keeps its moves' probabilities as factors, multiplied
-    one after the other as the walk would, and the seconds it adds (a human's hold too).
+    Rows are by first state (CSR); within a row, by seconds added, most first, then in
+    the order `_settle` meets them (by the moves taken, first move first). So mass that
+    reaches one (state, second) from one state's entries comes in the walk's order: from
+    the entry with the fewest seconds first, then path by path, whether the level is
+    walked entry by entry or path by path. Each path keeps its moves' probabilities as
+    factors, multiplied one after the other as the walk would, and the seconds it adds
+    (a human's hold too).
     """
 
     __slots__ = ("answer_factors", "answer_rows", "answer_seconds", "rest_factors",
@@ -316,15 +420,19 @@ class _Stage:
 
     def __init__(self, n: int, first: np.ndarray, last: np.ndarray, seconds: np.ndarray,
                  factors: list[np.ndarray], rest: np.ndarray, answered: np.ndarray) -> None:
-        def rows(mask: np.ndarray) -> np.ndarray:
+        def rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """The CSR rows of the paths in `mask`, and their order: by first state, then
+            by seconds added, most first (ties in the order found)."""
+            chosen = np.flatnonzero(mask)
+            order = chosen[np.lexsort((chosen, -seconds[chosen], first[chosen]))]
             indptr = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(first[mask], minlength=n), out=indptr[1:])
-            return indptr
+            np.cumsum(np.bincount(first[order], minlength=n), out=indptr[1:])
+            return indptr, order
 
-        self.rest_rows, self.rest_state = rows(rest), last[rest]
-        self.rest_seconds = seconds[rest]
+        self.rest_rows, rest = rows(rest)
+        self.rest_state, self.rest_seconds = last[rest], seconds[rest]
         self.rest_factors = [f[rest] for f in factors]
-        self.answer_rows = rows(answered)
+        self.answer_rows, answered = rows(answered)
         self.answer_seconds = seconds[answered]
         self.answer_factors = [f[answered] for f in factors]
 

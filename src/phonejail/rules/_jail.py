@@ -194,9 +194,6 @@ def caller_jail(tree: Tree, persona: Persona, share: float,
     """The exact jail of `persona`, or why it cannot be computed; `chain`, if given, is
     the persona's own (`compile_chain(tree, persona)`, odds and all), and `flow` its
     `caller_flow` (computed here if not given)."""
-    import numpy as np
-
-    from phonejail.analysis.arrays import ENDINGS
     from phonejail.analysis.chain import OUTCOMES
     from phonejail.analysis.exact import analyse
 
@@ -213,19 +210,30 @@ def caller_jail(tree: Tree, persona: Persona, share: float,
     tally = analyse(a, persona.patience, seconds=False)
     outcomes = {name: float(v) for name, v in zip(OUTCOMES, tally.outcomes, strict=True)}
     jail = sum(outcomes[k] for k in JAIL_OUTCOMES)
+    # Where jailed calls are lost: the same function the report's "where calls are lost" uses.
+    lost = lost_at(losses(tree, chain, a, flow.edge_flow))
+    left_out = left_out_taken(tree, persona, flow)
+    return CallerJail(persona, share, outcomes, jail, lost, left_out, chain, flow.visits)
+
+
+def left_out_taken(tree: Tree, persona: Persona,
+                   flow: CallerFlow) -> dict[tuple[str, str], float]:
+    """(node id, target field) -> share of the caller's calls a left-out target
+    disconnects (`CallerJail.left_out`), from the caller's flow alone."""
+    import numpy as np
+
+    from phonejail.analysis.arrays import ENDINGS
+
+    chain, a = flow.chain, flow.arrays
     src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
     nodes = [s.node for s in chain.states]
     dead = a.target == a.n_states + ENDINGS.index("dead_end")
-    # Where jailed calls are lost: the same function the report's "where calls are lost" uses.
-    lost = lost_at(losses(tree, chain, a, flow.edge_flow))
     left_out: dict[tuple[str, str], float] = defaultdict(float)
     done = np.asarray(flow.visits) - flow.hung_up  # visits whose moves were taken
     for s in sorted({int(src[e]) for e in np.flatnonzero(dead)}):
         for label, p in _left_out_moves(tree, persona, chain.states[s]):
             left_out[(nodes[s], label)] += float(done[s]) * p
-    return CallerJail(persona, share, outcomes, jail, lost,
-                      {k: v for k, v in left_out.items() if v > 0},
-                      chain, flow.visits)
+    return {k: v for k, v in left_out.items() if v > 0}
 
 
 def left_out_fields(node: Node) -> dict[str, str]:

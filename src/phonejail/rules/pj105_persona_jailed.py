@@ -57,7 +57,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from phonejail.findings import Problem, Severity
-from phonejail.rules._jail import CallerJail, Refusal, limit_text, percent
+from phonejail.rules._jail import (
+    ROUNDING,
+    CallerJail,
+    Refusal,
+    caller_shares,
+    limit_text,
+    percent,
+)
 from phonejail.rules.base import Context, Option
 
 CODE = "PJ105"
@@ -125,11 +132,22 @@ def who(ctx: Context, jail: CallerJail) -> str:
 
 
 def check(ctx: Context) -> Iterator[Problem]:
-    judged = ctx.jail
-    if isinstance(judged, Refusal):
-        return  # no exact figures (simulate refuses too); PJ102 or the loader says why
+    callers = ctx.callers
+    flows = []
+    for persona in callers:  # in the order `Context.jail` follows them, stopping where it does
+        flow = ctx.flow_of(persona)
+        if isinstance(flow, Refusal):
+            return  # no exact figures (simulate refuses too); PJ102 or the loader says why
+        flows.append(flow)
     tree = ctx.tree
-    for jail in judged:
+    limits = jail_limits(ctx.options)
+    for persona, share, flow in zip(callers, caller_shares(tree, callers), flows, strict=True):
+        # A flow-summed jail rate `ROUNDING` below the limit puts the exact one below it
+        # too (`_jail.ROUNDING`): such callers, most of them, need no outcome shares.
+        if flow.jail_rate <= limits.for_persona(persona.name)[0] - ROUNDING:
+            continue
+        jail = ctx.jail_of(persona, share)
+        assert isinstance(jail, CallerJail)  # its flow is had
         limit, setting = limit_for(ctx, jail)
         worst = jail.worst
         if jail.jail_rate <= limit or worst is None:
@@ -144,9 +162,11 @@ def check(ctx: Context) -> Iterator[Problem]:
             f"'{node_id}'",
             node=node_id, persona=jail.persona.name,
         )
-    overall_limit = jail_limits(ctx.options).overall
+    overall_limit = limits.overall
     if overall_limit is None:
         return
+    judged = ctx.jail
+    assert not isinstance(judged, Refusal)  # every caller's flow is had
     overall = sum(j.share * j.jail_rate for j in judged)
     lost_at: dict[str, float] = defaultdict(float)
     for j in judged:

@@ -43,7 +43,7 @@ from collections.abc import Iterator
 
 from phonejail.findings import Problem, Severity
 from phonejail.model.tree import Branch, Loc, Menu, Node
-from phonejail.rules._jail import Refusal, percent
+from phonejail.rules._jail import Refusal, caller_shares, left_out_taken, percent
 from phonejail.rules.base import Context
 
 CODE = "PJ107"
@@ -75,16 +75,22 @@ def _what(node: Node, label: str) -> str:
 
 
 def check(ctx: Context) -> Iterator[Problem]:
-    judged = ctx.jail
-    if isinstance(judged, Refusal):
-        return
+    tree = ctx.tree
+    judged = []
+    for persona in ctx.callers:  # as `Context.jail` follows them, stopping where it does
+        flow = ctx.flow_of(persona)
+        if isinstance(flow, Refusal):
+            return
+        judged.append((persona, flow))
     overall: dict[tuple[str, str], float] = defaultdict(float)
     callers: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for jail in judged:
-        for key, share in jail.left_out.items():
-            overall[key] += jail.share * share
-            callers[key].append(f"'{jail.persona.name}' {percent(share)} of its calls")
-    tree = ctx.tree
+    # The left-out targets taken come from each caller's flow (`CallerJail.left_out` is
+    # the same figure): no outcome shares are needed.
+    shares = caller_shares(tree, ctx.callers)
+    for (persona, flow), share in zip(judged, shares, strict=True):
+        for key, taken in left_out_taken(tree, persona, flow).items():
+            overall[key] += share * taken
+            callers[key].append(f"'{persona.name}' {percent(taken)} of its calls")
     order = {node_id: i for i, node_id in enumerate(tree.nodes)}
     for node_id, label in sorted(overall, key=lambda k: (order[k[0]], k[1])):
         node = tree.nodes[node_id]

@@ -46,7 +46,7 @@ from dataclasses import replace
 from phonejail.analysis.chain import Chain, State
 from phonejail.findings import Problem, Severity
 from phonejail.model.tree import Agent, Ask, Loc
-from phonejail.rules._jail import CallerJail
+from phonejail.rules._jail import CallerFlow
 from phonejail.rules._regions import listing
 from phonejail.rules.base import Context
 
@@ -74,19 +74,27 @@ def _given_at(path: list[State], fact: str) -> str:
     return path[0].node  # pragma: no cover - a repeat needs the fact given on the way
 
 
-def _repeats(ctx: Context, chain: Chain, visited: Sequence[float] | None
-             ) -> Iterator[tuple[int, str, Loc]]:
+def _askers(ctx: Context) -> frozenset[str]:
+    """Nodes a fact can be asked again at (`_repeated`): an ask, an agent who asks."""
+    return frozenset(node_id for node_id, node in ctx.tree.nodes.items()
+                     if isinstance(node, Ask) or (isinstance(node, Agent) and node.asks))
+
+
+def _repeats(ctx: Context, chain: Chain, visited: Sequence[float] | None,
+             askers: frozenset[str]) -> Iterator[tuple[int, str, Loc]]:
     """(state index, fact, where) of each real repeat in `chain`.
 
     Real: the caller gave the fact in this call (they know it: a human's `asks` of a
     fact the caller lacks got nothing from them); the state is met within the caller's
     patience (`visited`, expected visits per call, when the exact figures are had); and
     it is no retry: a state with failures counted is the question asked again after a
-    wrong key or silence, which is a retry, not a repeat.
+    wrong key or silence, which is a retry, not a repeat. `askers`: `_askers(ctx)`; a
+    state elsewhere, or with nothing given yet, repeats nothing.
     """
     knows = chain.persona.knows
     for i, state in enumerate(chain.states):
-        if state.fails or (visited is not None and visited[i] <= 0):
+        if (state.fails or not state.given or state.node not in askers
+                or (visited is not None and visited[i] <= 0)):
             continue
         for fact, loc in _repeated(ctx, state):
             if fact in knows:
@@ -95,27 +103,38 @@ def _repeats(ctx: Context, chain: Chain, visited: Sequence[float] | None
 
 def check(ctx: Context) -> Iterator[Problem]:
     found: dict[tuple[str, str], tuple[Loc, list[State], list[str]]] = {}
+    askers = _askers(ctx)
+    on_paths: list[set[tuple[str, str]]] = []  # per caller: repeats on its paths, reached or not
     for persona in ctx.callers:
-        jail = ctx.jail_of(persona)
-        if isinstance(jail, CallerJail):
-            assert jail.chain is not None
-            chain, visited = jail.chain, jail.visits
+        flow = ctx.flow_of(persona)  # the chain and visits `Context.jail_of` has
+        if isinstance(flow, CallerFlow):
+            chain, visited = flow.chain, flow.visits
         else:  # no exact figures (PJ102 says why): every state a path reaches counts
             chain, visited = ctx.chain(persona), None
-        for i, fact, loc in _repeats(ctx, chain, visited):
+        keys: set[tuple[str, str]] = set()
+        for i, fact, loc in _repeats(ctx, chain, None, askers):
             key = (chain.states[i].node, fact)
+            keys.add(key)
+            if visited is not None and visited[i] <= 0:
+                continue  # a repeat on a path, but not within the caller's patience
             if key not in found:  # the path is built once, not at every state that repeats
                 found[key] = (loc, chain.path(i), [])
             _, _, who = found[key]
             if persona.name not in who:
                 who.append(persona.name)
+        on_paths.append(keys)
     # The path shown is a mistake-free caller's shortest way there, when there is one.
     shown: dict[tuple[str, str], list[State]] = {}
-    for persona in ctx.callers:
+    for persona, keys in zip(ctx.callers, on_paths, strict=True):
         if len(shown) == len(found):
             break  # every repeat has its path: the callers after could change none
+        if persona.mistakes < 1 and all(k not in found or k in shown for k in keys):
+            # Without slips a caller takes some of its moves and no other (with every
+            # slip, mistakes 1, it would take none of the right keys): its careful chain
+            # holds no state the chain above does not, so no repeat still unshown.
+            continue
         careful = ctx.chain(replace(persona, mistakes=0.0), like=persona)
-        for i, fact, _ in _repeats(ctx, careful, None):
+        for i, fact, _ in _repeats(ctx, careful, None, askers):
             key = (careful.states[i].node, fact)
             if key in found and key not in shown:
                 shown[key] = careful.path(i)
