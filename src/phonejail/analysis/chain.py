@@ -352,6 +352,13 @@ def expand(tree: Tree, persona: Persona, state: State,
     return visit, tuple(zip(merged.values(), merged, strict=True))
 
 
+def moves_key(persona: Persona) -> tuple[object, ...]:
+    """What a persona's chain depends on, odds and all: personas equal in it have the same
+    chain (name, share, patience and redials do not change where a call can go)."""
+    return (persona.intent, persona.knows, persona.mistakes, persona.zero_out,
+            persona.understood)
+
+
 def start_state(tree: Tree) -> State:
     """Where every call begins: the start node (or its staffed queue), nothing given."""
     start = _queue_first(tree, State(tree.start, frozenset(), 0))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
-from phonejail.analysis.chain import ChainTooLarge, compile_chain
+from phonejail.analysis.chain import ChainTooLarge, compile_chain, moves_key
 from phonejail.analysis.exact import JAILED, TooDeepForExact, analyse
 from phonejail.analysis.journey import Journey, exact_journey, mixed, sampled_journey
 from phonejail.analysis.tally import Figures, Tally, figures
@@ -86,15 +86,25 @@ def compile_personas(tree: Tree, personas: tuple[Persona, ...], lazy: bool = Fal
                      ) -> list[ChainArrays | LazyChain]:
     """Each persona's chain as arrays. Raises ZeroStepCycle (naming it) for a free cycle,
     and ChainTooLarge past the state budget, unless `lazy` (Monte-Carlo): then such a
-    persona gets a `LazyChain`, compiled as its calls go."""
+    persona gets a `LazyChain`, compiled as its calls go.
+
+    Personas who differ only in what does not change their moves (`moves_key`: name,
+    share, patience, redials) share one compiled chain."""
     chains: list[ChainArrays | LazyChain] = []
+    compiled: dict[tuple[object, ...], ChainArrays] = {}
     for persona in personas:
+        key = moves_key(persona)
+        if key in compiled:
+            chains.append(compiled[key])
+            continue
         try:
-            chains.append(to_arrays(compile_chain(tree, persona)))
+            compiled[key] = to_arrays(compile_chain(tree, persona))
         except ChainTooLarge:
             if not lazy:
                 raise
-            chains.append(LazyChain(tree, persona))
+            chains.append(LazyChain(tree, persona))  # its own: it grows as its calls go
+        else:
+            chains.append(compiled[key])
     return chains
 
 
@@ -121,9 +131,14 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
     counts: list[int | None] = []
     journeys: list[Journey] = []
     if method == "exact":
+        # Personas with the same moves and patience make the same calls: one analysis.
+        analysed: dict[tuple[object, ...], Tally] = {}
         for persona_, a in zip(personas, arrays, strict=True):
             assert isinstance(a, ChainArrays)  # exact: never lazy
-            tallies.append(analyse(a, persona_.patience))
+            key = (*moves_key(persona_), persona_.patience)
+            if key not in analysed:
+                analysed[key] = analyse(a, persona_.patience)
+            tallies.append(analysed[key])
             journeys.append(exact_journey(tallies[-1], persona_.redials))
             counts.append(None)
             if progress:
