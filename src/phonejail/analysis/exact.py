@@ -27,6 +27,8 @@ tolerance, no sampling.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, RESOLVED, ChainArrays
@@ -179,6 +181,16 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
     return tally
 
 
+def analyse_many(chains: Sequence[ChainArrays], patiences: Sequence[int]) -> list[Tally]:
+    """`analyse` of each chain with its patience (the same tallies), the seconds passes
+    walked together (`seconds_to_human`)."""
+    tallies = [analyse(a, patience, seconds=False)
+               for a, patience in zip(chains, patiences, strict=True)]
+    for tally, hist in zip(tallies, seconds_to_human(chains, patiences), strict=True):
+        tally.seconds_hist = hist
+    return tallies
+
+
 def check_depth(a: ChainArrays, patience: int) -> None:
     """Raise TooDeepForExact if the 10,000-visit cap could bind for a caller of this
     patience (every exact figure, `analyse`'s or a flow's, refuses the same chains)."""
@@ -281,13 +293,32 @@ class _Waiting:
 def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
     """P(seconds to a human = t) for t = 0, 1, ... (unconditional: sums to the share of
     calls a human answers): the prompts heard before, plus the answering agent's hold."""
-    hist = np.zeros(1)
+    return seconds_to_human([a], [patience])[0]
 
-    def answer(at: np.ndarray, p: np.ndarray) -> None:
+
+def seconds_to_human(chains: Sequence[ChainArrays], patiences: Sequence[int]
+                     ) -> list[np.ndarray]:
+    """`_seconds_to_human` of several callers' chains at once, each with its patience: the
+    same histograms to the last bit, for a level's fixed cost paid once, not per caller.
+
+    The chains are walked as one (`_stacked`): no move leads from one to another, every
+    merge and every cell is one caller's, and each caller's mass comes in the order it
+    would alone, so every sum is the same. A caller hangs up at its own patience.
+    """
+    if not chains:
+        return []
+    a, first = _stacked(chains)
+    caller = np.repeat(np.arange(len(chains)), [c.n_states for c in chains])
+    patience_of = np.asarray(patiences, dtype=np.int64)
+    hist = np.zeros((len(chains), 1))
+
+    def answer(at: np.ndarray, p: np.ndarray, who: np.ndarray) -> None:
         nonlocal hist
         if at.size:
-            grown = np.bincount(at, weights=p, minlength=hist.size)
-            grown[: hist.size] += hist
+            size = max(hist.shape[1], int(at.max()) + 1)
+            grown = np.bincount(who * size + at, weights=p,
+                                minlength=len(chains) * size).reshape(len(chains), size)
+            grown[:, : hist.shape[1]] += hist
             hist = grown
 
     def visit(m: _Waiting) -> _Waiting:
@@ -297,7 +328,7 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
         sec = m.sec + a.seconds[s]
         answered = a.human[s]
         if answered.any():
-            answer(sec[answered] + a.wait[s[answered]], m.p[answered])
+            answer(sec[answered] + a.wait[s[answered]], m.p[answered], caller[s[answered]])
             waiting = ~answered
             s, sec, m = s[waiting], sec[waiting], m.take(waiting)
         owner, edge = _expand(a, s)
@@ -305,7 +336,7 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
         going = target < a.n_states
         return _Waiting(target[going], sec[owner][going], (m.p[owner] * a.prob[edge])[going])
 
-    start = _Waiting(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1))
+    start = _Waiting(first, np.zeros(len(chains), dtype=np.int64), np.ones(len(chains)))
     steps = _settle(a, a.step, start, visit)
     stages = _stages(a)
     # The level as entries sorted by (state, seconds), and each state's window of seconds
@@ -314,7 +345,14 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
     held, low, high = _windows(state, sec)
     filled = False  # whether the entries are every cell of the windows, in order
     n = a.n_states
-    for _ in range(patience):  # at the last level the rest hang up: never answered
+    last_levels = set(patience_of.tolist())
+    for level in range(int(patience_of.max(initial=0))):
+        if level in last_levels:  # callers of this patience hang up now: never answered
+            staying = patience_of[caller[held]] > level
+            cell_staying = (np.repeat(staying, high - low + 1) if filled
+                            else patience_of[caller[state]] > level)
+            held, low, high = held[staying], low[staying], high[staying]
+            state, sec, p = state[cell_staying], sec[cell_staying], p[cell_staying]
         if not p.size:
             break
         # Where this level's mass can land: each state's window is the hull of the windows
@@ -362,7 +400,8 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
                     for factor in stage.answer_factors:
                         q = q * np.repeat(factor[path], length)
                     shift = low[window] - before[window] + stage.answer_seconds[path]
-                    answer(cell + np.repeat(shift, length), q)
+                    answer(cell + np.repeat(shift, length), q,
+                           np.repeat(caller[held[window]], length))
                 window, path, length, cell = _runs(stage.rest_rows, held, before, width)
                 if cell.size:
                     q = p[cell]
@@ -377,7 +416,7 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
                 q = p[owner]
                 for factor in stage.answer_factors:
                     q = q * factor[path]
-                answer(sec[owner] + stage.answer_seconds[path], q)
+                answer(sec[owner] + stage.answer_seconds[path], q, caller[state[owner]])
             owner, path = _expand_rows(stage.rest_rows, state)
             if path.size:
                 q = p[owner]
@@ -399,9 +438,37 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
             state, sec, p = unique // span, unique % span, np.bincount(group, weights=q[order])
             held, low, high = _windows(state, sec)
             filled = False
-    # Empty cells may have stretched the histogram with zeros past the last second reached.
-    reached = np.flatnonzero(hist)
-    return hist[: reached[-1] + 1] if reached.size else hist[:1]
+    # Empty cells (and other callers) may have stretched a histogram with zeros past the
+    # last second reached.
+    hists = []
+    for row in hist:
+        reached = np.flatnonzero(row)
+        hists.append(row[: reached[-1] + 1].copy() if reached.size else row[:1].copy())
+    return hists
+
+
+def _stacked(chains: Sequence[ChainArrays]) -> tuple[ChainArrays, np.ndarray]:
+    """Several chains as one, state numbers shifted past the chains before (outcomes stay
+    after every state), and each one's start state in it."""
+    if len(chains) == 1:
+        return chains[0], np.zeros(1, dtype=np.int64)
+    sizes = np.array([c.n_states for c in chains])
+    first = np.cumsum(sizes) - sizes
+    n = int(sizes.sum())
+    targets = []
+    for c, shift in zip(chains, first.tolist(), strict=True):
+        targets.append(np.where(c.target < c.n_states, c.target + shift,
+                                c.target - c.n_states + n))
+    moves = np.array([c.target.size for c in chains])
+    indptr = np.concatenate([[0], *(c.indptr[1:] + before for c, before in
+                                    zip(chains, (np.cumsum(moves) - moves).tolist(),
+                                        strict=True))])
+    columns = {name: np.concatenate([getattr(c, name) for c in chains])
+               for name in ("step", "seconds", "prompts", "repeats", "human", "transfers",
+                            "wait", "unverified", "prob")}
+    return ChainArrays(n_states=n, indptr=indptr, target=np.concatenate(targets),
+                       zero_step_depth=max(c.zero_step_depth for c in chains),
+                       **columns), first
 
 
 def _runs(rows: np.ndarray, held: np.ndarray, before: np.ndarray, width: np.ndarray
