@@ -166,6 +166,8 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
     level = _Mass(np.zeros(1, dtype=np.int64), np.ones(1), np.zeros((1, MOMENTS)))
     places = _Places(a)
     for k in range(patience + 1):
+        if not len(level):
+            break  # every call has ended: the levels left would add nothing (+0.0)
         steps = _settle(a, places.step, level, lambda m, k=k: _visit(a, places, m, k, tally))
         if k == patience:
             tally.outcomes[_ABANDONED] += steps.p.sum()
