@@ -77,8 +77,12 @@ def test_a_derived_chain_is_the_compiled_one_on_every_tree(path: Path) -> None:
     tree = load_file(path).tree
     if tree is None:
         pytest.skip("does not load")
+    fits: dict[tuple[object, ...], bool] = {}
     for persona, like in _kin(tree):
-        if isinstance(_compiled(tree, like), tuple):
+        key = base.moves_key(like)
+        if key not in fits:
+            fits[key] = not isinstance(_compiled(tree, like), tuple)
+        if not fits[key]:
             continue  # past the state budget (PJ008's fixture): nothing to derive from
         assert _derived(tree, persona, like) == _compiled(tree, persona), persona.name
 
