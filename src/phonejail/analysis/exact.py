@@ -15,7 +15,13 @@ instead, otherwise the mass moves to level k + 1.
    with its seconds. Its levels are walked along the paths through a level, from a
    step state through zero-step states, found once per chain (`_stages`): the same
    products and sums as visiting the zero-step states round by round, fewer array
-   operations per level.
+   operations per level. A level whose entries fill each state's window of seconds
+   is held densely, a cell per second, and merged by one bincount. Several callers'
+   passes can be walked as one (`seconds_to_human`, `analyse_many`), each histogram
+   the same as alone.
+
+The shortcuts keep every sum in the order the plain walk makes it, so the figures are
+the same to the last bit (tests/analysis/test_exact_passes.py holds them to it).
 
 Duplicate entries are merged once a level's mass has settled on step states (`_settle`),
 so the work grows with the number of distinct (state, seconds) pairs, not with paths
