@@ -157,3 +157,22 @@ def test_a_rows_paths_add_the_most_seconds_first(path: str) -> None:
                     rows_seen += row.size > 1 and len(set(row.tolist())) > 1
     if path.endswith(("isp_billing_journey.yaml", "suppressed.yaml")):
         assert rows_seen > 0  # rows whose paths add different seconds (holds) do occur
+
+
+@pytest.mark.parametrize("path", [*DEEP, "trees/bank_800.yaml", "trees/isp_billing.yaml",
+                                  "trees/small_business.yaml"])
+def test_callers_walked_together_get_their_own_histograms_bit_for_bit(path: str) -> None:
+    """`seconds_to_human` walks several callers' chains as one; each histogram must be
+    the one its caller gets alone, whatever the mix of patiences (a caller who hangs
+    up at once, one who hangs up early, one who stays long)."""
+    tree = load_file(ROOT / path).tree
+    chains = [to_arrays(compile_chain(tree, p)) for p in tree.judged]
+    chains += chains[:2]  # the same chain twice in one walk is two callers too
+    for patiences in ([p.patience for p in tree.judged] + [3, 40][: len(chains) - len(tree.judged)],
+                      [0, *range(2, 2 * len(chains), 2)][: len(chains)]):
+        together = exact.seconds_to_human(chains, patiences)
+        alone = [_plain_seconds_to_human(a, patience) for a, patience in zip(chains, patiences,
+                                                                              strict=True)]
+        for got, want in zip(together, alone, strict=True):
+            assert got.shape == want.shape and np.array_equal(got, want), patiences
+    assert exact.seconds_to_human([], []) == []

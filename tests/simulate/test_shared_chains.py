@@ -55,18 +55,18 @@ def test_one_chain_per_way_of_moving_one_analysis_per_patience(
         monkeypatch: pytest.MonkeyPatch) -> None:
     compiled: list[str] = []
     analysed: list[tuple[str, int]] = []
-    compile_chain, analyse = simulate.compile_chain, simulate.analyse
+    compile_chain, analyse_many = simulate.compile_chain, simulate.analyse_many
 
     def counting_compile(tree, persona, *args):
         compiled.append(persona.name)
         return compile_chain(tree, persona, *args)
 
-    def counting_analyse(a, patience, *args):
-        analysed.append(patience)
-        return analyse(a, patience, *args)
+    def counting_analyse(chains, patiences):
+        analysed.extend(patiences)
+        return analyse_many(chains, patiences)
 
     monkeypatch.setattr(simulate, "compile_chain", counting_compile)
-    monkeypatch.setattr(simulate, "analyse", counting_analyse)
+    monkeypatch.setattr(simulate, "analyse_many", counting_analyse)
     run(_tree(), method="exact")
     assert compiled == ["a", "d"]
     assert sorted(analysed) == [2, 5, 5]

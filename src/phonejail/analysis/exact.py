@@ -15,7 +15,13 @@ instead, otherwise the mass moves to level k + 1.
    with its seconds. Its levels are walked along the paths through a level, from a
    step state through zero-step states, found once per chain (`_stages`): the same
    products and sums as visiting the zero-step states round by round, fewer array
-   operations per level.
+   operations per level. A level whose entries fill each state's window of seconds
+   is held densely, a cell per second, and merged by one bincount. Several callers'
+   passes can be walked as one (`seconds_to_human`, `analyse_many`), each histogram
+   the same as alone.
+
+The shortcuts keep every sum in the order the plain walk makes it, so the figures are
+the same to the last bit (tests/analysis/test_exact_passes.py holds them to it).
 
 Duplicate entries are merged once a level's mass has settled on step states (`_settle`),
 so the work grows with the number of distinct (state, seconds) pairs, not with paths
@@ -27,9 +33,11 @@ tolerance, no sampling.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, ChainArrays
+from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, RESOLVED, ChainArrays
 from phonejail.analysis.chain import JAIL_OUTCOMES, OUTCOMES
 from phonejail.analysis.tally import Tally
 
@@ -51,30 +59,29 @@ class TooDeepForExact(Exception):
 
 
 class _Mass:
-    """Columns of entries: state, repeat flag, human flag, probability, moments.
+    """Columns of entries: place, probability, moments.
 
-    `mom` holds, per entry, the partial moments sum(p * x) and sum(p * x^2) of the
-    per-call counts x = identity prompts, repeats, transfers and call seconds so far
-    (8 columns, `MOMENTS`), so their exact means and variances come out at the end.
+    An entry's place is state * 4 + flags: the repeat flag (2: an identity question was
+    asked again in this call) and the human flag (1: a human has answered). `mom` holds,
+    per entry, the partial moments sum(p * x) and sum(p * x^2) of the per-call counts
+    x = identity prompts, repeats, transfers and call seconds so far (8 columns,
+    `MOMENTS`), so their exact means and variances come out at the end.
     """
 
-    __slots__ = ("state", "rep", "hum", "p", "mom")
+    __slots__ = ("place", "p", "mom")
 
-    def __init__(self, state: np.ndarray, rep: np.ndarray, hum: np.ndarray, p: np.ndarray,
-                 mom: np.ndarray) -> None:
-        self.state, self.rep, self.hum, self.p, self.mom = state, rep, hum, p, mom
+    def __init__(self, place: np.ndarray, p: np.ndarray, mom: np.ndarray) -> None:
+        self.place, self.p, self.mom = place, p, mom
 
     @classmethod
     def empty(cls) -> _Mass:
-        z = np.zeros(0, dtype=np.int64)
-        return cls(z, z.astype(bool), z.astype(bool), np.zeros(0), np.zeros((0, MOMENTS)))
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros((0, MOMENTS)))
 
     def __len__(self) -> int:
         return self.p.size
 
     def take(self, mask: np.ndarray) -> _Mass:
-        return _Mass(self.state[mask], self.rep[mask], self.hum[mask], self.p[mask],
-                     self.mom[mask])
+        return _Mass(self.place[mask], self.p[mask], self.mom[mask])
 
     @classmethod
     def concat(cls, parts: list[_Mass]) -> _Mass:
@@ -84,12 +91,13 @@ class _Mass:
         return cls(*(np.concatenate([getattr(m, f) for m in parts]) for f in cls.__slots__))
 
     def merged(self) -> _Mass:
-        """One entry per distinct (state, rep, hum), probabilities and moments summed."""
+        """One entry per distinct place, probabilities and moments summed."""
         if len(self) <= 1:
             return self
-        key = (self.state * 2 + self.rep) * 2 + self.hum
-        # Four keys per state: a count per key is cheaper than sorting. bincount sums each
-        # key's entries in the order given, as a bincount over np.unique's inverse would.
+        key = self.place
+        # Four places per state: a count per place is cheaper than sorting. bincount sums
+        # each place's entries in the order given, as a bincount over np.unique's inverse
+        # would.
         size = int(key.max()) + 1
         unique = np.flatnonzero(np.bincount(key, minlength=size))
         p = np.bincount(key, weights=self.p, minlength=size)[unique]
@@ -98,8 +106,32 @@ class _Mass:
         flat = (key[:, None] * MOMENTS + np.arange(MOMENTS)).ravel()
         mom = np.bincount(flat, weights=self.mom.ravel(),
                           minlength=size * MOMENTS).reshape(-1, MOMENTS)[unique]
-        return _Mass(unique // 4, ((unique // 2) % 2).astype(bool), (unique % 2).astype(bool),
-                     p, mom)
+        return _Mass(unique, p, mom)
+
+
+class _Places:
+    """A chain's figures by place (state * 4 + flags, see `_Mass`), looked up once per
+    entry instead of by state and then by flag."""
+
+    __slots__ = ("counts", "first_human", "flags_after", "moves", "repeated_after", "starts",
+                 "step", "unverified")
+
+    def __init__(self, a: ChainArrays) -> None:
+        def by_place(by_state: np.ndarray) -> np.ndarray:
+            return np.repeat(by_state, 4, axis=0)
+
+        flags = np.tile(np.arange(4), a.n_states)
+        self.step = by_place(a.step)
+        # Per-call counts by column: identity prompts, repeats, transfers and seconds (a
+        # whole call's: every step's prompt and every agent's hold).
+        self.counts = by_place(np.stack([a.prompts, a.repeats, a.transfers, a.seconds + a.wait],
+                                        axis=1))
+        self.first_human = by_place(a.human) & (flags & 1 == 0)
+        self.flags_after = flags | by_place((a.repeats > 0) * 2 + a.human)
+        self.repeated_after = self.flags_after & 2 > 0
+        self.unverified = by_place(a.unverified)
+        self.starts = by_place(a.indptr[:-1])
+        self.moves = by_place(np.diff(a.indptr))
 
 
 def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -139,19 +171,30 @@ def analyse(a: ChainArrays, patience: int, seconds: bool = True) -> Tally:
     """
     check_depth(a, patience)
     tally = Tally(weight=1.0)
-    level = _Mass(np.zeros(1, dtype=np.int64), np.zeros(1, bool), np.zeros(1, bool),
-                  np.ones(1), np.zeros((1, MOMENTS)))
-    counts = _counts(a)
+    level = _Mass(np.zeros(1, dtype=np.int64), np.ones(1), np.zeros((1, MOMENTS)))
+    places = _Places(a)
     for k in range(patience + 1):
-        steps = _settle(a, level, lambda m, k=k: _visit(a, counts, m, k, tally))
+        if not len(level):
+            break  # every call has ended: the levels left would add nothing (+0.0)
+        steps = _settle(a, places.step, level, lambda m, k=k: _visit(a, places, m, k, tally))
         if k == patience:
             tally.outcomes[_ABANDONED] += steps.p.sum()
-            _end(tally, steps.p, steps.rep, steps.mom, np.ones(len(steps), bool))
+            _end(tally, steps.p, steps.place & 2 > 0, steps.mom, np.ones(len(steps), bool))
             break
-        level = _visit(a, counts, steps, k + 1, tally)
+        level = _visit(a, places, steps, k + 1, tally)
     tally.seconds_hist = (_seconds_to_human(a, patience) if seconds
                           else np.array([tally.steps_hist.sum()]))
     return tally
+
+
+def analyse_many(chains: Sequence[ChainArrays], patiences: Sequence[int]) -> list[Tally]:
+    """`analyse` of each chain with its patience (the same tallies), the seconds passes
+    walked together (`seconds_to_human`)."""
+    tallies = [analyse(a, patience, seconds=False)
+               for a, patience in zip(chains, patiences, strict=True)]
+    for tally, hist in zip(tallies, seconds_to_human(chains, patiences), strict=True):
+        tally.seconds_hist = hist
+    return tallies
 
 
 def check_depth(a: ChainArrays, patience: int) -> None:
@@ -163,15 +206,16 @@ def check_depth(a: ChainArrays, patience: int) -> None:
             "model that cap: use --method montecarlo")
 
 
-def _settle(a: ChainArrays, level: _Mass | _Waiting, visit):
+def _settle(a: ChainArrays, step: np.ndarray, level: _Mass | _Waiting, visit):
     """Visit and move on the mass of a level at zero-step states until it all rests on
-    step states (or has ended); return the resting mass, merged."""
+    step states (or has ended); return the resting mass, merged. `step[i]`: whether an
+    entry at `level.place` i rests."""
     resting = []
     moving = level
     for _ in range(a.zero_step_depth + 1):
         if not len(moving):
             break
-        at_step = a.step[moving.state]
+        at_step = step[moving.place]
         resting.append(moving.take(at_step))
         moving = visit(moving.take(~at_step))
     if len(moving):  # pragma: no cover - to_arrays guarantees an acyclic zero-step graph
@@ -185,41 +229,36 @@ def _expand(a: ChainArrays, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _expand_rows(a.indptr, s)
 
 
-def _counts(a: ChainArrays) -> np.ndarray:
-    """Each state's visit's per-call counts, by column: identity prompts, repeats,
-    transfers and seconds (a whole call's: every step's prompt and every agent's hold)."""
-    return np.stack([a.prompts, a.repeats, a.transfers, a.seconds + a.wait], axis=1)
-
-
-def _visit(a: ChainArrays, counts: np.ndarray, m: _Mass, steps_after: int,
+def _visit(a: ChainArrays, places: _Places, m: _Mass, steps_after: int,
            tally: Tally) -> _Mass:
-    """Visit every entry's state (`counts`: `_counts(a)`): apply its effects, then move the
-    mass on (not merged: `_settle` merges)."""
+    """Visit every entry's state: apply its effects, then move the mass on (not merged:
+    `_settle` merges)."""
     if not len(m):
         return m
-    s = m.state
+    at = m.place
     # x -> x + c for each count: sum(p x) += c p; sum(p x^2) += 2 c sum(p x) + c^2 p
     # (every count at once, the same operations column by column).
-    c, p_ = counts[s], m.p[:, None]
+    c, p_ = places.counts[at], m.p[:, None]
     mom = np.empty_like(m.mom)
     mom[:, 1::2] = m.mom[:, 1::2] + (2 * c * m.mom[:, 0::2] + c * c * p_)
     mom[:, 0::2] = m.mom[:, 0::2] + c * p_
-    rep = m.rep | (a.repeats[s] > 0)
-    first = a.human[s] & ~m.hum
+    first = places.first_human[at]
     if first.any():
         tally.add_hist("steps", np.full(int(first.sum()), steps_after), m.p[first])
-    hum = m.hum | a.human[s]
-    owner, edge = _expand(a, s)
+    owner, edge = _expand_rows_of(places.starts[at], places.moves[at])
     target, p = a.target[edge], m.p[owner] * a.prob[edge]
     moved = mom[owner] * a.prob[edge, None]
     ends = target >= a.n_states
     if ends.any():
         slot = _ENDING_SLOT[target[ends] - a.n_states]
         np.add.at(tally.outcomes, slot, p[ends])
-        tally.unverified += float(p[a.resolved_unverified(s[owner], target)].sum())
-        _end(tally, p[ends], rep[owner][ends], moved[ends], JAILED[slot])
+        unverified = (target == a.n_states + RESOLVED) & places.unverified[at][owner]
+        tally.unverified += float(p[unverified].sum())
+        _end(tally, p[ends], places.repeated_after[at][owner][ends], moved[ends],
+             JAILED[slot])
     keep = ~ends
-    return _Mass(target[keep], rep[owner][keep], hum[owner][keep], p[keep], moved[keep])
+    return _Mass(target[keep] * 4 + places.flags_after[at][owner[keep]], p[keep],
+                 moved[keep])
 
 
 class _Waiting:
@@ -229,6 +268,11 @@ class _Waiting:
 
     def __init__(self, state: np.ndarray, sec: np.ndarray, p: np.ndarray) -> None:
         self.state, self.sec, self.p = state, sec, p
+
+    @property
+    def place(self) -> np.ndarray:
+        """Where each entry is, for `_settle`: its state."""
+        return self.state
 
     def __len__(self) -> int:
         return self.p.size
@@ -255,13 +299,32 @@ class _Waiting:
 def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
     """P(seconds to a human = t) for t = 0, 1, ... (unconditional: sums to the share of
     calls a human answers): the prompts heard before, plus the answering agent's hold."""
-    hist = np.zeros(1)
+    return seconds_to_human([a], [patience])[0]
 
-    def answer(at: np.ndarray, p: np.ndarray) -> None:
+
+def seconds_to_human(chains: Sequence[ChainArrays], patiences: Sequence[int]
+                     ) -> list[np.ndarray]:
+    """`_seconds_to_human` of several callers' chains at once, each with its patience: the
+    same histograms to the last bit, for a level's fixed cost paid once, not per caller.
+
+    The chains are walked as one (`_stacked`): no move leads from one to another, every
+    merge and every cell is one caller's, and each caller's mass comes in the order it
+    would alone, so every sum is the same. A caller hangs up at its own patience.
+    """
+    if not chains:
+        return []
+    a, first = _stacked(chains)
+    caller = np.repeat(np.arange(len(chains)), [c.n_states for c in chains])
+    patience_of = np.asarray(patiences, dtype=np.int64)
+    hist = np.zeros((len(chains), 1))
+
+    def answer(at: np.ndarray, p: np.ndarray, who: np.ndarray) -> None:
         nonlocal hist
         if at.size:
-            grown = np.bincount(at, weights=p, minlength=hist.size)
-            grown[: hist.size] += hist
+            size = max(hist.shape[1], int(at.max()) + 1)
+            grown = np.bincount(who * size + at, weights=p,
+                                minlength=len(chains) * size).reshape(len(chains), size)
+            grown[:, : hist.shape[1]] += hist
             hist = grown
 
     def visit(m: _Waiting) -> _Waiting:
@@ -271,7 +334,7 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
         sec = m.sec + a.seconds[s]
         answered = a.human[s]
         if answered.any():
-            answer(sec[answered] + a.wait[s[answered]], m.p[answered])
+            answer(sec[answered] + a.wait[s[answered]], m.p[answered], caller[s[answered]])
             waiting = ~answered
             s, sec, m = s[waiting], sec[waiting], m.take(waiting)
         owner, edge = _expand(a, s)
@@ -279,8 +342,8 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
         going = target < a.n_states
         return _Waiting(target[going], sec[owner][going], (m.p[owner] * a.prob[edge])[going])
 
-    start = _Waiting(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1))
-    steps = _settle(a, start, visit)
+    start = _Waiting(first, np.zeros(len(chains), dtype=np.int64), np.ones(len(chains)))
+    steps = _settle(a, a.step, start, visit)
     stages = _stages(a)
     # The level as entries sorted by (state, seconds), and each state's window of seconds
     # (lowest, highest): the entries lie in it, and in a dense level they fill it.
@@ -288,7 +351,14 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
     held, low, high = _windows(state, sec)
     filled = False  # whether the entries are every cell of the windows, in order
     n = a.n_states
-    for _ in range(patience):  # at the last level the rest hang up: never answered
+    last_levels = set(patience_of.tolist())
+    for level in range(int(patience_of.max(initial=0))):
+        if level in last_levels:  # callers of this patience hang up now: never answered
+            staying = patience_of[caller[held]] > level
+            cell_staying = (np.repeat(staying, high - low + 1) if filled
+                            else patience_of[caller[state]] > level)
+            held, low, high = held[staying], low[staying], high[staying]
+            state, sec, p = state[cell_staying], sec[cell_staying], p[cell_staying]
         if not p.size:
             break
         # Where this level's mass can land: each state's window is the hull of the windows
@@ -336,7 +406,8 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
                     for factor in stage.answer_factors:
                         q = q * np.repeat(factor[path], length)
                     shift = low[window] - before[window] + stage.answer_seconds[path]
-                    answer(cell + np.repeat(shift, length), q)
+                    answer(cell + np.repeat(shift, length), q,
+                           np.repeat(caller[held[window]], length))
                 window, path, length, cell = _runs(stage.rest_rows, held, before, width)
                 if cell.size:
                     q = p[cell]
@@ -351,7 +422,7 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
                 q = p[owner]
                 for factor in stage.answer_factors:
                     q = q * factor[path]
-                answer(sec[owner] + stage.answer_seconds[path], q)
+                answer(sec[owner] + stage.answer_seconds[path], q, caller[state[owner]])
             owner, path = _expand_rows(stage.rest_rows, state)
             if path.size:
                 q = p[owner]
@@ -373,9 +444,37 @@ def _seconds_to_human(a: ChainArrays, patience: int) -> np.ndarray:
             state, sec, p = unique // span, unique % span, np.bincount(group, weights=q[order])
             held, low, high = _windows(state, sec)
             filled = False
-    # Empty cells may have stretched the histogram with zeros past the last second reached.
-    reached = np.flatnonzero(hist)
-    return hist[: reached[-1] + 1] if reached.size else hist[:1]
+    # Empty cells (and other callers) may have stretched a histogram with zeros past the
+    # last second reached.
+    hists = []
+    for row in hist:
+        reached = np.flatnonzero(row)
+        hists.append(row[: reached[-1] + 1].copy() if reached.size else row[:1].copy())
+    return hists
+
+
+def _stacked(chains: Sequence[ChainArrays]) -> tuple[ChainArrays, np.ndarray]:
+    """Several chains as one, state numbers shifted past the chains before (outcomes stay
+    after every state), and each one's start state in it."""
+    if len(chains) == 1:
+        return chains[0], np.zeros(1, dtype=np.int64)
+    sizes = np.array([c.n_states for c in chains])
+    first = np.cumsum(sizes) - sizes
+    n = int(sizes.sum())
+    targets = []
+    for c, shift in zip(chains, first.tolist(), strict=True):
+        targets.append(np.where(c.target < c.n_states, c.target + shift,
+                                c.target - c.n_states + n))
+    moves = np.array([c.target.size for c in chains])
+    indptr = np.concatenate([[0], *(c.indptr[1:] + before for c, before in
+                                    zip(chains, (np.cumsum(moves) - moves).tolist(),
+                                        strict=True))])
+    columns = {name: np.concatenate([getattr(c, name) for c in chains])
+               for name in ("step", "seconds", "prompts", "repeats", "human", "transfers",
+                            "wait", "unverified", "prob")}
+    return ChainArrays(n_states=n, indptr=indptr, target=np.concatenate(targets),
+                       zero_step_depth=max(c.zero_step_depth for c in chains),
+                       **columns), first
 
 
 def _runs(rows: np.ndarray, held: np.ndarray, before: np.ndarray, width: np.ndarray
@@ -468,8 +567,13 @@ def _expand_rows(indptr: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Each entry at state `s[i]` over row `s[i]` of a CSR `indptr`: the entry of every
     item, and the item."""
     starts = indptr[s]
-    counts = indptr[s + 1] - starts
-    owner = np.repeat(np.arange(s.size), counts)
+    return _expand_rows_of(starts, indptr[s + 1] - starts)
+
+
+def _expand_rows_of(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry i over its row's `counts[i]` items from `starts[i]`: the entry of every
+    item, and the item."""
+    owner = np.repeat(np.arange(starts.size), counts)
     # Item j of entry i is at starts[i] + j, and the j-th of its run in the output is at
     # (items before entry i) + j: one repeat of their difference.
     return owner, np.arange(owner.size) + np.repeat(starts - (np.cumsum(counts) - counts),

@@ -171,7 +171,9 @@ class Context:
         index = self._indexes.get(source_key)
         if index is None:
             index = self._indexes[source_key] = source.index()
-        return derive_chain(self.tree, persona, source, index, budget)
+        arrays = self._arrays.get(source_key)
+        return derive_chain(self.tree, persona, source, index, budget,
+                            arrays)  # type: ignore[arg-type]
 
     def _keep(self, key: tuple[object, ...], chain: Chain) -> None:
         self._chains[key] = chain

@@ -14,7 +14,7 @@ import numpy as np
 
 from phonejail.analysis.arrays import ChainArrays, ZeroStepCycle, to_arrays
 from phonejail.analysis.chain import ChainTooLarge, compile_chain, moves_key
-from phonejail.analysis.exact import JAILED, TooDeepForExact, analyse
+from phonejail.analysis.exact import JAILED, TooDeepForExact, analyse_many
 from phonejail.analysis.journey import Journey, exact_journey, mixed, sampled_journey
 from phonejail.analysis.tally import Figures, Tally, figures
 from phonejail.defaults import DEFAULT_CALLERS, DEFAULT_SEED, METHODS
@@ -132,13 +132,15 @@ def run(tree: Tree, method: str = "montecarlo", callers: int = DEFAULT_CALLERS,
     journeys: list[Journey] = []
     if method == "exact":
         # Personas with the same moves and patience make the same calls: one analysis.
-        analysed: dict[tuple[object, ...], Tally] = {}
+        ways: dict[tuple[object, ...], tuple[ChainArrays, int]] = {}
         for persona_, a in zip(personas, arrays, strict=True):
             assert isinstance(a, ChainArrays)  # exact: never lazy
-            key = (*moves_key(persona_), persona_.patience)
-            if key not in analysed:
-                analysed[key] = analyse(a, persona_.patience)
-            tallies.append(analysed[key])
+            ways.setdefault((*moves_key(persona_), persona_.patience), (a, persona_.patience))
+        analysed = dict(zip(ways, analyse_many([a for a, _ in ways.values()],
+                                               [patience for _, patience in ways.values()]),
+                            strict=True))
+        for persona_ in personas:
+            tallies.append(analysed[(*moves_key(persona_), persona_.patience)])
             journeys.append(exact_journey(tallies[-1], persona_.redials))
             counts.append(None)
             if progress:
