@@ -9,7 +9,14 @@ from functools import cached_property
 
 from phonejail import limits
 from phonejail.analysis import chain as chains
-from phonejail.analysis.chain import Chain, ChainTooLarge, CheckTooLarge, State, compile_chain
+from phonejail.analysis.chain import (
+    Chain,
+    ChainTooLarge,
+    CheckTooLarge,
+    State,
+    compile_chain,
+    moves_key,
+)
 from phonejail.model.graph import Moves, Sink, reachable
 from phonejail.model.tree import Persona, Tree
 from phonejail.rules._derive import derive_chain, differences
@@ -28,13 +35,6 @@ OptionValue = int | float | tuple[tuple[str, float], ...] | None
 CACHED_CHAIN_STATES = 400_000
 """Chain states a Context keeps compiled at most (a few hundred MB): past it the chains
 least recently asked for are dropped, and compiled again if a rule asks again."""
-
-
-def moves_key(persona: Persona) -> tuple[object, ...]:
-    """What a persona's chain depends on, odds and all: personas equal in it have the same
-    chain (name, share, patience and redials do not change where a call can go)."""
-    return (persona.intent, persona.knows, persona.mistakes, persona.zero_out,
-            persona.understood)
 
 
 def paths_key(persona: Persona) -> tuple[object, ...]:
