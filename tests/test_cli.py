@@ -233,11 +233,12 @@ def test_version_and_check_import_no_engine_or_plotting() -> None:
 
 def test_check_of_a_yaml_tree_loads_no_importer_pool_or_other_format(in_repo) -> None:
     # what `check` of one YAML tree needs, and no more: the importers, the process pool and
-    # the other output formats load only for the files and options that use them
+    # the other output formats load only for the files and options that use them, and
+    # numpy only for a big tree or a caller near its limit (docs/format.md)
     code = ("import sys; from phonejail.cli import main; sys.argv = ['phonejail', 'check', "
             f"{str(in_repo / 'trees/shop.yaml')!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m in ('multiprocessing', "
+            "print(sorted(m for m in sys.modules if m in ('multiprocessing', 'numpy', "
             "'concurrent.futures', 'tempfile', 'hashlib', 'xml.etree.ElementTree', "
             "'phonejail.importers.read', 'phonejail.importers.common', "
             "'phonejail.output.junit', 'phonejail.output.sarif')))")

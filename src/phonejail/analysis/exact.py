@@ -37,8 +37,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from phonejail.analysis.arrays import ENDINGS, MAX_VISITS, RESOLVED, ChainArrays
+from phonejail.analysis.arrays import ENDINGS, RESOLVED, ChainArrays
 from phonejail.analysis.chain import JAIL_OUTCOMES, OUTCOMES
+from phonejail.analysis.plain import TooDeepForExact, check_depth  # noqa: F401 - its engines' name
 from phonejail.analysis.tally import Tally
 
 _ABANDONED = OUTCOMES.index("abandoned")
@@ -52,10 +53,6 @@ seconds a cell) while its windows have at most this many cells per entry moved i
 them (plus `_DENSE_SLACK`); past it, mostly empty, it merges the entries by sort."""
 _DENSE_SLACK = 4096
 """By outcome slot: does a call ending so count towards the jail rate (and get redialled)?"""
-
-
-class TooDeepForExact(Exception):
-    """The 10,000-visit cap could bind, which this engine does not model."""
 
 
 class _Mass:
@@ -195,15 +192,6 @@ def analyse_many(chains: Sequence[ChainArrays], patiences: Sequence[int]) -> lis
     for tally, hist in zip(tallies, seconds_to_human(chains, patiences), strict=True):
         tally.seconds_hist = hist
     return tallies
-
-
-def check_depth(a: ChainArrays, patience: int) -> None:
-    """Raise TooDeepForExact if the 10,000-visit cap could bind for a caller of this
-    patience (every exact figure, `analyse`'s or a flow's, refuses the same chains)."""
-    if (patience + 1) * (a.zero_step_depth + 1) > MAX_VISITS:
-        raise TooDeepForExact(
-            f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
-            "model that cap: use --method montecarlo")
 
 
 def _settle(a: ChainArrays, step: np.ndarray, level: _Mass | _Waiting, visit):

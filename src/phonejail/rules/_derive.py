@@ -25,6 +25,7 @@ from phonejail.analysis.chain import (
     expand,
     start_state,
 )
+from phonejail.analysis.plain import PlainChain, rows
 from phonejail.model.tree import Ask, Branch, Menu, Node, Persona, Tree
 
 if TYPE_CHECKING:
@@ -59,11 +60,11 @@ def differences(persona: Persona, like: Persona) -> frozenset[str] | None:
 
 
 def derive_chain(tree: Tree, persona: Persona, like: Chain, like_index: dict[State, int],
-                 budget: int, like_arrays: ChainArrays | None = None) -> Chain:
+                 budget: int, like_arrays: PlainChain | ChainArrays | None = None) -> Chain:
     """`compile_chain(tree, persona, budget)`, taking from `like` (another caller's chain
-    of the same intent; `like_index` its `index()`, `like_arrays` its `to_arrays` if had)
-    the moves of every state at a node that does not tell the two callers apart. Raises
-    ChainTooLarge as compile_chain does.
+    of the same intent; `like_index` its `index()`, `like_arrays` its `to_plain` or
+    `to_arrays` if had) the moves of every state at a node that does not tell the two
+    callers apart. Raises ChainTooLarge as compile_chain does.
 
     The walk is compile_chain's: states are taken in the order they were found (so the
     i-th taken is state i, its children's parent) and each state's targets in the order
@@ -79,8 +80,7 @@ def derive_chain(tree: Tree, persona: Persona, like: Chain, like_index: dict[Sta
     like_states, like_visits, like_moves = like.states, like.visits, like.moves
     n_like = len(like_states)
     if like_arrays is not None:
-        targets: list[int] = like_arrays.target.tolist()
-        bounds: list[int] = like_arrays.indptr.tolist()
+        bounds, targets = rows(like_arrays)
     found_as = [-1] * n_like  # per state of `like`'s chain: its index here, once found
     others: dict[State, int] = {}  # the index here of each state `like`'s chain lacks
     seen: dict[tuple[str, int], Visit] = {}  # compile_chain's visits by node and repeats

@@ -25,8 +25,9 @@ starts without the engines.
 from __future__ import annotations
 
 from collections import ChainMap, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from phonejail.analysis.chain import (
     JAIL_OUTCOMES,
@@ -37,7 +38,20 @@ from phonejail.analysis.chain import (
     moves,
 )
 from phonejail.analysis.losses import losses, lost_at
+from phonejail.analysis.plain import (
+    ENDINGS,
+    PlainChain,
+    TooDeepForExact,
+    ZeroStepCycle,
+    check_depth,
+    rows,
+    to_plain,
+    walks_plain,
+)
 from phonejail.model.tree import Ask, Branch, Hangup, Menu, Node, Persona, Say, Tree
+
+if TYPE_CHECKING:
+    from phonejail.analysis.arrays import ChainArrays
 
 OUTCOME_WORDS = {"resolved": "resolved", "unresolved": "unresolved", "callback": "callback",
                  "handed_off": "handed off", "dead_end": "dead end",
@@ -139,48 +153,90 @@ at least this far on one side of a limit is on that side by the exact figure too
 
 @dataclass(frozen=True, eq=False)
 class CallerFlow:
-    """One caller's exact flow over its chain: the one propagation (`analysis.flow`) the
-    visits, the places calls are lost and the left-out targets taken all come from.
+    """One caller's exact flow over its chain: the one propagation the visits, the places
+    calls are lost and the left-out targets taken all come from.
 
     It is cheaper than the outcome shares (`CallerJail`), which the exact engine adds up
     as `simulate --method exact` does; the rules that only need to know on which side of
     a limit a caller is, or where its calls go, stop here (PJ103's callers who lack a
-    fact, most of whom are far below their limit).
+    fact, most of whom are far below their limit). A small chain's flow is walked in
+    plain Python (`analysis.plain`), a big one's with numpy (`analysis.flow`).
     """
 
     chain: Chain
     arrays: object
-    """The chain as `analysis.arrays.ChainArrays` (numpy is imported with the first tree)."""
-    edge_flow: object
+    """The chain as `analysis.plain.PlainChain` (walked in plain Python) or as
+    `analysis.arrays.ChainArrays` (walked with numpy, imported with the first such chain)."""
+    edge_flow: Sequence[float]
     """Expected times per call each move (CSR order) is taken, patience applied."""
-    hung_up: object
+    hung_up: Sequence[float]
     """Per state: the chance the caller hangs up there, patience spent."""
     visits: tuple[float, ...]
     """Expected visits per call to each state of `chain`."""
     jail_rate: float
     """The jail rate summed from the flow: within `ROUNDING` of `CallerJail.jail_rate`."""
 
+    @property
+    def walked_with_numpy(self) -> bool:
+        return not isinstance(self.arrays, PlainChain)
 
-def caller_flow(tree: Tree, persona: Persona, chain: Chain,
-                arrays: object | None = None) -> CallerFlow | Refusal:
+
+def caller_flow(tree: Tree, persona: Persona, chain: Chain, arrays: object | None = None,
+                with_numpy: bool | None = None) -> CallerFlow | Refusal:
     """The exact flow of `persona` over `chain` (its own, odds and all; `arrays` its
-    `to_arrays`, if already had), or why the exact analysis refuses it."""
-    import numpy as np
+    `to_plain` or `to_arrays`, if already had), or why the exact analysis refuses it.
 
-    from phonejail.analysis.arrays import ENDINGS, ZeroStepCycle, to_arrays
-    from phonejail.analysis.exact import TooDeepForExact, check_depth
-    from phonejail.analysis.flow import propagate
-
+    `with_numpy`: walk it with numpy, or in plain Python; by default as
+    `analysis.plain.walks_plain` says for the tree and chain.
+    """
     try:
-        a = arrays if arrays is not None else to_arrays(chain)
-        check_depth(a, persona.patience)
+        arrays = arrays if arrays is not None else to_plain(chain)
+        check_depth(arrays, persona.patience)  # type: ignore[arg-type]
+        if with_numpy is None:  # the decision reads the moves' count: either form has it
+            with_numpy = not walks_plain(len(tree.nodes), arrays,  # type: ignore[arg-type]
+                                         persona.patience)
+        if not with_numpy and not isinstance(arrays, PlainChain):
+            arrays = to_plain(chain)
+        elif with_numpy and isinstance(arrays, PlainChain):
+            from phonejail.analysis.arrays import to_arrays
+
+            arrays = to_arrays(chain, arrays)
     except ZeroStepCycle as cycle:
         return Refusal(f"a cycle of nodes that take no step: {cycle}")
     except TooDeepForExact as refused:
         return Refusal(str(refused))
+    if isinstance(arrays, PlainChain):
+        return _plain_flow(chain, arrays, persona.patience)
+    return _numpy_flow(chain, arrays, persona.patience)
+
+
+_JAILING = frozenset(ENDINGS.index(k) for k in JAIL_OUTCOMES)
+
+
+def _plain_flow(chain: Chain, a: PlainChain, patience: int) -> CallerFlow:
+    from phonejail.analysis.plain import propagate
+
+    flow, hung_up = propagate(a, patience)
+    visits = [0.0] * a.n_states
+    jail = 0.0
+    n, indptr, target = a.n_states, a.indptr, a.target
+    for i in range(n):
+        for e in range(indptr[i], indptr[i + 1]):
+            visits[i] += flow[e]
+            if target[e] - n in _JAILING:
+                jail += flow[e]
+    visits = [v + h for v, h in zip(visits, hung_up, strict=True)]
+    return CallerFlow(chain, a, flow, hung_up, tuple(visits), jail + sum(hung_up))
+
+
+def _numpy_flow(chain: Chain, a: ChainArrays, patience: int) -> CallerFlow:
+    import numpy as np
+
+    from phonejail.analysis.flow import propagate
+
     flow = np.zeros(a.prob.size)
     hung_up = np.zeros(a.n_states)
-    propagate(a, persona.patience, edge_flow=flow, abandoned=hung_up)
+    propagate(a, patience, edge_flow=flow, abandoned=hung_up)
     src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
     visits = np.bincount(src, weights=flow, minlength=a.n_states) + hung_up
     jailing = np.isin(a.target, [a.n_states + ENDINGS.index(k) for k in JAIL_OUTCOMES])
@@ -206,6 +262,11 @@ def caller_jail(tree: Tree, persona: Persona, share: float,
         if isinstance(found, Refusal):
             return found
         flow = found
+    if not flow.walked_with_numpy:
+        # The figures a rule prints are the exact engine's, to the last digit the report's.
+        again = caller_flow(tree, persona, flow.chain, flow.arrays, with_numpy=True)
+        assert isinstance(again, CallerFlow)  # the same chain, refused by neither walk
+        flow = again
     chain, a = flow.chain, flow.arrays
     tally = analyse(a, persona.patience, seconds=False)
     outcomes = {name: float(v) for name, v in zip(OUTCOMES, tally.outcomes, strict=True)}
@@ -220,19 +281,17 @@ def left_out_taken(tree: Tree, persona: Persona,
                    flow: CallerFlow) -> dict[tuple[str, str], float]:
     """(node id, target field) -> share of the caller's calls a left-out target
     disconnects (`CallerJail.left_out`), from the caller's flow alone."""
-    import numpy as np
-
-    from phonejail.analysis.arrays import ENDINGS
-
     chain, a = flow.chain, flow.arrays
-    src = np.repeat(np.arange(a.n_states), np.diff(a.indptr))
-    nodes = [s.node for s in chain.states]
-    dead = a.target == a.n_states + ENDINGS.index("dead_end")
+    n = a.n_states  # type: ignore[attr-defined]
+    indptr, target = rows(a)
+    dead = n + ENDINGS.index("dead_end")
     left_out: dict[tuple[str, str], float] = defaultdict(float)
-    done = np.asarray(flow.visits) - flow.hung_up  # visits whose moves were taken
-    for s in sorted({int(src[e]) for e in np.flatnonzero(dead)}):
+    for s in range(n):
+        if dead not in target[indptr[s]:indptr[s + 1]]:
+            continue
+        done = flow.visits[s] - float(flow.hung_up[s])  # visits whose moves were taken
         for label, p in _left_out_moves(tree, persona, chain.states[s]):
-            left_out[(nodes[s], label)] += float(done[s]) * p
+            left_out[(chain.states[s].node, label)] += done * p
     return {k: v for k, v in left_out.items() if v > 0}
 
 

@@ -87,8 +87,8 @@ class Context:
                                                                   repr=False)
     """Each distinct way of calling's exact flow, by `moves_key` and patience."""
     _arrays: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
-    """`to_arrays` of each chain in `_chains`, by `moves_key` (callers who differ only in
-    patience share it); dropped with the chain."""
+    """`to_plain` or `to_arrays` of each chain in `_chains`, by `moves_key` (callers who
+    differ only in patience share it); dropped with the chain."""
     _indexes: dict[tuple[object, ...], dict[State, int]] = field(default_factory=dict,
                                                                 repr=False)
     """`Chain.index()` of chains in `_chains` that others were derived from; dropped with

@@ -150,7 +150,7 @@ def gate_of(ctx: Context, persona: Persona, share: float = 0.0,
         # (an ask, a branch on knowing), so what their lack adds is at most the share of
         # calls that meet one, at most the expected visits to them: below the limit, no
         # exact pass is needed to know the answer.
-        if sum(lacking[f] for f in facts) <= limit:
+        if sum(lacking[f] for f in facts) <= limit - ROUNDING:
             continue
         informed = replace(persona, knows=persona.knows | frozenset(facts))
         knowing_flow = ctx.flow_of(informed, like=persona)
@@ -189,7 +189,7 @@ def _default_gates(ctx: Context) -> list[Gate]:
         for fact, visits in _asked(ctx, flow, frozenset()).items():
             caller = Persona(name=f"{intent} without {fact}", intent=intent, declared=False,
                              knows=every - {fact}, loc=tree.loc)
-            if visits <= limits.for_persona(caller.name)[0]:
+            if visits <= limits.for_persona(caller.name)[0] - ROUNDING:
                 continue
             gate = gate_of(ctx, caller, like=informed)
             if gate is not None:

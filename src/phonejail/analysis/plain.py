@@ -1,0 +1,207 @@
+"""A compiled chain as plain Python lists, and one caller's flow over it, without numpy.
+
+`check` of a small tree judges most callers by their exact flow alone (the rules
+need the outcome shares only for a caller near or over a limit), and on a chain
+of a few hundred states walking the flow in plain Python takes a few milliseconds,
+where importing numpy takes about 80. So the rules walk small chains here and big
+ones with `analysis.flow` (docs/format.md, "Decisions in the simulation").
+The walk is `flow.propagate`'s, level by level: the same products of the tree's
+probabilities, added in another order, so the figures agree to rounding
+(`rules._jail.ROUNDING`), and every verdict near a limit is taken on the exact
+engine's own figures.
+
+The compiled form (`PlainChain`) is also what `arrays.to_arrays` turns into numpy
+arrays: one compilation, one check that zero-step states form no cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from phonejail.analysis.chain import Chain, State
+
+ENDINGS = ("resolved", "unresolved", "callback", "handed_off", "dead_end", "abandoned")
+"""Outcomes a move can lead to. `abandoned` comes from patience and the visit cap (the
+engines apply them), and from hanging up in a staffed queue (a move)."""
+MAX_VISITS = 10_000
+"""docs/format.md: a hard cap of node visits ends a call `abandoned`."""
+PLAIN_MOVES = 100_000
+"""Most moves times levels (patience + 1) of a chain whose flow is walked in plain Python
+(about 20 ms; numpy's walk of it takes about 4 ms, after an import of about 80 ms:
+benchmarks/bench_plain_flow.py)."""
+PLAIN_NODES = 1_000
+"""Trees of more nodes have every flow walked with numpy: some of their chains are past
+`PLAIN_MOVES`, so numpy is imported anyway, and then its walk is the faster one. The
+choice depends on the tree alone, never on what ran before in the process, so a tree's
+figures are the same to the last digit however it is checked."""
+
+
+class ZeroStepCycle(Exception):
+    """A cycle of nodes that take no step: a call could go round it forever at no cost."""
+
+    def __init__(self, nodes: list[str]) -> None:
+        self.nodes = nodes
+        super().__init__(" -> ".join([*nodes, nodes[0]]))
+
+
+class TooDeepForExact(Exception):
+    """The 10,000-visit cap could bind, which the exact engine does not model."""
+
+
+@dataclass(frozen=True, eq=False)
+class PlainChain:
+    """A chain's moves in compressed rows: state i's moves are `target[indptr[i]:indptr[i+1]]`
+    with chances `prob[...]`, where a target of `n_states + k` is outcome `ENDINGS[k]`."""
+
+    n_states: int
+    step: list[bool]
+    indptr: list[int]
+    target: list[int]
+    prob: list[float]
+    zero_step_depth: int
+    """Most zero-step states one walk can visit in a row (the zero-step graph is acyclic)."""
+
+
+def to_plain(chain: Chain) -> PlainChain:
+    """Compile `chain` to lists; raises ZeroStepCycle if zero-step states form a cycle."""
+    index = chain.index()
+    n = len(chain.states)
+    outcome = {name: n + k for k, name in enumerate(ENDINGS)}
+    indptr = [0]
+    targets: list[int] = []
+    probs: list[float] = []
+    for moves in chain.moves:
+        for p, t in moves:
+            targets.append(index[t] if isinstance(t, State) else outcome[t])
+            probs.append(p)
+        indptr.append(len(targets))
+    step = [v.step for v in chain.visits]
+    depth = _zero_step_depth(chain, step, indptr, targets)
+    return PlainChain(n, step, indptr, targets, probs, depth)
+
+
+def rows(a: object) -> tuple[list[int], list[int]]:
+    """`indptr` and `target` of a `PlainChain` or an `arrays.ChainArrays`, as lists (an
+    item of a list is read far faster than one of an array)."""
+    if isinstance(a, PlainChain):
+        return a.indptr, a.target
+    return a.indptr.tolist(), a.target.tolist()  # type: ignore[attr-defined]
+
+
+def check_depth(a: PlainChain, patience: int) -> None:
+    """Raise TooDeepForExact if the 10,000-visit cap could bind for a caller of this
+    patience (every exact figure, `analyse`'s or a flow's, refuses the same chains).
+    `a` is a `PlainChain` or an `arrays.ChainArrays`."""
+    if (patience + 1) * (a.zero_step_depth + 1) > MAX_VISITS:
+        raise TooDeepForExact(
+            f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
+            "model that cap: use --method montecarlo")
+
+
+def walks_plain(tree_nodes: int, a: PlainChain, patience: int) -> bool:
+    """Whether the flow of a caller of this patience over `a`, a chain of a tree of
+    `tree_nodes` nodes, is walked here rather than with numpy (`PLAIN_NODES`,
+    `PLAIN_MOVES`). `a` may be an `arrays.ChainArrays` too."""
+    return tree_nodes <= PLAIN_NODES and len(a.target) * (patience + 1) <= PLAIN_MOVES
+
+
+def propagate(a: PlainChain, patience: int) -> tuple[list[float], list[float]]:
+    """One call's mass pushed through the chain, as `flow.propagate` does with `edge_flow`
+    and `abandoned`: the expected times per call each move is taken, and per state the
+    chance the caller hangs up there, patience spent."""
+    n, step, indptr, target, prob = a.n_states, a.step, a.indptr, a.target, a.prob
+    flow = [0.0] * len(target)
+    hung_up = [0.0] * n
+
+    def spread(mass: dict[int, float]) -> dict[int, float]:
+        arrived: dict[int, float] = {}
+        for i, m in mass.items():
+            for e in range(indptr[i], indptr[i + 1]):
+                moved = m * prob[e]
+                flow[e] += moved
+                t = target[e]
+                if t < n:
+                    arrived[t] = arrived.get(t, 0.0) + moved
+        return arrived
+
+    level: dict[int, float] = {0: 1.0}
+    for k in range(patience + 1):
+        resting: dict[int, float] = {}
+        moving = level
+        # Zero-step states pass their mass on within the level (at most `zero_step_depth`
+        # in a row); it rests on step states.
+        for _ in range(a.zero_step_depth + 1):
+            passing: dict[int, float] = {}
+            for i, m in moving.items():
+                if step[i]:
+                    resting[i] = resting.get(i, 0.0) + m
+                else:
+                    passing[i] = m
+            if not passing:
+                break
+            moving = spread(passing)
+        if k == patience:  # a step here would be step patience + 1: the caller hangs up
+            for i, m in resting.items():
+                hung_up[i] += m
+            break
+        level = spread(resting)
+    return flow, hung_up
+
+
+def _zero_step_depth(chain: Chain, step: list[bool], indptr: list[int],
+                     target: list[int]) -> int:
+    """Longest run of zero-step states (Kahn's algorithm); raise on a cycle."""
+    n = len(step)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    indegree = [0] * n
+    zeros = [i for i in range(n) if not step[i]]
+    for i in zeros:
+        for t in target[indptr[i]:indptr[i + 1]]:
+            if t < n and not step[t]:
+                succ[i].append(t)
+                indegree[t] += 1
+    depth = [0 if s else 1 for s in step]
+    ready = [i for i in zeros if indegree[i] == 0]
+    seen = 0
+    while ready:
+        i = ready.pop()
+        seen += 1
+        for t in succ[i]:
+            depth[t] = max(depth[t], depth[i] + 1)
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                ready.append(t)
+    if seen < len(zeros):
+        raise ZeroStepCycle(_a_cycle(chain, succ, indegree))
+    return max(depth, default=0)
+
+
+def _a_cycle(chain: Chain, succ: list[list[int]], indegree: list[int]) -> list[str]:
+    """Node ids along one cycle among the states Kahn's algorithm could not order.
+
+    Every state left over still has a predecessor that is left over (Kahn's algorithm
+    removed the others), but not necessarily a successor: states downstream of a cycle
+    are left over too. So the walk goes backwards, which always ends on a cycle.
+    """
+    left = {i for i in range(len(succ)) if indegree[i] > 0}
+    pred: dict[int, list[int]] = {i: [] for i in left}
+    for i in left:
+        for t in succ[i]:
+            if t in left:
+                pred[t].append(i)
+    here = min(left)
+    order: list[int] = []
+    seen: dict[int, int] = {}
+    while here not in seen:
+        seen[here] = len(order)
+        order.append(here)
+        here = min(pred[here])
+    cycle = order[seen[here]:][::-1]
+    nodes: list[str] = []
+    for i in cycle:
+        node = chain.states[i].node
+        if not nodes or nodes[-1] != node:
+            nodes.append(node)
+    if len(nodes) > 1 and nodes[0] == nodes[-1]:
+        nodes.pop()
+    return nodes
