@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
@@ -27,17 +26,9 @@ from phonejail.rules.base import Context
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate_bank import generate_bank  # noqa: E402
+from timing import best_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def best(fn, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def numpy_import() -> float:
@@ -71,8 +62,8 @@ def main() -> None:
             assert isinstance(slow, CallerFlow) and isinstance(fast, CallerFlow)
             diff = max([abs(slow.jail_rate - fast.jail_rate),
                         *(abs(a - b) for a, b in zip(slow.visits, fast.visits, strict=True))])
-            t_plain = best(partial(caller_flow, tree, persona, chain, p, with_numpy=False))
-            t_numpy = best(partial(caller_flow, tree, persona, chain, slow.arrays,
+            t_plain = best_of(3, partial(caller_flow, tree, persona, chain, p, with_numpy=False))
+            t_numpy = best_of(3, partial(caller_flow, tree, persona, chain, slow.arrays,
                                    with_numpy=True))
             print(f"{name:<24} {persona.name[:28]:<28} {work:>14,} {1000 * t_plain:>9.2f} "
                   f"{1000 * t_numpy:>9.2f} {t_plain / t_numpy:>6.1f} {diff:>9.1e}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from phonejail.analysis.chain import State, Target, moves, visit
+from phonejail.analysis.plain import MAX_VISITS  # the engines' cap on node visits: every call ends
 from phonejail.model.tree import (
     Agent,
     Ask,
@@ -29,9 +30,6 @@ from phonejail.model.tree import (
     SelfService,
     Tree,
 )
-
-MAX_VISITS = 10_000
-"""The same hard cap on node visits as the engines (docs/format.md): every call ends."""
 
 _CHOICE = "\0the designer's choice"
 """An intent no tree can name: the persona that stands for one key the designer pressed."""
