@@ -18,8 +18,9 @@ move is taken, and where callers run out of patience, from which:
 - **visits**: the expected number of visits to each chain state (PJ202: who can
   really be asked again, within their patience).
 
-numpy is imported when a tree is first analysed, not with this module: `check`
-starts without the engines.
+A small tree's flows are walked in plain Python (`analysis.plain`); numpy is imported
+only for a big tree's flows and for a caller's outcome shares, so `check` of a small
+tree whose callers are clear of their limits starts and ends without it.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from phonejail.analysis.plain import (
     to_plain,
     walks_plain,
 )
+from phonejail.analysis.plain import propagate as walk_plain
 from phonejail.model.tree import Ask, Branch, Hangup, Menu, Node, Persona, Say, Tree
 
 if TYPE_CHECKING:
@@ -214,9 +216,7 @@ _JAILING = frozenset(ENDINGS.index(k) for k in JAIL_OUTCOMES)
 
 
 def _plain_flow(chain: Chain, a: PlainChain, patience: int) -> CallerFlow:
-    from phonejail.analysis.plain import propagate
-
-    flow, hung_up = propagate(a, patience)
+    flow, hung_up = walk_plain(a, patience)
     visits = [0.0] * a.n_states
     jail = 0.0
     n, indptr, target = a.n_states, a.indptr, a.target
