@@ -1,4 +1,5 @@
-"""The baseline: one caller at a time, in plain Python, straight from DESIGN.md section 2.
+"""The baseline: one caller at a time, in plain Python, straight from docs/format.md
+("How a caller moves").
 
 This is what a designer would write in an afternoon: walk the tree's records
 with `random.random()`, one call after another. It shares no code with

@@ -49,3 +49,15 @@ def test_readme_example_matches_the_real_output(run, in_repo, command: str,
         assert all(any(line == got for got in remaining) for line in kept)
     else:
         assert lines == kept
+
+
+def test_the_readme_report_example_is_a_real_report_of_the_example_trees(
+        run, in_repo, tmp_path) -> None:
+    # `make report`'s run, into a folder of the test's own: the counts the README shows.
+    shown = re.search(r"```console\n\$ phonejail report trees/ -o reports/\n(.*?)```",
+                      README, re.S)
+    assert shown is not None
+    folder = tmp_path / "reports"
+    code, out, err = run("report", "trees/", "-o", str(folder))
+    assert code == 1  # trees/ holds bad examples on purpose
+    assert (out + err).replace(str(folder), "reports") == shown.group(1)

@@ -1,6 +1,6 @@
 """The `phonejail` command: a thin layer over the library that parses options and prints.
 
-Exit codes (DESIGN.md section 4): 0 nothing at or above --fail-on; 1 findings at
+Exit codes (README, "`phonejail check`"): 0 nothing at or above --fail-on; 1 findings at
 or above it (a file that does not parse is a finding); 2 usage error, bad
 configuration or a path that does not exist.
 """
@@ -173,7 +173,7 @@ def _watching(paths: Sequence[str], once: Any, config_file: str | None, doing: s
               help="Lowest severity that makes the exit code 1.  [default: error]")
 @click.option("--select", multiple=True, metavar="CODES",
               help="Only these rules: codes or prefixes (PJ1, PJ202), comma-separated or "
-              "repeated. Format rules PJ001-PJ004 always run.")
+              "repeated. Format rules PJ001-PJ005 always run.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes or "
               "prefixes).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,

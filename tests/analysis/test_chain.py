@@ -1,4 +1,5 @@
-"""The compiled chain follows DESIGN.md section 2 to the letter; figures worked out by hand."""
+"""The compiled chain follows docs/format.md ("How a caller moves") to the letter; figures
+worked out by hand."""
 
 from __future__ import annotations
 

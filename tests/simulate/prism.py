@@ -1,4 +1,4 @@
-"""Write one persona's call as a PRISM DTMC, straight from DESIGN.md section 2.
+"""Write one persona's call as a PRISM DTMC, straight from docs/format.md ("How a caller moves").
 
 This is a second, independent reading of the caller semantics: it shares no
 code with `phonejail.analysis.chain`, only the loaded tree. The Storm model

@@ -1,7 +1,7 @@
 """An independent reading of the semantics: the plain walker in benchmarks/ agrees with exact.
 
 The baseline walker shares no code with phonejail's chain or engines; if the
-chain compiler misread DESIGN.md section 2, the two would disagree here.
+chain compiler misread docs/format.md ("How a caller moves"), the two would disagree here.
 """
 
 from __future__ import annotations

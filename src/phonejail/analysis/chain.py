@@ -1,4 +1,5 @@
-"""A persona's call as a finite Markov chain: the caller semantics of DESIGN.md section 2.
+"""A persona's call as a finite Markov chain: the caller semantics of docs/format.md
+("How a caller moves").
 
 This module is the only place that says what a caller does at each kind of
 node. The rules use it for "is there any path" questions, the exact analysis

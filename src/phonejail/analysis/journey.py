@@ -38,7 +38,8 @@ _JAILED = [OUTCOMES.index(name) for name in JAIL_OUTCOMES]
 
 @dataclass(frozen=True)
 class Journey:
-    """A caller's calls together (DESIGN.md section 5: means per journey, shares of journeys)."""
+    """A caller's calls together (docs/format.md, "Redials and journeys": means per
+    journey, shares of journeys)."""
 
     redials: int
     calls: float

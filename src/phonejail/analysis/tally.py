@@ -1,4 +1,4 @@
-"""One accumulator for both engines, and the figures of DESIGN.md section 2 derived from it.
+"""One accumulator for both engines, and the figures of docs/format.md derived from it.
 
 A `Tally` holds what happened to a population of calls: the mass (exact
 probability, or a count of simulated calls) of each outcome, histograms of
@@ -89,7 +89,7 @@ class Summary:
 
 @dataclass(frozen=True)
 class Figures:
-    """Every figure DESIGN.md asks of a persona or of the whole population."""
+    """Every figure the contract (docs/report.md) asks of a persona or of the whole population."""
 
     outcomes: dict[str, float]
     reached_human: float

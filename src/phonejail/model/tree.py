@@ -2,7 +2,7 @@
 
 Every record keeps `loc` (where it is written) and `locs` (where each of its
 keys is written), so a finding can point at the exact key a designer must edit.
-Defaults from DESIGN.md are applied by the builder, never left to readers.
+Defaults from docs/format.md are applied by the builder, never left to readers.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _no_queues() -> Mapping[str, Queue]:
 
 
 STEP_KINDS = frozenset({"say", "menu", "ask", "self_service"})
-"""Kinds whose visit is one step of the caller's patience (DESIGN.md section 2)."""
+"""Kinds whose visit is one step of the caller's patience (docs/format.md, "How a caller moves")."""
 KINDS = ("say", "menu", "ask", "branch", "self_service", "agent", "callback", "hangup",
          "handoff")
 DTMF_KEYS = frozenset("0123456789*#")
@@ -204,7 +204,7 @@ class Fact:
 
 @dataclass(frozen=True, kw_only=True)
 class Persona:
-    """A synthetic caller, defaults applied (DESIGN.md sections 1 and 2)."""
+    """A synthetic caller, defaults applied (docs/format.md, "Callers" and "How a caller moves")."""
 
     name: str
     intent: str

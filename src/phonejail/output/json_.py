@@ -1,4 +1,4 @@
-"""The findings as a JSON list, with the field names DESIGN.md section 4 fixes."""
+"""The findings as a JSON list, with the field names the README documents (`phonejail check`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rule catalogue (DESIGN.md section 3): an explicit registry, one module per rule.
+"""The rule catalogue (the README's rule table): an explicit registry, one module per rule.
 
 Each module has CODE, NAME, SEVERITY, OPTIONS and `check(ctx)`, a generator of
 `Problem`s; its docstring is the user documentation `phonejail explain` prints.

@@ -26,9 +26,10 @@ Why it matters
 How to fix
     Break the cycle (let the branch that goes back lead on to a prompt or a
     human instead), or put a prompt in it (a `say`), so that each time round
-    is a step of the caller's patience. For the visit cap: shorten runs of
-    branches, or give the persona less patience. `phonejail simulate --method
-    montecarlo` samples such calls (the visit cap ends every call).
+    is a step of the caller's patience (`phonejail simulate` refuses such a
+    cycle too). For the visit cap: shorten runs of branches, or give the
+    persona less patience; meanwhile `phonejail simulate --method montecarlo`
+    samples the calls (the cap ends every call).
 
 Example (fails)
     route:  {kind: branch, cases: [{when: {chance: 0.5}, to: route2}], else: menu}
@@ -87,15 +88,16 @@ def check(ctx: Context) -> Iterator[Problem]:
         if cycle:
             route = " -> ".join(f"'{n}'" for n in [*cycle, cycle[0]])
             why = f"calls can go round {route} without taking a step (no prompt, no patience)"
-            fix = "break the cycle or put a prompt in it"
+            fix = ("break the cycle or put a prompt in it (`phonejail simulate` refuses the "
+                   "tree too)")
         else:
             why = (f"a call could make more than {MAX_VISITS:,} visits (patience x the "
                    "longest run of nodes that take no step)")
-            fix = "shorten runs of branches or give the callers less patience"
+            fix = ("shorten runs of branches or give the callers less patience (`phonejail "
+                   "simulate --method montecarlo` samples the calls meanwhile)")
         yield Problem(
             CODE, node.loc.line, node.loc.column,
             f"{why}: the exact analysis cannot follow callers {listing(callers, 4)}, so "
-            f"their jail (PJ103, PJ105, PJ107) is not judged; {fix} (`phonejail simulate "
-            "--method montecarlo` samples the calls meanwhile)",
+            f"their jail (PJ103, PJ105, PJ107) is not judged; {fix}",
             node=at,
         )

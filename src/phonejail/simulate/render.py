@@ -1,4 +1,4 @@
-"""Simulation results as text tables, JSON (the DESIGN.md contract) and CSV."""
+"""Simulation results as text tables, JSON (the fields docs/report.md lists) and CSV."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _summary(s: Summary) -> dict[str, Any]:
 
 
 def _seconds(s: Summary) -> dict[str, Any]:
-    # DESIGN.md shows seconds as floats (0.0); percentiles of whole seconds are whole.
+    # The JSON contract shows seconds as floats (0.0); percentiles of whole seconds are whole.
     return {k: (None if v is None else float(v)) for k, v in _summary(s).items()}
 
 
