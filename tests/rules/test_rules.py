@@ -368,3 +368,35 @@ def test_a_loop_of_branches_that_traps_callers_is_a_jail_loop_not_a_refusal() ->
       desk: {kind: agent, resolves: [a, b]}
     """
     assert codes(check(trapped)) == ["PJ102"]
+
+
+def test_key_0_to_a_human_is_the_quickest_way_even_for_callers_whose_option_fits() -> None:
+    # Option 1 plays six recordings before the agent; 0 at the same menu reaches the
+    # agent after one step. Callers whose option fits never press 0, but any caller can
+    # choose it: the quickest way to a human is 1 step, not 7.
+    tree = """
+    phonejail: 1
+    name: six recordings behind option 1, an operator on 0
+    start: m1
+    intents: [x]
+    nodes:
+      m1:
+        kind: menu
+        options: [{key: "1", serves: [x], to: s1}, {key: "0", to: op}]
+        invalid: m1
+        no_input: m1
+        fail: s1
+      s1: {kind: say, say: one, next: s2}
+      s2: {kind: say, say: two, next: s3}
+      s3: {kind: say, say: three, next: s4}
+      s4: {kind: say, say: four, next: s5}
+      s5: {kind: say, say: five, next: s6}
+      s6: {kind: say, say: six, next: op}
+      op: {kind: agent, resolves: [x]}
+    """
+    assert "PJ204" not in codes(check(tree))
+    without_zero = tree.replace(', {key: "0", to: op}', "")
+    found = [f for f in check(without_zero) if f.code == "PJ204"]
+    assert [f.message for f in found] == [
+        "the quickest way to a human takes 7 steps, more than 5: "
+        "m1 -> s1 -> s2 -> s3 -> s4 -> s5 -> s6 -> op"]
