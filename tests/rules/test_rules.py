@@ -335,3 +335,36 @@ def test_a_question_asked_again_after_a_wrong_key_is_a_retry_not_a_repeat() -> N
                                                'ask_account}\n              - {key: "1", serves'))
                  if f.code == "PJ202"]
     assert repeat.code == "PJ202" and repeat.node == "ask_account"
+
+
+def test_a_tree_the_exact_analysis_refuses_fails_the_gate_and_is_judged_once_fixed() -> None:
+    # The chance loop of branches hid a desk that resolves no complaint: `check` said
+    # "no findings". PJ009 fails the gate; with a prompt in the loop every caller is
+    # followed again and PJ105 finds the jailed complaint callers.
+    from tests.conftest import ROOT
+
+    refused = (ROOT / "tests/rules/bad/pj009_exact_refused.yaml").read_text()
+    assert codes(check(refused)) == ["PJ009"]
+    fixed = refused.replace(
+        "cases: [{when: {chance: 0.1}, to: route}]",
+        "cases: [{when: {chance: 0.1}, to: busy}]",
+    ).replace("  menu:\n", '  busy: {kind: say, say: "Please hold.", next: route}\n  menu:\n', 1)
+    found = check(fixed)
+    assert codes(found) == ["PJ105"]
+    assert "intent 'complaint'" in found[0].message and "100.0%" in found[0].message
+
+
+def test_a_loop_of_branches_that_traps_callers_is_a_jail_loop_not_a_refusal() -> None:
+    # Nothing ever leaves b1 <-> b2 for intent a: PJ102 says so; PJ009 would repeat it.
+    trapped = """
+    phonejail: 1
+    name: branches that send intent a round for ever
+    start: hello
+    intents: [a, b]
+    nodes:
+      hello: {kind: say, say: "Hello.", next: b1}
+      b1: {kind: branch, cases: [{when: {intent: a}, to: b2}], else: desk}
+      b2: {kind: branch, cases: [{when: {intent: a}, to: b1}], else: desk}
+      desk: {kind: agent, resolves: [a, b]}
+    """
+    assert codes(check(trapped)) == ["PJ102"]

@@ -19,6 +19,7 @@ from phonejail.rules import (
     pj006_unused_suppression,
     pj007_bad_suppression,
     pj008_state_budget,
+    pj009_exact_refused,
     pj101_dead_end,
     pj102_jail_loop,
     pj103_identity_gate,
@@ -42,7 +43,7 @@ RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
     module.CODE: module
     for module in (
         pj001_syntax, pj002_schema, pj003_duplicate_key, pj004_undefined_target, pj005_import,
-        pj006_unused_suppression, pj007_bad_suppression, pj008_state_budget,
+        pj006_unused_suppression, pj007_bad_suppression, pj008_state_budget, pj009_exact_refused,
         pj101_dead_end, pj102_jail_loop, pj103_identity_gate, pj104_unreachable,
         pj105_persona_jailed, pj107_implicit_disconnect,
         pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,

@@ -109,9 +109,14 @@ def _first_met(jail: CallerJail, nodes: list[str]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why the exact figures cannot be had (a cycle with no step, or the visit cap)."""
+    """Why the exact figures cannot be had (a cycle with no step, the visit cap, or the
+    state budget)."""
 
     reason: str
+    cycle: tuple[str, ...] = ()
+    """The nodes of the cycle of nodes that take no step, if that is why."""
+    past_budget: bool = False
+    """The caller's chain is past the state budget (PJ008 reports it)."""
 
 
 def percent(share: float, beside: float | None = None) -> str:
@@ -204,7 +209,7 @@ def caller_flow(tree: Tree, persona: Persona, chain: Chain, arrays: object | Non
 
             arrays = to_arrays(chain, arrays)
     except ZeroStepCycle as cycle:
-        return Refusal(f"a cycle of nodes that take no step: {cycle}")
+        return Refusal(f"a cycle of nodes that take no step: {cycle}", tuple(cycle.nodes))
     except TooDeepForExact as refused:
         return Refusal(str(refused))
     if isinstance(arrays, PlainChain):
@@ -257,7 +262,7 @@ def caller_jail(tree: Tree, persona: Persona, share: float,
         try:
             chain = chain or compile_chain(tree, persona)
         except ChainTooLarge as refused:
-            return Refusal(str(refused))
+            return Refusal(str(refused), past_budget=True)
         found = caller_flow(tree, persona, chain)
         if isinstance(found, Refusal):
             return found

@@ -219,7 +219,7 @@ class Context:
             try:
                 chain = self.exact_chain(persona, like)
             except ChainTooLarge as too_large:  # PJ008 says so; simulate refuses too
-                found = Refusal(str(too_large))
+                found = Refusal(str(too_large), past_budget=True)
             else:
                 found = caller_flow(self.tree, persona, chain, self._arrays.get(key[:-1]))
                 if isinstance(found, CallerFlow) and key[:-1] in self._chains:
