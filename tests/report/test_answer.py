@@ -276,3 +276,121 @@ def test_two_findings_at_one_node_name_what_each_is_about(tmp_path) -> None:
     data = json.loads(summary_json.summary(r))
     assert sorted((x["code"], x["fact"]) for x in data["fix_first"] if x["node"] == "desk"
                   and x["code"] == "PJ202") == [("PJ202", "account_number"), ("PJ202", "pin")]
+
+
+def _likeliest(tmp_path, text: str):
+    tree = tmp_path / "t.yaml"
+    tree.write_text(textwrap.dedent(text), encoding="utf-8")
+    r = build_report(str(tree), "t", Config(), 0, 1)
+    assert r.exact is not None
+    return r, r.answers[0], r.exact.personas[0].figures
+
+
+@pytest.fixture(scope="module")
+def small_business():
+    return build_report(str(TREES / "small_business.yaml"), "sb", Config(), 0, 1)
+
+
+def test_a_staffed_agent_is_one_visit_in_the_likeliest_call(small_business) -> None:
+    """The bakery's owner answers from the queue 'counter': the waiting (the chain's
+    `queued` state) and the answer are one visit, as `phonejail call` tells it; no transfer
+    the tree does not have, and the queue's wait (0.4 s, 0 rounded) is the hold."""
+    r = small_business
+    for a, p in zip(r.answers, r.exact.personas, strict=True):
+        j = a.journey
+        assert journey_steps(j) == ["greeting (2 s)",
+                                    "owner: in queue counter, answered at once; helps"]
+        assert journey_end_text(j) == "helped after 0:02"
+        assert j.transfers == 0 and j.identity_asked == 0
+        assert j.hold == round(r.exact.queues["counter"].wait_seconds) == 0
+        assert j.seconds == p.figures.seconds_to_human.mean == 2
+        assert j.chance == pytest.approx(0.85 * (1 - r.exact.queues["counter"].abandon))
+    assert ("| greeting (2 s) → owner: in queue counter, answered at once; helps; "
+            "*helped after 0:02 (83.7% of its calls)* |") in summary(r)
+
+
+STAFFED_ASKS = """\
+    phonejail: 1
+    name: staffed desk that asks
+    start: welcome
+    intents: [pay]
+    identity:
+      account_number: {label: account number}
+      pin: {label: PIN}
+    nodes:
+      welcome: {kind: say, say: "Thanks for calling.", seconds: 3, next: desk}
+      desk: {kind: agent, queue: billing, asks: [account_number, pin], resolves: [pay]}
+    queues:
+      # Erlang C (no patience_seconds): nobody hangs up, the served wait is 342.2 s.
+      billing: {agents: 9, calls_per_hour: 100, handle_seconds: 300}
+    callers:
+      - {name: payer, share: 1, intent: pay, knows: [account_number, pin]}
+    """
+
+
+def test_a_staffed_agent_who_asks_two_facts_asks_them_once_after_the_hold(tmp_path) -> None:
+    """Every call goes this one way, so the likeliest call is the exact figures: two
+    identity questions (not four), and the queue's wait in the time to the human."""
+    r, a, f = _likeliest(tmp_path, STAFFED_ASKS)
+    j = a.journey
+    assert journey_steps(j) == [
+        "welcome (3 s)",
+        "desk: in queue billing, holds 5:42, asked for the account number and the PIN; helps"]
+    assert journey_end_text(j) == "helped after 5:45, 2 identity questions, 5:42 on hold"
+    assert j.chance == pytest.approx(1.0)
+    assert j.identity_asked == f.identity_prompts == 2
+    assert j.identity_repeated == f.repeated_identity_prompts == 0
+    assert j.hold == round(r.exact.queues["billing"].wait_seconds) == 342
+    assert j.seconds == f.seconds_to_human.mean == f.call_seconds == 345
+    assert j.transfers == f.transfers == 0
+
+
+def test_a_transfer_into_a_staffed_queue_is_one_transfer(tmp_path) -> None:
+    """A real transfer stays a transfer; the queue behind it adds no second one."""
+    _, a, _ = _likeliest(tmp_path, """\
+        phonejail: 1
+        name: transfer into a queue
+        start: welcome
+        intents: [pay]
+        identity:
+          account_number: {label: account number}
+        nodes:
+          welcome: {kind: say, say: "Thanks for calling.", seconds: 3, next: front}
+          front: {kind: agent, wait_seconds: 30, asks: [account_number], resolves: [],
+                  transfer: desk}
+          desk: {kind: agent, queue: billing, asks: [account_number], resolves: [pay]}
+        queues:
+          billing: {agents: 9, calls_per_hour: 100, handle_seconds: 300, patience_seconds: 600}
+        callers:
+          - {name: payer, share: 1, intent: pay, knows: [account_number]}
+        """)
+    j = a.journey
+    assert journey_steps(j) == [
+        "welcome (3 s)",
+        "front: holds 0:30, asked for the account number; cannot help, transfers",
+        "desk: in queue billing, holds 0:46, asked for the account number again; helps"]
+    assert journey_end_text(j) == ("helped after 1:19, 2 identity questions (1 repeated), "
+                                   "1 transfer, 1:16 on hold")
+
+
+def test_a_likeliest_call_that_hangs_up_in_the_queue_ends_there(tmp_path) -> None:
+    """One agent for 8.3 erlangs: most callers hang up waiting (the queue's abandonment),
+    no human reached, no patience spent."""
+    r, a, f = _likeliest(tmp_path, """\
+        phonejail: 1
+        name: understaffed
+        start: welcome
+        intents: [pay]
+        nodes:
+          welcome: {kind: say, say: "Thanks for calling.", seconds: 3, next: desk}
+          desk: {kind: agent, queue: billing}
+        queues:
+          billing: {agents: 1, calls_per_hour: 100, handle_seconds: 300, patience_seconds: 60}
+        callers:
+          - {name: payer, share: 1, intent: pay}
+        """)
+    j = a.journey
+    assert journey_steps(j) == ["welcome (3 s)", "desk: hangs up on hold in queue billing"]
+    assert j.outcome == "abandoned" and j.hold == 0 and j.identity_asked == 0
+    assert j.chance == pytest.approx(r.exact.queues["billing"].abandon)
+    assert j.chance == pytest.approx(f.outcomes["abandoned"])

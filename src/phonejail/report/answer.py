@@ -7,6 +7,9 @@ Per persona, from the exact chain:
 - the likeliest call: the single most probable walk from `start` to the end of the call,
   told as a journey (each prompt with its seconds, the key pressed or fact given, identity
   asked or asked again, hold, transfers), with the exact chance that a call goes that way.
+  A staffed agent is one visit, as `phonejail call` tells it: on hold for its queue's wait
+  (the `queued` state of the chain, which asks nothing and takes no step), then answered;
+  a caller who hangs up in the queue ends there.
 
 Both read only the chain of docs/format.md ("Caller semantics"), so they agree with every
 figure of the report. A dead end at a `hangup` node is placed at the node that sent the
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from phonejail.analysis.arrays import ENDINGS, ChainArrays
-from phonejail.analysis.chain import Chain, State
+from phonejail.analysis.chain import Chain, State, agent_wait
 from phonejail.analysis.losses import Loss, losses
 from phonejail.model.tree import Agent, Ask, Branch, Hangup, Menu, SelfService, Tree
 from phonejail.simulate import PersonaResult
@@ -49,7 +52,10 @@ class Stop:
     repeated: tuple[str, ...] = ()
     """Of those, the ones already given earlier in the call."""
     hold: int = 0
+    """Seconds on hold before a human answers: a staffed queue's wait, or `wait_seconds`."""
     transfer: bool = False
+    queue: str | None = None
+    """The staffed queue (under `queues`) a human answers from, or hung up in."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +209,7 @@ def _journey(tree: Tree, chain: Chain, path: list[int], outcome: str, chance: fl
         if stop is not None:
             stops.append(stop)
     last = stops[-1].kind if stops else None
-    if outcome == "abandoned":
+    if outcome == "abandoned" and last != "queue":  # a hang-up in a queue is its own stop
         stops.append(Stop("", "end", 0, "hangs up: patience runs out"))
     elif outcome == "dead_end" and last != "hangup":
         stops.append(Stop("", "end", 0, "the line goes dead"))
@@ -217,6 +223,13 @@ def _stop(tree: Tree, state: State, after: State | None, outcome: str,
     if state.transferring:
         return Stop(node.id, "transfer", 0, f"transferred to '{after.node}'" if after
                     else "transferred", transfer=True)
+    if state.queued:
+        # Waiting in the staffed queue of the agent: answered, the agent's own state is next
+        # and tells the visit (hold, questions, help); only a hang-up here is a stop.
+        if after is not None:
+            return None
+        assert isinstance(node, Agent)
+        return Stop(node.id, "queue", 0, "hangs up on hold", queue=node.queue)
     if isinstance(node, Menu):
         keys = [o.key for o in node.options if after is not None and o.to == after.node
                 and after.fails == 0]
@@ -241,7 +254,9 @@ def _stop(tree: Tree, state: State, after: State | None, outcome: str,
             action = "cannot help, transfers"
         else:
             action = {"resolved": "helps", "unresolved": "cannot help"}.get(outcome, outcome)
-        return Stop(node.id, node.kind, 0, action, asked, repeated, hold=node.wait_seconds)
+        queue = node.queue if node.queue in tree.queues else None
+        return Stop(node.id, node.kind, 0, action, asked, repeated,
+                    hold=agent_wait(tree, node), queue=queue)
     if isinstance(node, Branch):
         return None  # routing without a prompt: nothing the caller hears or does
     if isinstance(node, SelfService):

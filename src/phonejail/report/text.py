@@ -290,8 +290,12 @@ def where_lost_text(a: PersonaAnswer, most: int = 2) -> str:
 def _stop_text(stop: Stop) -> str:
     if stop.kind == "end":
         return stop.action
+    if stop.kind == "queue":  # hung up waiting in a staffed queue
+        return f"{stop.node}: {stop.action} in queue {stop.queue}"
     if stop.kind == "agent":
         hold = f"holds {minutes(stop.hold)}" if stop.hold else "answered at once"
+        if stop.queue is not None:  # a staffed queue: its wait is the hold, then answered
+            hold = f"in queue {stop.queue}, {hold}"
         asks = ""
         if stop.asked:
             again = [f"{fact} again" if fact in stop.repeated else fact for fact in stop.asked]
