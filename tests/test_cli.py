@@ -189,6 +189,22 @@ def test_junit_has_a_suite_per_file_and_a_case_per_rule(run, in_repo) -> None:
     assert failed == ["PJ103 identity-gate", "PJ105 persona-jailed", "PJ201 no-zero-out",
                       "PJ202 repeated-identity", "PJ205 no-retry-handler"]
     assert suites[1].get("failures") == "0"
+    assert root.get("skipped") == "0"
+
+
+def test_junit_skips_the_rules_a_file_that_does_not_load_never_ran(run, in_repo) -> None:
+    # A PJ002 file: only the format rules ran; the trap rules must not read as passed.
+    code, out, _ = run("check", "--format", "junit", "tests/rules/bad/pj002_schema.yaml")
+    assert code == 1
+    suite = ET.fromstring(out).find("testsuite")
+    assert suite is not None
+    skipped = {c.get("name").split()[0]: c.find("skipped") for c in suite}
+    graph_rules = [code for code, rule in RULES.items() if rule.check is not None]
+    assert all(skipped[code] is not None for code in graph_rules)
+    assert all(skipped[code] is None for code in RULES if code not in graph_rules)
+    assert skipped["PJ101"].get("message") == (
+        "not run: the file does not load (fix PJ002, PJ004 first)")
+    assert suite.get("skipped") == str(len(graph_rules)) and suite.get("failures") == "2"
 
 
 def test_sarif_lists_only_rules_that_fired_with_help(run, in_repo) -> None:
