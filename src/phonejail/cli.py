@@ -8,6 +8,7 @@ configuration or a path that does not exist.
 from __future__ import annotations
 
 import io
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -37,7 +38,7 @@ from phonejail.lint import (
 from phonejail.model.build import did_you_mean
 from phonejail.model.schema import schema_text
 from phonejail.model.tree import DTMF_KEYS, Tree
-from phonejail.model.yamlread import read_yaml
+from phonejail.model.yamlread import YMap, YScalar, YSeq, read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
@@ -800,7 +801,8 @@ def compare(old: str, new: str, fmt: str, fail_on: str | None, config_file: str 
               help="The export's format.  [default: detected from the content]")
 @click.option("--callers", "callers_file", type=click.Path(dir_okay=False, exists=True),
               default=None, help="A YAML list of personas to add to the tree (intents are "
-              "those the import derives from the menus: see the written file).")
+              "those the import derives from the menus: see the written file); a persona "
+              "the tree would not load with is refused before anything is written.")
 @click.option("--success-chance", type=click.FloatRange(0, 1), default=DEFAULT_SUCCESS,
               show_default=True, help="Chance that functions, Lambdas, HTTP requests and "
               "subflows take their success branch.")
@@ -853,10 +855,13 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
                    err=True, nl=False)
     if imported is None:
         raise _Refused(f"{flow} cannot be imported")
+    text = to_yaml(imported, callers)
+    if callers_file:
+        _check_callers(callers_file, text)
     if to_stdout:  # a pipe: the tree alone, warnings went to stderr
-        click.echo(to_yaml(imported, callers), nl=False)
+        click.echo(text, nl=False)
         return EXIT_OK
-    atomic_write(out, to_yaml(imported, callers), inputs=inputs)
+    atomic_write(out, text, inputs=inputs)
     nodes = len(imported.nodes)
     click.echo(f"Wrote {output}: {nodes} node{'s' * (nodes != 1)} from "
                f"{'a Twilio Studio' if imported.format == 'twilio' else 'an Amazon Connect'} flow"
@@ -887,6 +892,28 @@ def _branch_chances(values: Sequence[str]) -> tuple[tuple[str, float], ...]:
                                      "QueueAtCapacity=0.2", param_hint="--branch-chance")
         pairs.append((name.strip(), number))
     return tuple(pairs)
+
+
+def _check_callers(path: str, tree_text: str) -> None:
+    """Refuse personas the imported tree would not load with (an unknown intent, a
+    patience of 0, ...): a usage error at the persona's place in `path`, before anything
+    is written, never a tree that fails its first check."""
+    from phonejail.model.load import load_bytes
+
+    wrong = [p for p in load_bytes(tree_text.encode(), path).problems
+             if p.message.startswith("callers")]
+    if not wrong:
+        return
+    root, _ = read_yaml(read_capped(path))
+    if isinstance(root, YMap):  # `callers: [...]` under a key
+        root = next((v for k, v in root.pairs
+                     if isinstance(k, YScalar) and k.value == "callers"), root)
+    index = re.match(r"callers\[(\d+)\]", wrong[0].message)
+    persona = root.items[int(index.group(1))] if index and isinstance(root, YSeq) \
+        and int(index.group(1)) < len(root.items) else root
+    mark = persona.mark if persona is not None else None
+    where = f"{mark.line}:{mark.column}: " if mark is not None else ""
+    raise click.BadParameter(f"{path}:{where}{wrong[0].message}", param_hint="--callers")
 
 
 def _callers(path: str) -> list[dict[str, Any]]:

@@ -225,6 +225,24 @@ def test_import_merges_personas_from_a_callers_file(run, tmp_path) -> None:
     assert code == 2 and "expected a list of personas" in err
 
 
+@pytest.mark.parametrize(("persona", "message"), [
+    ("{name: typo, intent: hurs}", "callers[1].intent: unknown intent 'hurs' (did you mean "
+     "'hours'?)"),
+    ("{name: impatient, intent: hours, patience: 0}", "callers[1].patience: must be at least 1"),
+])
+def test_a_persona_the_imported_tree_would_not_load_with_is_a_usage_error(
+        run, tmp_path, persona: str, message: str) -> None:
+    # Refused at the persona's place in the callers file, and nothing is written: not a
+    # tree that fails its first check after an import that said all was well.
+    callers = tmp_path / "callers.yaml"
+    callers.write_text(f"callers:\n  - {{name: fine, intent: hours}}\n  - {persona}\n")
+    out = tmp_path / "tree.yaml"
+    code, _, err = run("import", FIXTURES / "twilio_api_resource.json", "-o", out,
+                       "--callers", callers)
+    assert code == 2 and f"{callers}:3:5: {message}" in err
+    assert not out.exists()
+
+
 def test_forcing_the_wrong_format_is_an_error(run, tmp_path) -> None:
     code, _, err = run("import", "--from", "connect", FIXTURES / "twilio_ivr.json", "-o",
                        tmp_path / "x.yaml")
