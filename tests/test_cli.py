@@ -75,7 +75,7 @@ def test_fail_on_decides_the_exit_code(run, in_repo, args, expected) -> None:
     (["check", "--config", "nope.toml", "trees"], "nope.toml: no such configuration file"),
     (["explain", "PJ999"], "no rule 'PJ999'"),
     (["explain", "dead-ends"], "no rule 'dead-ends' (did you mean 'dead-end'?)"),
-    (["explain", "PJ10"], "no rule 'PJ10' (did you mean 'PJ107'?)"),
+    (["explain", "PJ10"], "no rule 'PJ10' (did you mean 'PJ210'?)"),
     (["frobnicate"], "No such command 'frobnicate'"),
 ])
 def test_usage_errors_exit_2_with_a_message(run, in_repo, args, message) -> None:

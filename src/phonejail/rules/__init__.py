@@ -35,6 +35,7 @@ from phonejail.rules import (
     pj207_transfer_bounce,
     pj208_speech_only,
     pj209_long_wait,
+    pj210_options_unlabelled,
     pj301_unverified_change,
 )
 from phonejail.rules.base import Context, Option
@@ -49,7 +50,7 @@ RULES: MappingProxyType[str, ModuleType] = MappingProxyType({
         pj201_no_zero_out, pj202_repeated_identity, pj203_menu_too_wide,
         pj204_human_too_far, pj205_no_retry_handler, pj206_long_prompt,
         pj207_transfer_bounce, pj208_speech_only,
-        pj209_long_wait,
+        pj209_long_wait, pj210_options_unlabelled,
         pj301_unverified_change,
     )
 })
