@@ -23,7 +23,7 @@ from phonejail import __version__
 from phonejail.config import FAIL_ON, Config, ConfigError, load_config, search_start
 from phonejail.defaults import COMPARE_LIMITS, DEFAULT_CALLERS, DEFAULT_SEED, METHODS, TABLE_FORMATS
 from phonejail.fileio import InputError, OutputError, atomic_write, read_capped, writable_target
-from phonejail.findings import Finding
+from phonejail.findings import Finding, Problem
 from phonejail.importers import DEFAULT_INFO, DEFAULT_OPEN, DEFAULT_SUCCESS, FORMATS, Settings
 from phonejail.limits import MAX_CALLERS, MAX_FILE_BYTES, MAX_JOBS, MAX_OPTION_VALUE, MAX_SEED
 from phonejail.lint import (
@@ -43,6 +43,7 @@ from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
 from phonejail.rules import RULES, documentation
 from phonejail.sources import (
+    FLOW_CHOICE,
     flow_matches,
     import_any,
     importer_settings,
@@ -337,9 +338,18 @@ def _load_tree_or_findings(path: str, branch_chances: tuple[tuple[str, float], .
     source = load_source(path, importer_settings(config), flow_name)
     loaded = source.loaded
     if loaded.tree is None:
+        _flow_to_pick(loaded.problems, path)
         _refuse(path, stamp(path, [source.remap(p) for p in loaded.problems], Config()),
                 "simulating")
     return loaded.tree
+
+
+def _flow_to_pick(problems: Sequence[Problem], path: str) -> None:
+    """A file of several flows with none picked, or an unknown one: a usage error (exit 2),
+    where a command wants one tree."""
+    for problem in problems:
+        if problem.part == FLOW_CHOICE:
+            raise click.BadParameter(f"{path}: {problem.message}", param_hint="--flow")
 
 
 def _refuse(path: str, findings: Sequence[Finding], doing: str) -> NoReturn:
@@ -848,6 +858,8 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
     settings = Settings(success_chance, open_chance, info_chance, branch_chances,
                         _config(None, [flow]).identity_words)
     imported, problems, shown = import_any(data, flow, fmt, settings, flow_name)
+    if imported is None:
+        _flow_to_pick(problems, flow)
     findings = sorted(stamp(shown, problems, Config()))
     if findings:
         result = CheckResult((shown,), tuple(findings))

@@ -163,6 +163,11 @@ def template_units(path: str | Path) -> list[tuple[str, str]] | None:
     return [(f"{shown}{UNIT_MARK}{f.address}", f.path) for f in template.flows]
 
 
+FLOW_CHOICE = "--flow"
+"""The `part` of a problem that asks for a choice of flow (several in the file, none or an
+unknown one picked): where one tree is wanted (`simulate`, `import`) it is a usage error."""
+
+
 def pick_flow(template: Template, wanted: str | None
               ) -> tuple[EmbeddedFlow | None, Problem | None]:
     """The template's flow named `wanted` (`--flow`), or its only flow; else why not."""
@@ -177,17 +182,19 @@ def pick_flow(template: Template, wanted: str | None
             return found[0], None
         if found:
             return None, Problem("PJ002", 1, 1, f"--flow '{wanted}' names {len(found)} flows "
-                                 f"({', '.join(f.address for f in found)}): give the address")
+                                 f"({', '.join(f.address for f in found)}): give the address",
+                                 part=FLOW_CHOICE)
         named = [u for u in template.unread if u.split(":", 1)[0].endswith(wanted)]
         return None, Problem("PJ002", 1, 1, f"no flow '{wanted}' phonejail can read here" + (
-            f": {named[0]}" if named else f"; the flows in this file: {listed or 'none'}"))
+            f": {named[0]}" if named else f"; the flows in this file: {listed or 'none'}"),
+            part=None if named else FLOW_CHOICE)  # named: there, but not readable
     if len(flows) == 1:
         return flows[0], None
     if not flows:
         return None, Problem("PJ002", 1, 1, "no flow phonejail can read in this file"
                              + (f" ({unread})" if unread else ""))
     return None, Problem("PJ002", 1, 1, f"this file holds {len(flows)} flows ({listed}): "
-                         "pick one with --flow NAME")
+                         "pick one with --flow NAME", part=FLOW_CHOICE)
 
 
 def import_embedded(chosen: EmbeddedFlow, settings: Settings = DEFAULT_SETTINGS

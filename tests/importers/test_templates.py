@@ -138,11 +138,21 @@ def test_simulate_a_template_flow(run) -> None:
                        TEMPLATES / "connect.tf", "--flow", "Clinic main line")
     assert code == 0 and json.loads(out)["name"] == "Clinic main line"
     code, _, err = run("simulate", TEMPLATES / "connect.tf")
-    assert code == 1
+    assert code == 2  # a usage error: which flow is the user's to say
     assert "this file holds 4 flows (aws_connect_contact_flow.main_line, " in err
     assert "pick one with --flow NAME" in err
     code, _, err = run("simulate", TEMPLATES / "connect.yaml", "--flow", "IncludedFlow")
     assert code == 1 and "AWS::Include" in err
+
+
+@pytest.mark.parametrize("args", [[], ["--flow", "Nope"]], ids=["none picked", "unknown"])
+def test_a_flow_to_pick_is_a_usage_error_wherever_one_tree_is_wanted(
+        run, tmp_path: Path, args: list[str]) -> None:
+    for command in (["simulate"], ["import", "-o", str(tmp_path / "x.yaml")]):
+        code, _, err = run(*command, TEMPLATES / "connect.yaml", *args)
+        assert code == 2 and "Invalid value for --flow" in err
+        assert "MainFlow, GreetingModule" in err
+    assert not (tmp_path / "x.yaml").exists()
 
 
 def test_import_a_template_flow(run, tmp_path: Path) -> None:
