@@ -57,3 +57,15 @@ def test_an_unreadable_yaml_file_in_a_folder_is_reported(run, tmp_path) -> None:
     code, out, _ = run("check", "-q", tmp_path)
     assert code == 1 and out == (f"{tmp_path / 'utf16.yaml'}:1:4: error PJ001 syntax: binary "
                                  "file (a NUL byte): a tree is UTF-8 YAML text\n")
+
+
+def test_a_tree_that_forgot_its_version_line_is_checked_not_skipped(run, tmp_path) -> None:
+    # `start:` and `nodes:` at the top: a tree; skipped, its dead end would pass the gate.
+    forgot = TREE.replace("phonejail: 1\n", "")
+    _write(tmp_path, {"menu.yaml": forgot, "other.yaml": "start: now\nsteps: []\n"})
+    collected = collect_files([tmp_path])
+    assert [Path(f).name for f in collected.files] == ["menu.yaml"]
+    code, out, _ = run("check", "-q", tmp_path)
+    assert code == 1 and out == (
+        f"{tmp_path / 'menu.yaml'}:1:1: error PJ002 schema: the document: a phonejail tree "
+        "needs 'phonejail' (format version; must be 1)\n")

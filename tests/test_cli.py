@@ -277,3 +277,18 @@ def test_dash_as_output_is_standard_output(run, in_repo, tmp_path, monkeypatch) 
                          capture_output=True, check=False)
     assert png.returncode == 0 and png.stdout.startswith(b"\x89PNG\r\n\x1a\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_color_turns_colour_off_even_on_a_terminal(monkeypatch) -> None:
+    import io
+
+    from phonejail import cli as command_line
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert command_line._colour(Terminal()) and not command_line._colour(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")  # no-color.org: any non-empty value
+    assert not command_line._colour(Terminal())

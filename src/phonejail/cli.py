@@ -8,13 +8,14 @@ configuration or a path that does not exist.
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 import yaml
@@ -249,14 +250,14 @@ def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Seq
         click.echo(f"phonejail: no phonejail trees (YAML with a `phonejail:` key, or flow "
                    f"exports) under {', '.join(paths)}{skipped}", err=True)
     output = _to_file(output)
-    stdout_tty = sys.stdout.isatty() and output is None
-    text = CHECK_FORMATS[fmt](result, color=stdout_tty, quiet=quiet, config=config,
+    coloured = _colour(sys.stdout) and output is None
+    text = CHECK_FORMATS[fmt](result, color=coloured, quiet=quiet, config=config,
                               snippet=not no_snippet)
     if output:
         inputs = [split_unit(f)[0] for f in result.files]  # a template's flows: the template
         atomic_write(Path(output), text, inputs=[*inputs, *_config_files(config)])
     else:
-        click.echo(text, nl=False, color=stdout_tty)
+        click.echo(text, nl=False, color=coloured)
     return EXIT_FINDINGS if result.fails(config.fail_on) else EXIT_OK
 
 
@@ -344,6 +345,11 @@ def _load_tree_or_findings(path: str, branch_chances: tuple[tuple[str, float], .
     return loaded.tree
 
 
+def _colour(stream: IO[str]) -> bool:
+    """Colour text for a terminal, unless NO_COLOR is set (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def _flow_to_pick(problems: Sequence[Problem], path: str) -> None:
     """A file of several flows with none picked, or an unknown one: a usage error (exit 2),
     where a command wants one tree."""
@@ -355,7 +361,7 @@ def _flow_to_pick(problems: Sequence[Problem], path: str) -> None:
 def _refuse(path: str, findings: Sequence[Finding], doing: str) -> NoReturn:
     """Print a broken tree's findings on standard error and stop with exit 1."""
     result = CheckResult((path,), tuple(sorted(findings)))
-    click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
+    click.echo(CHECK_FORMATS["text"](result, color=_colour(sys.stderr), quiet=True),
                err=True, nl=False)
     raise _Refused(f"{path} has errors; fix them before {doing} "
                    "(`phonejail check` lists them)")
@@ -863,7 +869,7 @@ def import_(flow: str, output: str, fmt: str | None, callers_file: str | None,
     findings = sorted(stamp(shown, problems, Config()))
     if findings:
         result = CheckResult((shown,), tuple(findings))
-        click.echo(CHECK_FORMATS["text"](result, color=sys.stderr.isatty(), quiet=True),
+        click.echo(CHECK_FORMATS["text"](result, color=_colour(sys.stderr), quiet=True),
                    err=True, nl=False)
     if imported is None:
         raise _Refused(f"{flow} cannot be imported")

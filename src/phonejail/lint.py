@@ -29,6 +29,9 @@ TREE_SUFFIXES = (".yaml", ".yml")
 _DECLARES_PHONEJAIL = re.compile(
     rb"^(?:\xef\xbb\xbf)?(?:phonejail|\"phonejail\"|'phonejail')[ \t]*:", re.MULTILINE)
 """A top-level `phonejail:` key, the format version every tree starts with."""
+_LOOKS_LIKE_A_TREE = (re.compile(rb"^start[ \t]*:", re.MULTILINE),
+                      re.compile(rb"^nodes[ \t]*:", re.MULTILINE))
+"""Top-level `start:` and `nodes:` keys: a tree that forgot its `phonejail: 1` line."""
 
 
 class MissingPath(Exception):
@@ -64,13 +67,16 @@ class Collected:
 
 def declares_phonejail(path: Path) -> bool:
     """True if a YAML file found in a folder is a phonejail tree: it has a top-level
-    `phonejail:` key. Files too broken to tell (unreadable, binary, not UTF-8: a tree
-    saved as UTF-16, say) are taken, so the reason is reported."""
+    `phonejail:` key, or `start:` and `nodes:` keys (a tree that forgot the `phonejail: 1`
+    line is checked, so PJ002 says so, not skipped without a word). Files too broken to
+    tell (unreadable, binary, not UTF-8: a tree saved as UTF-16, say) are taken, so the
+    reason is reported."""
     try:
         data = read_capped(path)
     except InputError:
         return True
-    if _DECLARES_PHONEJAIL.search(data) is not None or b"\x00" in data:
+    if _DECLARES_PHONEJAIL.search(data) is not None or b"\x00" in data \
+            or all(key.search(data) for key in _LOOKS_LIKE_A_TREE):
         return True
     try:
         data.decode("utf-8")
