@@ -127,7 +127,9 @@ def render_csv(sim: Simulation) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    """A share to one decimal, never rounded to a false 0% (0.007% is "<0.1%"), as
+    `check` never writes one."""
+    return "<0.1%" if 0 < x < 0.0005 else f"{100 * x:.1f}%"
 
 
 def _num(x: float | None, digits: int = 1) -> str:
