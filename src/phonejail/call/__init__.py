@@ -406,7 +406,9 @@ def _why(outcome: str, node: Node) -> str:
         "callback": lambda n: f"{n.id} takes a message: a human calls back later",
         "handed_off": lambda n: f"{n.id} passes the call outside this tree",
         "abandoned": lambda n: f"you hung up in the queue for {n.id}",
-        "dead_end": lambda n: (f"{n.id} hangs up" if n.kind == "hangup"
+        # A hangup's words are heard (no step: patience is not spent on them).
+        "dead_end": lambda n: ((f"{n.id} says \"{n.say}\" and hangs up" if n.say
+                                else f"{n.id} hangs up") if n.kind == "hangup"
                                else f"{n.id} has no target here: the line goes dead"),
     }
     return reasons.get(outcome, lambda n: outcome)(node)
