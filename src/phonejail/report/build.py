@@ -28,7 +28,7 @@ from phonejail.sources import importer_settings, load_source
 
 DRAW_LIMIT = 150
 """Trees with more nodes are not drawn in the report (use `phonejail graph --format dot`)."""
-TRAP_CODES = ("PJ101", "PJ102", "PJ103", "PJ105")
+TRAP_CODES = ("PJ009", "PJ101", "PJ102", "PJ103", "PJ105")
 """Findings whose node is marked in red on the call-flow diagram: dead ends, jail loops,
 identity gates, and the node where a jailed persona's calls are lost (PJ105's node)."""
 

@@ -210,9 +210,9 @@ def draw(d: Diagram, title: str, use_dot: bool = True) -> Figure:
                     zorder=5, color=TRAP_RED if trapped else "#1c2330",
                     fontweight="bold" if k == 0 or (trapped and k == len(texts) - 1)
                     else "normal")
-    ax.text(width / 2, -30, f"{visible(title)}: call flow\nred box: dead end, jail loop, "
-            "identity gate, or where a persona's jailed calls are lost (PJ105); edge width: "
-            "share of calls", ha="center", va="center", fontsize=9, linespacing=1.5)
+    ax.text(width / 2, -30, f"{visible(title)}: call flow\nred box: a trap (its rule on the "
+            "box) or where a persona's jailed calls are lost (PJ105); edge width: share of "
+            "calls", ha="center", va="center", fontsize=9, linespacing=1.5)
     return fig
 
 

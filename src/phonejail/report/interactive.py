@@ -435,8 +435,9 @@ def legend(d: Diagram) -> str:
              f"{escape(label)}</li>" for kind, label in LEGEND if kind in kinds]
     items += [
         f'<li><span class="key trapkey" style="border-color:{TRAP_RED}"></span>'
-        "trap: dead end (PJ101), jail loop (PJ102), identity gate (PJ103), or the node "
-        "where a persona's jailed calls are lost (PJ105: click it for who and how many)</li>",
+        "trap: dead end (PJ101), jail loop (PJ102), identity gate (PJ103), a loop without "
+        "a step the analysis cannot follow (PJ009), or the node where a persona's jailed "
+        "calls are lost (PJ105: click it for who and how many)</li>",
         '<li><span class="key copykey"></span>a shared node drawn again beside each cluster '
         "that leads to it (↪: the call goes on at the node drawn above)</li>",
         '<li><span class="key edgekey"></span>edge width: expected times per call the move '
