@@ -241,9 +241,9 @@ def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Seq
                      ).with_overrides(select, ignore, fail_on)
     config = replace(config, branch_chances=branch_chances)
     if config.unignorable():
-        click.echo(f"phonejail: note: ignoring {', '.join(config.unignorable())} has no effect: "
-                   f"the format rules ({', '.join(sorted(FORMAT_CODES))}) always run (a tree that does not load "
-                   "cannot be checked)", err=True)
+        click.echo(f"phonejail: note: ignoring {', '.join(config.unignorable())} has no "
+                   f"effect: the format rules ({', '.join(sorted(FORMAT_CODES))}) always run "
+                   "(a tree that does not load cannot be checked)", err=True)
     if "-" in paths:
         result = _check_stdin(stdin_filename or STDIN_NAME, config, flow_name)
     else:
