@@ -10,7 +10,7 @@ from typing import Any
 from phonejail.analysis.chain import OUTCOMES
 from phonejail.analysis.tally import Figures, Summary
 from phonejail.simulate import PersonaResult, Simulation
-from phonejail.textsafe import csv_cell, json_text, visible
+from phonejail.textsafe import csv_cell, display_width, json_text, pad, visible
 
 
 def _summary(s: Summary) -> dict[str, Any]:
@@ -137,11 +137,11 @@ def _num(x: float | None, digits: int = 1) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for k, row in enumerate([header, *rows]):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
-                                                                           strict=True)]
+        cells = [pad(row[0], widths[0])] + [pad(c, w, right=True)
+                                            for c, w in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
