@@ -72,17 +72,27 @@ def _jail_loop(ctx: Context, persona: Persona, cycle: tuple[str, ...]) -> bool:
     return any(state.node in cycle and i not in ends for i, state in enumerate(chain.states))
 
 
+def _from_first(cycle: tuple[str, ...], order: dict[str, int]) -> tuple[str, ...]:
+    """The cycle told from its node first in the file, so that every caller who finds it
+    (each from its own state) names it alike and the finding sits at one node."""
+    if not cycle:
+        return cycle
+    first = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+    return cycle[first:] + cycle[:first]
+
+
 def check(ctx: Context) -> Iterator[Problem]:
-    refused: dict[tuple[str, ...], tuple[Refusal, list[str]]] = {}
+    tree = ctx.tree
+    order = {node_id: i for i, node_id in enumerate(tree.nodes)}
+    refused: dict[tuple[str, ...], list[str]] = {}
     for persona in ctx.callers:
         found = ctx.flow_of(persona)
         if not isinstance(found, Refusal) or found.past_budget:
             continue  # followed, or past the state budget (PJ008 says so)
         if found.cycle and _jail_loop(ctx, persona, found.cycle):
             continue
-        refused.setdefault(found.cycle, (found, []))[1].append(_caller(ctx, persona))
-    tree = ctx.tree
-    for cycle, (_, callers) in refused.items():
+        refused.setdefault(_from_first(found.cycle, order), []).append(_caller(ctx, persona))
+    for cycle, callers in refused.items():
         at = cycle[0] if cycle else tree.start
         node = tree.nodes[at]
         if cycle:
