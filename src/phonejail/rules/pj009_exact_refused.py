@@ -7,8 +7,9 @@ What it finds
     - a cycle of nodes that take no step (branches, agents, callbacks) that
       a call can go round: each time round costs the caller no patience, so
       nothing bounds how often it happens;
-    - the 10,000-visit cap could bind: the caller's patience times the
-      longest run of nodes that take no step is past it.
+    - the 10,000-visit cap could bind: a loop holds a long run of nodes that
+      take no step, and the caller's patience lets a call go round it so often
+      that it could make more than 10,000 visits.
 
     The rules that judge callers by their exact figures (PJ103, PJ105, PJ107,
     and PJ202's "within their patience") and `phonejail simulate --method
@@ -101,10 +102,10 @@ def check(ctx: Context) -> Iterator[Problem]:
             fix = ("break the cycle or put a prompt in it (`phonejail simulate` refuses the "
                    "tree too)")
         else:
-            why = (f"a call could make more than {MAX_VISITS:,} visits (patience x the "
-                   "longest run of nodes that take no step)")
-            fix = ("shorten runs of branches or give the callers less patience (`phonejail "
-                   "simulate --method montecarlo` samples the calls meanwhile)")
+            why = (f"a call could make more than {MAX_VISITS:,} visits (its patience lets it "
+                   "go round a loop with a long run of nodes that take no step many times)")
+            fix = ("shorten the runs of branches in loops or give the callers less patience "
+                   "(`phonejail simulate --method montecarlo` samples the calls meanwhile)")
         yield Problem(
             CODE, node.loc.line, node.loc.column,
             f"{why}: the exact analysis cannot follow callers {listing(callers, 4)}, so "
