@@ -441,3 +441,16 @@ def test_a_given_case_is_a_way_once_the_route_has_given_the_fact() -> None:
         "CASES", "{when: {given: acct}, to: desk}").replace(
         "nodes:\n", "nodes:\n  ask: {kind: ask, fact: acct, ok: route, fail: s1}\n")
     assert "PJ204" not in codes(check(tree))
+
+
+@pytest.mark.parametrize(("share", "beside", "shown"), [
+    (0.0, None, "0%"), (0.00004, None, "<0.01%"), (0.004, None, "0.40%"),
+    (0.25, None, "25.0%"), (0.9996, None, "99.96%"), (0.99999, None, ">99.99%"),
+    (0.99999, 0.05, ">99.99%"), (0.99999, 0.99995, "99.999%"), (1.0, None, "100.0%"),
+    (0.0501, 0.05, "5.01%"),
+])
+def test_a_finding_never_names_a_false_0_or_100_percent(share: float, beside: float | None,
+                                                        shown: str) -> None:
+    from phonejail.rules._jail import percent
+
+    assert percent(share, beside) == shown

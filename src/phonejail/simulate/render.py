@@ -127,9 +127,13 @@ def render_csv(sim: Simulation) -> str:
 
 
 def _pct(x: float) -> str:
-    """A share to one decimal, never rounded to a false 0% (0.007% is "<0.1%"), as
-    `check` never writes one."""
-    return "<0.1%" if 0 < x < 0.0005 else f"{100 * x:.1f}%"
+    """A share to one decimal, never rounded to a false 0% or 100% (0.007% is "<0.1%",
+    99.998% is ">99.9%"), as `check` never writes one."""
+    if 0 < x < 0.0005:
+        return "<0.1%"
+    if 0.9995 <= x < 1:
+        return ">99.9%"
+    return f"{100 * x:.1f}%"
 
 
 def _num(x: float | None, digits: int = 1) -> str:
