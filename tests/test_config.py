@@ -150,6 +150,22 @@ def test_check_applies_per_file_ignores_and_exclude(run, tmp_path, monkeypatch) 
     assert code == 0 and out.startswith("drafts/t.yaml:6:18: warning PJ206")
 
 
+def test_ignoring_a_format_rule_is_noted_and_changes_nothing(run, tmp_path) -> None:
+    """A format rule cannot be ignored: the finding stays, and stderr says why, once."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "phonejail.toml").write_text("[per-file-ignores]\n'*.yaml' = ['PJ001']\n")
+    broken = tmp_path / "a" / "t.yaml"
+    broken.write_text("phonejail: 1\nstart: [\n")
+    code, out, err = run("check", "-q", "--ignore", "PJ001,PJ2", broken)
+    assert code == 1 and ": error PJ001 syntax:" in out
+    assert err == ("phonejail: note: ignoring PJ001 has no effect: the format rules (PJ001, "
+                   "PJ002, PJ003, PJ004, PJ005) always run (a tree that does not load cannot "
+                   "be checked)\n")
+    # A prefix that also matches rules that can be ignored is not noted.
+    code, _, err = run("check", "-q", "--ignore", "PJ0", _tree(tmp_path / "b"))
+    assert (code, err) == (0, "")
+
+
 def test_an_explicit_config_file_is_used_whatever_its_name(run, tmp_path) -> None:
     tree = _tree(tmp_path)
     config = tmp_path / "ci-settings.toml"

@@ -42,7 +42,7 @@ from phonejail.model.tree import DTMF_KEYS, Tree
 from phonejail.model.yamlread import YMap, YScalar, YSeq, read_yaml
 from phonejail.output import CHECK_FORMATS
 from phonejail.output.text import summary as text_summary
-from phonejail.rules import RULES, documentation
+from phonejail.rules import FORMAT_CODES, RULES, documentation
 from phonejail.sources import (
     FLOW_CHOICE,
     flow_matches,
@@ -240,6 +240,10 @@ def _check_once(paths: Sequence[str], fmt: str, fail_on: str | None, select: Seq
     config = _config(config_file, [stdin_filename] if stdin_filename else paths
                      ).with_overrides(select, ignore, fail_on)
     config = replace(config, branch_chances=branch_chances)
+    if config.unignorable():
+        click.echo(f"phonejail: note: ignoring {', '.join(config.unignorable())} has no "
+                   f"effect: the format rules ({', '.join(sorted(FORMAT_CODES))}) always run "
+                   "(a tree that does not load cannot be checked)", err=True)
     if "-" in paths:
         result = _check_stdin(stdin_filename or STDIN_NAME, config, flow_name)
     else:

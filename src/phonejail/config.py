@@ -54,11 +54,6 @@ from phonejail.model.build import did_you_mean
 from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
 from phonejail.rules.base import OptionValue
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 FAIL_ON = ("error", "warning", "never")
 CONFIG_NAMES = (".phonejail.toml", "phonejail.toml", "pyproject.toml")
 """Looked for in each folder from the trees' up, in this order of preference."""
@@ -119,6 +114,14 @@ class Config:
         return not any(code.startswith(prefix)
                        for pattern, codes in self.per_file_ignores
                        if glob_matches(pattern, relative) for prefix in codes)
+
+    def unignorable(self) -> tuple[str, ...]:
+        """Entries of `ignore` and `per-file-ignores` that name format rules only: they turn
+        nothing off, since a tree that does not load cannot be checked (the CLI says so)."""
+        entries = [*self.ignore, *(c for _, codes in self.per_file_ignores for c in codes)]
+        return tuple(dict.fromkeys(
+            entry for entry in entries
+            if all(code in FORMAT_CODES for code in RULES if code.startswith(entry))))
 
     def excluded(self, path: str | Path) -> bool:
         """True if `exclude` matches the file or one of the folders it is in."""
@@ -252,6 +255,10 @@ def load_config(path: Path | None = None, search_from: Path | None = None) -> Co
             return Config()
     if explicit and not path.is_file():
         raise ConfigError(f"{path}: no such configuration file")
+    if sys.version_info >= (3, 11):  # imported here: most runs find no configuration
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
