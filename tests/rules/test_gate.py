@@ -142,3 +142,65 @@ callers:
     # Jailed as much knowing the fact: the ask is not the cause (PJ105 says who is jailed).
     both_lost = gate.replace("ok: pharmacist, fail", "ok: technician, fail")
     assert [f.code for f in check(both_lost) if f.code == "PJ103"] == []
+
+
+REDIAL = """
+phonejail: 1
+name: redials
+start: menu
+intents: [billing, sales]
+nodes:
+  menu:
+    kind: menu
+    options:
+      - {key: "1", to: agent, serves: [billing]}
+      - {key: "2", to: closed, serves: [sales]}
+      - {key: "0", to: agent}
+    invalid: agent
+    no_input: agent
+    fail: agent
+  agent: {kind: agent}
+  closed: {kind: hangup, say: "We are closed."}
+callers:
+  - {name: buyer, intent: sales, share: 0.5, redials: 3, mistakes: 0}
+  - {name: payer, intent: billing, share: 0.5, mistakes: 0}
+"""
+
+
+def test_the_overall_limit_weighs_calls_as_simulate_does_with_redials() -> None:
+    # The buyer is jailed on every call and calls 4 times: 4 of every 5 calls are jailed
+    # (simulate's overall jail rate 80%), though half of the callers are.
+    from phonejail import simulate
+    from phonejail.model import load_bytes
+
+    tree = load_bytes(REDIAL.encode(), "redials.yaml").tree
+    assert tree is not None
+    assert simulate.run(tree, method="exact").overall.figures.jail_rate == pytest.approx(0.8)
+    options = {"persona-max-jail-rate": (("buyer", 1.0),), "max-overall-jail-rate": 0.6}
+    found = check(REDIAL, _config(**options))
+    assert [f.message.split(";")[0] for f in found] == [
+        "80.0% of all calls end in phone jail, above max-overall-jail-rate 60%"]
+    assert "80.0% of calls are lost at 'menu'" in found[0].message
+    assert check(REDIAL, _config(**{**options, "max-overall-jail-rate": 0.8})) == []
+
+
+def test_an_overall_rate_equal_to_its_limit_passes_whatever_the_order_of_the_sums() -> None:
+    # Shares of 1, 1 and 0.01, each jailed on half its calls: summed in PJ105's order the
+    # overall rate came to 0.5000000000000001, above a limit of 50% that simulate's 0.5 is not.
+    text = """
+phonejail: 1
+name: half
+start: recording
+intents: [billing]
+nodes:
+  recording: {kind: self_service, resolves: [billing], success: 0.5, next: closed}
+  closed: {kind: hangup}
+callers:
+  - {name: a, intent: billing, share: 1}
+  - {name: b, intent: billing, share: 1, patience: 5}
+  - {name: c, intent: billing, share: 0.01, redials: 1}
+"""
+    options = {"max-jail-rate": 0.99, "max-overall-jail-rate": 0.5}
+    assert codes(check(text, _config(**options))) == []
+    assert codes(check(text, _config(**{**options, "max-overall-jail-rate": 0.4999}))) == \
+        ["PJ105"]

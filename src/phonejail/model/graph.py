@@ -7,7 +7,10 @@ gives the same graph as a networkx DiGraph for analyses of your own.
 Nodes are the tree's node ids plus the `Sink` members. Every agent node has an
 edge to `Sink.HUMAN` (a human answered; the call may still go on to a
 transfer), and a left-out target is an edge to `Sink.DISCONNECT`, so "the
-call is dropped" is a place in the graph that rules can reason about.
+call is dropped" is a place in the graph that rules can reason about. A move
+no call can take, whoever calls (a branch case of chance 0, an agent's transfer
+when it settles every intent with `success: 1`...), is no edge: the node
+behind it is unreachable (PJ104), not a dead end (PJ101).
 """
 
 from __future__ import annotations
@@ -17,7 +20,18 @@ from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from phonejail.model.tree import Agent, Ask, Callback, Handoff, Hangup, Node, SelfService, Tree
+from phonejail.model.tree import (
+    Agent,
+    Ask,
+    Branch,
+    Callback,
+    Handoff,
+    Hangup,
+    Menu,
+    Node,
+    SelfService,
+    Tree,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -32,10 +46,33 @@ class Sink(str, Enum):
     DISCONNECT = "(disconnect)"
 
 
-def _edges(node: Node) -> list[tuple[str, object]]:
+def _taken(node: Node, intents: tuple[str, ...]) -> Iterator[tuple[str, str | None]]:
+    """`node.targets()` but those no call can take, whoever calls: a branch case of chance
+    0, the cases and `else` after a case of chance 1, a speech menu's options when it
+    understands nothing (`recognition: 0`), and the `next` of a self-service or the
+    `transfer` of an agent that settles every intent of the tree with `success: 1`."""
+    if isinstance(node, Branch):
+        for case in node.cases:
+            if case.test == "chance" and float(case.value) <= 0:
+                continue
+            yield f"when {case.test}", case.to
+            if case.test == "chance" and float(case.value) >= 1:
+                return  # every call that gets here takes it
+        yield "else", node.else_
+    elif isinstance(node, Menu) and node.input == "speech" and node.recognition <= 0:
+        yield from ((label, t) for label, t in node.targets() if not label.startswith("key "))
+    elif isinstance(node, SelfService | Agent) and node.success >= 1 and all(
+            (intent in node.resolves) if isinstance(node, SelfService)
+            else node.resolves_intent(intent) for intent in intents):
+        return
+    else:
+        yield from node.targets()
+
+
+def _edges(node: Node, intents: tuple[str, ...]) -> list[tuple[str, object]]:
     edges: list[tuple[str, object]] = [
         (label, target if target is not None else Sink.DISCONNECT)
-        for label, target in node.targets()
+        for label, target in _taken(node, intents)
     ]
     if isinstance(node, Ask) and node.retries > 0:
         edges.append(("retry", node.id))
@@ -44,13 +81,13 @@ def _edges(node: Node) -> list[tuple[str, object]]:
         if node.resolves and node.success > 0:
             edges.append(("resolved", Sink.RESOLVED))
     elif isinstance(node, Agent):
+        passed_on = bool(edges)  # some calls are not settled here
         edges = [("answers", Sink.HUMAN)]
-        if node.resolves is None or node.resolves:
+        if (node.resolves is None or node.resolves) and node.success > 0:
             edges.append(("resolved", Sink.RESOLVED))
-        if node.transfer is not None:
-            edges.append(("transfer", node.transfer))
-        elif node.resolves is not None:
-            edges.append(("unresolved", Sink.UNRESOLVED))
+        if passed_on:
+            edges.append(("transfer", node.transfer) if node.transfer is not None
+                         else ("unresolved", Sink.UNRESOLVED))
     elif isinstance(node, Callback):
         edges.append(("callback", Sink.CALLBACK))
     elif isinstance(node, Hangup):
@@ -71,7 +108,7 @@ class Moves:
             self.labels[node_id], self._pred[node_id] = {}, []
         for node in tree.nodes.values():
             out = self.labels[node.id]
-            for label, target in _edges(node):
+            for label, target in _edges(node, tree.intents):
                 if target not in out:
                     out[target] = []
                     self._pred.setdefault(target, []).append(node.id)

@@ -11,7 +11,9 @@ What it finds
     a `branch` sends calls straight to (a full queue, a failed transfer or a
     closed centre answered by a disconnect, with not a word before it) is
     reported here, once, at the hangup, naming every branch case that goes
-    there.
+    there. A node only moves no call takes lead to (a case of chance 0, the
+    transfer of an agent who settles every intent) is unreachable (PJ104),
+    not a dead end.
 
 Why it matters
     This is phone jail in its plainest form. The GetHuman standard asks that

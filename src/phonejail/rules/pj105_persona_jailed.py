@@ -15,7 +15,8 @@ What it finds
     them unresolved, or the loop in which their patience ran out (at the loop's
     entry), with the share of its calls lost there. With
     `max-overall-jail-rate` set (default: off), the jail rate of all calls
-    together is judged too.
+    together is judged too: the overall figure of `simulate --method exact`,
+    in which a persona that redials counts every call its callers make.
 
 Why it matters
     A menu can pass every path check and still jail a group of callers: the
@@ -131,6 +132,23 @@ def who(ctx: Context, jail: CallerJail) -> str:
     return f"the caller for intent '{p.intent}' ({percent(jail.share)} of calls)"
 
 
+def call_weights(judged: tuple[CallerJail, ...]) -> list[float]:
+    """Each caller's weight among all calls: its share times the calls each of its callers
+    makes (redials after jailed calls), normalised, as `simulate` weighs the overall per-call
+    figures (docs/format.md, "Redials and journeys"); its share when nobody redials."""
+    shares = [j.share for j in judged]
+    if not any(j.persona.redials for j in judged):
+        return shares
+    calls = []
+    for j in judged:
+        journey = 1.0  # 1 + j + j^2 + ... + j^r, summed as analysis.journey does
+        for _ in range(j.persona.redials):
+            journey = 1.0 + j.jail_rate * journey
+        calls.append(j.share * journey)
+    total = sum(calls)
+    return [c / total if total > 0 else 0.0 for c in calls]
+
+
 def check(ctx: Context) -> Iterator[Problem]:
     callers = ctx.callers
     tree = ctx.tree
@@ -168,11 +186,17 @@ def check(ctx: Context) -> Iterator[Problem]:
         return  # the overall rate needs every caller's figures
     judged = ctx.jail
     assert not isinstance(judged, Refusal)  # every caller's flow is had
-    overall = sum(j.share * j.jail_rate for j in judged)
+    weights = call_weights(judged)
+    overall = sum(w * j.jail_rate for w, j in zip(weights, judged, strict=True))
+    if abs(overall - overall_limit) <= ROUNDING:
+        # At the limit the order of the sums decides: take `simulate`'s own figure.
+        from phonejail import simulate
+
+        overall = simulate.run(tree, method="exact").overall.figures.jail_rate
     lost_at: dict[str, float] = defaultdict(float)
-    for j in judged:
+    for w, j in zip(weights, judged, strict=True):
         for node_id, share in j.lost_at.items():
-            lost_at[node_id] += j.share * share
+            lost_at[node_id] += w * share
     if not jail_limits(ctx.options).overall_jailed(overall) or not lost_at:
         return
     node_id = max(lost_at, key=lambda n: (lost_at[n], -list(tree.nodes).index(n)))
