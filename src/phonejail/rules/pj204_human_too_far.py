@@ -41,7 +41,8 @@ from collections.abc import Iterator
 
 from phonejail.analysis.chain import fewest_steps_to_human
 from phonejail.findings import Problem, Severity
-from phonejail.model.tree import Agent, Ask, Branch, Menu, Node, Say, SelfService, Tree
+from phonejail.model.graph import taken
+from phonejail.model.tree import Agent, Ask, Branch, Node, Tree
 from phonejail.rules.base import Context, Option
 
 CODE = "PJ204"
@@ -55,39 +56,33 @@ _MAX_TRACKED_FACTS = 12
 (it then lets such a case go either way, which can only shorten the route it finds)."""
 
 
+_FAILURES = frozenset({"invalid", "no_input", "fail"})
+"""Moves a caller cannot choose: they cost attempts, which the callers' own chains count."""
+
+
 def _choices(tree: Tree, node: Node, given: frozenset[str], tracked: frozenset[str]
              ) -> Iterator[tuple[str, frozenset[str]]]:
     """Where a caller can go from `node`, having given `given`, by choice or by a branch
-    case some call can take; failures (a wrong key, silence, a failed ask) are not choices:
-    they cost attempts, which the callers' own chains count."""
-    if isinstance(node, Menu):
-        yield from ((o.to, given) for o in node.options if o.to is not None)
-    elif isinstance(node, Ask):
-        if node.ok is not None:
-            yield node.ok, given | {node.fact} if node.fact in tracked else given
-    elif isinstance(node, Say):
-        if node.next is not None:
-            yield node.next, given
-    elif isinstance(node, SelfService):
-        # A caller whose intent it does not settle, or whom it fails, goes on.
-        if node.next is not None and (node.success < 1.0
-                                      or not set(tree.intents) <= set(node.resolves)):
-            yield node.next, given
-    elif isinstance(node, Branch):
-        for case in node.cases:
-            certain = False
-            if case.test == "chance":
-                possible, certain = float(case.value) > 0.0, float(case.value) >= 1.0
-            elif case.test == "given" and case.value in tracked:
-                possible = certain = case.value in given
-            else:  # knows, intent (some caller), or an untracked fact: either way
-                possible = True
-            if possible and case.to is not None:
-                yield case.to, given
-            if certain:
-                return  # the cases after it, and the else, are never reached
-        if node.else_ is not None:
-            yield node.else_, given
+    case some call can take (`taken`, `Branch.cases_taken`); a `given:` case only once the
+    fact is given, and then surely (the cases after it are not reached)."""
+    if isinstance(node, Branch):
+        for _, case, to in node.cases_taken():
+            if case is not None and case.test == "given" and case.value in tracked:
+                if case.value not in given:
+                    continue
+                if to is not None:
+                    yield to, given
+                return
+            if to is not None:  # knows, intent: some caller takes it, another goes on
+                yield to, given
+        return
+    for label, to in taken(node, tree.intents):
+        if to is None or label in _FAILURES:
+            continue
+        if isinstance(node, Ask) and label == "ok" and node.fact in tracked:
+            yield to, given | {node.fact}
+        else:
+            yield to, given
 
 
 def chosen_steps_to_human(tree: Tree) -> tuple[int, list[str]] | None:
