@@ -394,3 +394,57 @@ def test_a_likeliest_call_that_hangs_up_in_the_queue_ends_there(tmp_path) -> Non
     assert j.outcome == "abandoned" and j.hold == 0 and j.identity_asked == 0
     assert j.chance == pytest.approx(r.exact.queues["billing"].abandon)
     assert j.chance == pytest.approx(f.outcomes["abandoned"])
+
+
+VOICE = """
+    phonejail: 1
+    name: voice
+    start: main
+    intents: [billing, support, sales]
+    nodes:
+      main:
+        kind: menu
+        input: {input}
+        recognition: 0.6
+        seconds: 4
+        options:
+          - {{key: "1", serves: [billing], to: billing_desk}}
+          - {{key: "2", serves: [support], to: support_desk}}
+        invalid: main
+        retries: {retries}
+        fail: bye
+      billing_desk: {{kind: agent}}
+      support_desk: {{kind: agent}}
+      bye: {{kind: hangup}}
+    callers:
+      - {{name: accent, share: 0.3, intent: support, understood: 0.5}}
+      - {{name: clear, share: 0.6, intent: billing}}
+      - {{name: seller, share: 0.1, intent: sales, zero_out: 0}}
+    """
+
+
+def test_a_voice_menu_that_mishears_is_told_as_a_no_match_not_a_wrong_key(tmp_path) -> None:
+    """At a speech menu the caller speaks (docs/format.md, "Voice menus"): a choice is said,
+    and an attempt the menu does not understand is a no-match, not a wrong key, nor 'no
+    option fits' for a caller whose option is right there."""
+    r, accent, _ = _likeliest(tmp_path, VOICE.format(input="speech", retries=2))
+    clear, seller = r.answers[1], r.answers[2]
+    # Understood with 0.6 x 0.5 = 0.3: three no-matches (0.343) beat the others.
+    assert journey_steps(accent.journey) == ["main (4 s): not understood (a no-match) (x3)",
+                                             "bye: the system hangs up"]
+    assert accent.journey.chance == pytest.approx(0.7 ** 3)
+    assert journey_steps(clear.journey)[0] == "main (4 s): says 1"
+    # No option serves 'sales': understood, the caller guesses among options for others.
+    assert journey_steps(seller.journey)[0] == "main (4 s): no option fits: says 1 (a guess)"
+
+
+def test_a_keypad_fallback_is_pressed_after_the_no_match(tmp_path) -> None:
+    """A `both` menu hears the first attempt and takes keys after a failed one."""
+    r, accent, _ = _likeliest(tmp_path, VOICE.format(input="both", retries=1))
+    assert journey_steps(accent.journey)[:2] == ["main (4 s): not understood (a no-match)",
+                                                 "main (4 s): presses 2"]
+    # A keyed menu: a caller whose option is there and who fails slips a finger.
+    keys = VOICE.format(input="dtmf", retries=0).replace("recognition: 0.6", "")
+    r, _, _ = _likeliest(tmp_path, keys.replace("understood: 0.5", "mistakes: 0.6"))
+    accent = r.answers[0]
+    assert journey_steps(accent.journey)[0] == "main (4 s): presses a wrong key (a slip)"

@@ -86,8 +86,8 @@ def _figures_of(r: TreeReport) -> list[tuple[str, bytes, str, str]]:
         out += [
             ("outcomes", charts.png(charts.outcomes_figure(r.exact)),
              f"Stacked bars, one per persona and overall, of how calls end: {_ends(r)}",
-             "How calls end, per persona and overall (exact). Red (cut off) and purple "
-             "(hung up) are phone jail."),
+             "How calls end, per persona and overall (exact). Red (cut off), purple "
+             "(hung up) and orange (left unhelped) are phone jail."),
             ("steps", charts.png(charts.steps_figure(r.exact, sampled)),
              "Bar charts on shared axes, one per persona that reaches a human in at least "
              "1% of calls, of the steps taken before a human answers",

@@ -28,7 +28,7 @@ import numpy as np
 from phonejail.analysis.arrays import ENDINGS, ChainArrays
 from phonejail.analysis.chain import Chain, State, agent_wait
 from phonejail.analysis.losses import Loss, losses
-from phonejail.model.tree import Agent, Ask, Branch, Hangup, Menu, SelfService, Tree
+from phonejail.model.tree import Agent, Ask, Branch, Hangup, Menu, Persona, SelfService, Tree
 from phonejail.simulate import PersonaResult
 
 RARELY_HELPED = 0.01
@@ -205,7 +205,7 @@ def _journey(tree: Tree, chain: Chain, path: list[int], outcome: str, chance: fl
             after: State | None = chain.states[path[k + 1]]
         else:  # the last move: where the caller would have gone had patience lasted
             after = chain.states[not_visited] if not_visited is not None else None
-        stop = _stop(tree, state, after, outcome, labels)
+        stop = _stop(tree, state, after, outcome, labels, chain.persona)
         if stop is not None:
             stops.append(stop)
     last = stops[-1].kind if stops else None
@@ -217,7 +217,7 @@ def _journey(tree: Tree, chain: Chain, path: list[int], outcome: str, chance: fl
 
 
 def _stop(tree: Tree, state: State, after: State | None, outcome: str,
-          labels: dict[str, str]) -> Stop | None:
+          labels: dict[str, str], persona: Persona) -> Stop | None:
     node = tree.nodes[state.node]
     label = labels.get
     if state.transferring:
@@ -231,15 +231,7 @@ def _stop(tree: Tree, state: State, after: State | None, outcome: str,
         assert isinstance(node, Agent)
         return Stop(node.id, "queue", 0, "hangs up on hold", queue=node.queue)
     if isinstance(node, Menu):
-        keys = [o.key for o in node.options if after is not None and o.to == after.node
-                and after.fails == 0]
-        if after is None:
-            action = "no option fits: a wrong key" if outcome == "abandoned" else "presses a key"
-        elif keys:
-            action = f"presses {keys[0]}"
-        else:
-            action = "no option fits: a wrong key"
-        return Stop(node.id, node.kind, node.seconds, action)
+        return Stop(node.id, node.kind, node.seconds, _menu_action(node, state, after, persona))
     if isinstance(node, Ask):
         fact = label(node.fact, node.fact)
         repeated = (fact,) if node.fact in state.given else ()
@@ -270,3 +262,59 @@ def _stop(tree: Tree, state: State, after: State | None, outcome: str,
     action = {"callback": "a callback is booked", "handoff": "handed to another flow"}.get(
         node.kind, "listens")
     return Stop(node.id, node.kind, node.seconds if node.takes_step else 0, action)
+
+
+def _menu_action(node: Menu, state: State, after: State | None, persona: Persona) -> str:
+    """What the caller does at a menu, as they live it (docs/format.md, "How a caller moves"
+    and "Voice menus"): a spoken attempt is said ("says 1", the choice written as its key, as
+    `phonejail call` writes it) and one the menu does not understand is a no-match, not a
+    wrong key; a keyed attempt is pressed, and a wrong key is a slip of the finger when an
+    option fits. Where no option serves the intent the caller presses 0 or guesses among
+    options meant for other intents (an option meant for none, a language, is just chosen).
+
+    The chain's move does not say why it was taken (a no-match and a slip both go to
+    `invalid`), so of the ways the caller could have made the move from `state` to `after`
+    (None: the call ended there) the likeliest is told, with the chances of `chain._moves`.
+    """
+    spoken = node.spoken(state.fails)
+    verb = "says" if spoken else "presses"
+    heard = node.recognition * persona.understood if spoken else 1.0
+    slip = 0.0 if spoken else persona.mistakes
+    fails = state.fails + 1
+    failed_to, failed_fails = ((node.invalid, fails) if fails <= node.retries
+                               else (node.fail, 0))
+
+    def chosen(target: str | None) -> bool:
+        if after is None:
+            return target is None
+        return target == after.node and after.fails == 0
+
+    def failed() -> bool:
+        if after is None:
+            return failed_to is None
+        return failed_to == after.node and after.fails == failed_fails
+
+    ways: list[tuple[float, str]] = []  # (chance, words), in the order of chain._moves
+    if spoken and failed():
+        ways.append((1.0 - heard, "not understood (a no-match)"))
+    serving = [o for o in node.options if persona.intent in o.serves]
+    if serving:
+        ways += [(heard * (1.0 - slip) / len(serving), f"{verb} {o.key}")
+                 for o in serving if chosen(o.to)]
+        if failed():
+            ways.append((heard * slip, "presses a wrong key (a slip)"))
+    else:
+        zero = node.option("0")
+        if zero is not None and chosen(zero.to):
+            ways.append((heard * persona.zero_out, f"no option fits: {verb} 0"))
+        elif zero is None and failed():
+            ways.append((heard * persona.zero_out, "no option fits: a wrong key" if not spoken
+                         else "no option fits: says 0, not a choice here"))
+        # A guess among options meant for other intents; an option meant for no intent (a
+        # language choice) is simply chosen.
+        ways += [(heard * (1.0 - persona.zero_out) / len(node.options),
+                  f"no option fits: {verb} {o.key} (a guess)" if o.serves else f"{verb} {o.key}")
+                 for o in node.options if chosen(o.to)]
+    if not ways:  # pragma: no cover - the move was one of the above
+        return f"{verb} a key"
+    return max(ways, key=lambda w: w[0])[1]  # the first of the likeliest, on a tie

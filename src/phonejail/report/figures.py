@@ -7,7 +7,6 @@ so a reader sees at a glance that the two agree.
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from phonejail.analysis.chain import OUTCOMES
 from phonejail.simulate import PersonaResult, Simulation
@@ -183,8 +183,10 @@ def outcomes_figure(sim: Simulation) -> Figure:
     _persona_ticks(ax, rows)
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of calls (%)")
-    ax.set_title("How calls end, per persona (exact): red and purple are phone jail "
-                 "(cut off, hung up)")
+    # Over the figure, not the axes: long persona names push the axes right, and a title
+    # centred on them ran off the canvas (docs/report.md, "Figures").
+    fig.suptitle("How calls end, per persona (exact)\nphone jail: red (cut off), purple "
+                 "(hung up) and orange (left unhelped)")
     # Below the axes whatever the number of rows (an offset in axes units drifts with it).
     fig.legend(ncols=len(OUTCOMES), loc="outside lower center", frameon=False, fontsize=9)
     return fig
@@ -229,7 +231,8 @@ def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
     pairs, rare = _helped(exact, sampled)
     cols = min(3, max(len(pairs), 1))
     rows = max(1, -(-len(pairs) // cols))
-    fig = Figure(figsize=(4.2 * cols, 3.2 * rows + 0.9), layout="constrained")
+    # At least two panels wide, so the two-line title fits above a single panel.
+    fig = Figure(figsize=(max(4.2 * cols, 8.4), 3.2 * rows + 0.9), layout="constrained")
     fig.suptitle("Steps to a human, over the calls that reach one: where most callers get "
                  "through\nexact PMF (bars), Monte-Carlo (x), exact CDF (line); shared axes")
     if rare:
@@ -260,7 +263,8 @@ def steps_figure(exact: Simulation, sampled: Simulation) -> Figure:
         ax.set_title(f"{e.name}: {share_text(e.figures.reached_human)} reach a human",
                      fontsize=10, color=colours[k])
         ax.set_xlim(-0.5, longest - 0.5)
-        ax.set_ylim(0, min(1.0, tallest * 1.1) or 1.0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
+        ax.set_ylim(0, min(1.05, tallest * 1.1) or 1.0)  # a bar of 1.0 and its x show whole
         # The axes are shared: each scale is labelled once, at the figure's edge (the
         # bottom row's steps, the left column's shares, the right column's CDF), which
         # is also most of the time drawing them takes on a tree with many personas.
@@ -285,24 +289,44 @@ def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
     ax = fig.add_subplot()
     pairs, rare = _helped(exact, sampled)
     colours = persona_colours(exact)
-    earliest = math.inf
+    curves = []  # (minutes, CDF, colour, width, style, label)
     for k, e, s in pairs:
         pmf = _conditional(e.figures.seconds_hist)
         if not pmf.size or pmf.sum() == 0:
             continue
-        earliest = min(earliest, float(np.flatnonzero(pmf)[0]) / 60)
         colour = colours[k]
-        ax.step(np.arange(pmf.size) / 60, np.cumsum(pmf), where="post", color=colour,
-                linewidth=2, label=f"{e.name} (exact)")
+        curves.append((np.arange(pmf.size) / 60, np.cumsum(pmf), colour, 2, "-",
+                       f"{e.name} (exact)"))
         mc = _conditional(s.figures.seconds_hist)
         if mc.size and mc.sum() > 0:
-            ax.step(np.arange(mc.size) / 60, np.cumsum(mc), where="post", color=colour,
-                    linewidth=1, linestyle="--")
-    if not pairs:
+            curves.append((np.arange(mc.size) / 60, np.cumsum(mc), colour, 1, "--", None))
+    # A persona whose curve is another's (one way to a human for both) is hidden under the
+    # one drawn after it: its legend entry says under which, so the legend matches the lines.
+    exact_at = [k for k, c in enumerate(curves) if c[5] is not None]
+    for n, k in enumerate(exact_at):
+        m, cdf, colour, width, style, label = curves[k]
+        top = next((curves[j][5] for j in reversed(exact_at[n + 1:])
+                    if curves[j][0].size == m.size
+                    and np.allclose(curves[j][1], cdf, rtol=0, atol=1e-9)), None)
+        if top is not None:
+            curves[k] = (m, cdf, colour, width, style,
+                         f"{label[:-len(' (exact)')]} (exact; under {top[:-len(' (exact)')]})")
+    if curves:
+        # Start just before the first answer (the flat stretch is empty), and span at least
+        # a minute: a line where everyone is answered in 2 s is a step and a plateau, not a
+        # lone vertical line at the edge of an axis 0.035 minutes wide.
+        firsts = [float(m[np.flatnonzero(c)[0]]) for m, c, *_ in curves if c.any()]
+        left = max(0.0, min(firsts) - 0.5)
+        right = max(max(float(m[-1]) for m, *_ in curves), left + 1.0)
+        right += 0.04 * (right - left)
+        for minutes_, cdf, colour, width, style, label in curves:
+            # Each curve goes on at its last value to the right edge.
+            ax.step(np.append(minutes_, right), np.append(cdf, cdf[-1]), where="post",
+                    color=colour, linewidth=width, linestyle=style, label=label)
+        ax.set_xlim(left, right)
+    else:
         ax.text(0.5, 0.5, "No persona reaches a human in 1% of its calls.", ha="center",
                 va="center", transform=ax.transAxes)
-    elif earliest < math.inf:  # start just before the first answer: the flat stretch is empty
-        ax.set_xlim(left=max(0.0, earliest - 0.5))
     ax.set_xlabel("minutes until a human answers (prompts + hold)")
     ax.set_ylabel("share of calls reaching a human")
     ax.set_ylim(0, 1.02)
@@ -310,7 +334,7 @@ def seconds_figure(exact: Simulation, sampled: Simulation) -> Figure:
                  "exact CDF (solid), Monte-Carlo (dashed)")
     if rare:
         fig.supxlabel(_rare_note(rare), fontsize=9, color="#5b6473")
-    if pairs:
+    if curves:
         ax.legend(fontsize=9, loc="lower right")
     ax.grid(alpha=0.3)
     return fig
@@ -332,8 +356,11 @@ def identity_figure(exact: Simulation) -> Figure:
     ax.set_yticks(y, [r.name for r in rows])
     _persona_ticks(ax, rows)
     ax.set_xlabel("per call (exact)")
-    ax.set_title("Identity questions, repeats and transfers per call: red bars are callers "
-                 "asked again")
+    # Counts per call: from 0, and at least to 1, so a tree that asks nothing shows bars of
+    # 0 on a scale of 0 to 1, not a scale of -0.06 to 0.06.
+    ax.set_xlim(0, max(ax.get_xlim()[1], 1.0))
+    fig.suptitle("Identity questions, repeats and transfers per call (exact)\n"
+                 "red bars: callers asked again for a fact they gave")
     ax.legend(fontsize=9, loc="lower right")
     ax.margins(x=0.15)
     return fig
