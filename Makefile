@@ -17,7 +17,8 @@ report: $(STAMP)
 	$(BIN)/phonejail report trees/ -o reports/ || test $$? -eq 1
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	# -n auto: one worker per core; the tests share no files, ports or terminals.
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
