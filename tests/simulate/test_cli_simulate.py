@@ -129,4 +129,4 @@ def test_progress_bar_appears_only_on_a_terminal_after_a_second(monkeypatch, cap
     (0.99949, "99.9%"), (0.99998, ">99.9%"), (1.0, "100.0%"),
 ])
 def test_a_share_is_never_rounded_to_a_false_0_or_100_percent(share: float, shown: str) -> None:
-    assert render._pct(share) == shown
+    assert render.pct(share) == shown
