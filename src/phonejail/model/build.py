@@ -493,6 +493,16 @@ class _Builder:
                 self.error(persona.loc, f"{where}: persona name '{persona.name}' is used twice "
                                         f"(first at line {seen[persona.name].loc.line})")
             seen.setdefault(persona.name, persona)
+        # An intent no persona calls for gets a default caller named after it
+        # (docs/format.md, "Callers"): a persona of that name would be two callers in one
+        # name, in `persona-max-jail-rate`, simulate's rows and compare's matching.
+        covered = {p.intent for p in personas}
+        for persona in personas:
+            if persona.name in self.intents and persona.name not in covered:
+                self.error(persona.loc, f"{where}: persona name '{persona.name}' is the name "
+                                        f"of the default caller of intent '{persona.name}', "
+                                        "which no persona calls for; rename the persona or "
+                                        "give the intent a persona")
         return personas
 
     def _persona(self, value: YNode, where: str) -> Any:

@@ -49,8 +49,9 @@ class Sink(str, Enum):
 def _taken(node: Node, intents: tuple[str, ...]) -> Iterator[tuple[str, str | None]]:
     """`node.targets()` but those no call can take, whoever calls: a branch case of chance
     0, the cases and `else` after a case of chance 1, a speech menu's options when it
-    understands nothing (`recognition: 0`), and the `next` of a self-service or the
-    `transfer` of an agent that settles every intent of the tree with `success: 1`."""
+    understands nothing (`recognition: 0`), and the `transfer` of an agent that settles
+    every intent of the tree with `success: 1`. A self-service's `next` stays, however
+    surely it settles calls: PJ101 counts no recording as help, only the way on to one."""
     if isinstance(node, Branch):
         for case in node.cases:
             if case.test == "chance" and float(case.value) <= 0:
@@ -61,9 +62,8 @@ def _taken(node: Node, intents: tuple[str, ...]) -> Iterator[tuple[str, str | No
         yield "else", node.else_
     elif isinstance(node, Menu) and node.input == "speech" and node.recognition <= 0:
         yield from ((label, t) for label, t in node.targets() if not label.startswith("key "))
-    elif isinstance(node, SelfService | Agent) and node.success >= 1 and all(
-            (intent in node.resolves) if isinstance(node, SelfService)
-            else node.resolves_intent(intent) for intent in intents):
+    elif isinstance(node, Agent) and node.success >= 1 and all(
+            node.resolves_intent(intent) for intent in intents):
         return
     else:
         yield from node.targets()
