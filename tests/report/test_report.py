@@ -488,9 +488,12 @@ def test_a_tree_pj009_refuses_says_why_and_what_to_do_and_draws_the_trap(tmp_pat
     r = build_report(str(tree), "cycle", Config(), 100, 1)
     assert r.exact is None and r.sampled is None
     assert r.refused is not None
-    assert "route_b -> route_a -> route_b (PJ009)" in r.refused
     assert "put a prompt in the cycle" in r.refused
-    assert r.marks["route_b"] == ("PJ009",)
+    # The banner names the cycle from the node PJ009 marks red, as the finding does.
+    (at,) = [f.node for f in r.findings if f.code == "PJ009"]
+    other = ({"route_a", "route_b"} - {at}).pop()
+    assert f"{at} -> {other} -> {at} (PJ009)" in r.refused
+    assert r.marks[at] == ("PJ009",)
     assert [stem for stem, *_ in figures_of(r)] == ["flow"]
     page = html.tree_page(r, figures_of(r))
     assert '<p class="refused">Not simulated: a cycle of nodes' in page
