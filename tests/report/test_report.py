@@ -500,5 +500,5 @@ def test_a_tree_pj009_refuses_says_why_and_what_to_do_and_draws_the_trap(tmp_pat
     assert "put a prompt in the cycle" in page and 'src="data:image/png' not in page
     from phonejail.report import summary_json
 
-    assert list(json.loads(summary_json.summary(r, None))) == ["tree", "name", "refused", "findings",
-                                                 "fix_first"]  # as docs/report.md lists
+    keys = list(json.loads(summary_json.summary(r, None)))
+    assert keys == ["tree", "name", "refused", "findings", "fix_first"]  # docs/report.md
