@@ -57,6 +57,9 @@ CODE = "PJ009"
 NAME = "exact-refused"
 SEVERITY = Severity.ERROR
 OPTIONS = ()
+STANDS_IN_FOR = ("PJ103", "PJ105")
+"""The errors this finding speaks for when callers cannot be followed: it runs whenever one
+of them does, unless ignored by its own code (docs/configuration.md)."""
 
 
 def _caller(ctx: Context, persona: Persona) -> str:
