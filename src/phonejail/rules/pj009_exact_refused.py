@@ -15,7 +15,8 @@ What it finds
     exact` refuse such a tree; this finding says so, so the gate does not pass
     a tree it could not judge. It sits at the first node of the cycle (or at
     the start node) and names the callers. A cycle that traps a caller for
-    good is a jail loop, which PJ102 reports instead.
+    good is a jail loop, which PJ102 reports instead (when PJ102 does not run,
+    this rule reports it).
 
 Why it matters
     A gate that says "no findings" about callers it never followed misses
@@ -77,12 +78,13 @@ def _jail_loop(ctx: Context, persona: Persona, cycle: tuple[str, ...]) -> bool:
 
 def check(ctx: Context) -> Iterator[Problem]:
     refused: dict[tuple[str, ...], tuple[Refusal, list[str]]] = {}
+    loops_reported = ctx.running is None or "PJ102" in ctx.running
     for persona in ctx.callers:
         found = ctx.flow_of(persona)
         if not isinstance(found, Refusal) or found.past_budget:
             continue  # followed, or past the state budget (PJ008 says so)
-        if found.cycle and _jail_loop(ctx, persona, found.cycle):
-            continue
+        if found.cycle and loops_reported and _jail_loop(ctx, persona, found.cycle):
+            continue  # PJ102 reports the loop
         refused.setdefault(found.cycle, (found, []))[1].append(_caller(ctx, persona))
     tree = ctx.tree
     for cycle, (_, callers) in refused.items():
