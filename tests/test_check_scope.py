@@ -62,7 +62,10 @@ def test_an_unreadable_yaml_file_in_a_folder_is_reported(run, tmp_path) -> None:
 def test_a_tree_that_forgot_its_version_line_is_checked_not_skipped(run, tmp_path) -> None:
     # `start:` and `nodes:` at the top: a tree; skipped, its dead end would pass the gate.
     forgot = TREE.replace("phonejail: 1\n", "")
-    _write(tmp_path, {"menu.yaml": forgot, "other.yaml": "start: now\nsteps: []\n"})
+    # An inventory with a start date and a list of nodes has no node `kind:` of a tree.
+    inventory = "start: 2020-01-01\nnodes: [host1, host2]\nkind: servers\n"
+    _write(tmp_path, {"menu.yaml": forgot, "other.yaml": "start: now\nsteps: []\n",
+                      "inventory.yaml": inventory})
     collected = collect_files([tmp_path])
     assert [Path(f).name for f in collected.files] == ["menu.yaml"]
     code, out, _ = run("check", "-q", tmp_path)

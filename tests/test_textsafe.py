@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from phonejail.textsafe import (
     csv_cell,
+    display_width,
     is_unsafe,
     json_text,
     markdown,
     markdown_code,
+    pad,
     unsafe_characters,
     visible,
 )
@@ -107,3 +109,42 @@ def test_check_shows_a_hostile_value_escaped_in_every_text_format(run, tmp_path)
         assert code == 1 and "\x1b" not in out and "\x07" not in out
         assert not any(line.startswith("::error file=x") for line in out.splitlines())
         assert "\\n::error file=x::owned\\x1b]0;t\\x07" in out
+
+
+def test_display_width_counts_terminal_columns() -> None:
+    assert display_width("plain caller") == 12
+    assert display_width("請求の田中さん") == 14  # wide characters take two columns
+    assert display_width("e\u0301") == 1  # a combining accent takes none
+    assert pad("請求", 6) == "請求  " and pad("請求", 6, right=True) == "  請求"
+
+
+CJK_TREE = """\
+phonejail: 1
+name: 日本の窓口
+start: welcome
+intents: [請求, support]
+callers:
+  - {name: 請求の田中さん, intent: 請求, share: 0.5}
+  - {name: plain caller, intent: support, share: 0.5}
+nodes:
+  welcome:
+    kind: menu
+    say: "Press 1 for billing, 2 for support, 0 for an agent."
+    options:
+      - {key: "1", to: desk, serves: [請求]}
+      - {key: "2", to: desk, serves: [support]}
+      - {key: "0", to: desk}
+  desk: {kind: agent, resolves: [請求, support]}
+"""
+
+
+def test_simulate_tables_line_up_with_wide_persona_names(run, tmp_path) -> None:
+    tree = tmp_path / "cjk.yaml"
+    tree.write_text(CJK_TREE, encoding="utf-8")
+    code, out, err = run("simulate", "--method", "exact", tree)
+    assert (code, err) == (0, "")
+    table = out.split("Outcomes\n")[1].split("\n\n")[0].splitlines()
+    assert len(table) == 5 and table[2].startswith("請求の田中さん")
+    # Every row ends at the same terminal column, and the share column too.
+    assert len({display_width(line) for line in table}) == 1
+    assert len({display_width(line[:line.index("%") + 1]) for line in table[2:]}) == 1

@@ -45,6 +45,7 @@ from phonejail.output.text import summary as text_summary
 from phonejail.rules import FORMAT_CODES, RULES, documentation
 from phonejail.sources import (
     FLOW_CHOICE,
+    UNIT_MARK,
     flow_matches,
     import_any,
     importer_settings,
@@ -354,7 +355,7 @@ def _colour(stream: IO[str]) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _flow_to_pick(problems: Sequence[Problem], path: str) -> None:
+def _flow_to_pick(problems: Sequence[Problem | Finding], path: str) -> None:
     """A file of several flows with none picked, or an unknown one: a usage error (exit 2),
     where a command wants one tree."""
     for problem in problems:
@@ -674,10 +675,13 @@ def _report_once(paths: Sequence[str], out_dir: str, callers: int, seed: int,
               default="mermaid", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (required for png and svg; `-`: standard output).")
-@click.option("--flow/--no-flow", default=True, show_default=True,
+@click.option("--widths/--no-widths", default=True, show_default=True,
               help="Edge widths by the exact share of calls taking each move (traps are "
               "marked either way).")
-def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
+@click.option("--no-flow", "no_widths", is_flag=True, hidden=True)  # --no-widths' old name
+@_flow_option
+def graph(tree: str, fmt: str, output: str | None, widths: bool, no_widths: bool,
+          flow_name: str | None) -> int:
     """Draw the call flow: dead ends, jail loops and identity gates in red.
 
     mermaid renders in GitHub Markdown (put it in a ```mermaid block); dot is for
@@ -693,8 +697,10 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE (or -o - for "
                                "standard output)")
     output = _to_file(output)
-    if not Path(tree).exists():
+    if not Path(split_unit(tree)[0]).exists():
         raise click.BadParameter(f"'{tree}' does not exist", param_hint="TREE")
+    if flow_name:
+        tree = f"{split_unit(tree)[0]}{UNIT_MARK}{flow_name}"  # one flow of a template
     if fmt in ("png", "svg"):
         size = len(getattr(load_source(tree).loaded.tree, "nodes", ()))
         if size > DRAW_LIMIT:  # checked first: the analysis of a huge tree takes a while too
@@ -706,6 +712,7 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
     if r.tree is None:
         # A tree whose only errors are targets naming no node is drawn all the same, those
         # targets marked: a picture helps most exactly then. Its errors go to stderr, exit 1.
+        _flow_to_pick(r.findings, tree)
         loaded = load_for_drawing(tree)
         if loaded is None:
             _refuse(tree, r.findings, "drawing it")
@@ -714,7 +721,8 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
         code = EXIT_FINDINGS
     else:
         loaded = r.tree
-        diagram = flowchart.describe(loaded, r.marks, r.flow if flow else {})
+        diagram = flowchart.describe(loaded, r.marks, r.flow if widths and not no_widths
+                                     else {})
     if fmt in ("png", "svg"):
         buffer = io.BytesIO()
         with plain_text():
@@ -726,7 +734,7 @@ def graph(tree: str, fmt: str, output: str | None, flow: bool) -> int:
         data = (flowchart.to_dot if fmt == "dot" else flowchart.to_mermaid)(diagram,
                                                                            loaded.name)
     if output:
-        atomic_write(Path(output), data, inputs=[tree])
+        atomic_write(Path(output), data, inputs=[split_unit(tree)[0]])
     elif isinstance(data, bytes):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

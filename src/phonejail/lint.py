@@ -17,7 +17,7 @@ from phonejail.findings import Finding, Problem, Severity
 from phonejail.gcpause import gc_paused
 from phonejail.importers.infra import TEMPLATE_SUFFIXES
 from phonejail.model import Loaded
-from phonejail.model.tree import Tree
+from phonejail.model.tree import KINDS, Tree
 from phonejail.rules import RULES, Context
 from phonejail.rules import pj008_state_budget as state_budget
 from phonejail.sources import Source, importer_settings, load_source, split_unit, template_units
@@ -29,9 +29,19 @@ TREE_SUFFIXES = (".yaml", ".yml")
 _DECLARES_PHONEJAIL = re.compile(
     rb"^(?:\xef\xbb\xbf)?(?:phonejail|\"phonejail\"|'phonejail')[ \t]*:", re.MULTILINE)
 """A top-level `phonejail:` key, the format version every tree starts with."""
-_LOOKS_LIKE_A_TREE = (re.compile(rb"^start[ \t]*:", re.MULTILINE),
-                      re.compile(rb"^nodes[ \t]*:", re.MULTILINE))
-"""Top-level `start:` and `nodes:` keys: a tree that forgot its `phonejail: 1` line."""
+_LOOKS_LIKE_A_TREE = (
+    re.compile(rb"^start[ \t]*:", re.MULTILINE),
+    re.compile(rb"^nodes[ \t]*:", re.MULTILINE),
+    re.compile(rb"\bkind[ \t]*:[ \t]*[\"']?(?:" + "|".join(KINDS).encode() + rb")\b"))
+"""Top-level `start:` and `nodes:` keys and a node `kind:` of phonejail's: a tree that forgot
+its `phonejail: 1` line (an inventory with a start date and a list of nodes is not one)."""
+
+
+def looks_like_a_tree(data: bytes) -> bool:
+    """A top-level `phonejail:` key, or the keys of a tree that forgot it (a quick look at
+    the text, no parsing): what a folder scan and the language server take as a tree."""
+    return _DECLARES_PHONEJAIL.search(data) is not None \
+        or all(key.search(data) for key in _LOOKS_LIKE_A_TREE)
 
 
 class MissingPath(Exception):
@@ -75,8 +85,7 @@ def declares_phonejail(path: Path) -> bool:
         data = read_capped(path)
     except InputError:
         return True
-    if _DECLARES_PHONEJAIL.search(data) is not None or b"\x00" in data \
-            or all(key.search(data) for key in _LOOKS_LIKE_A_TREE):
+    if looks_like_a_tree(data) or b"\x00" in data:
         return True
     try:
         data.decode("utf-8")

@@ -27,6 +27,22 @@ _UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide (East Asian) characters take two, combining
+    marks none, so tables of Japanese or Chinese names line up."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` filled with spaces to `width` terminal columns (`display_width`), on the
+    right (left-aligned) or, with `right`, on the left."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
 def is_unsafe(char: str) -> bool:
     """True for a character shown as an escape: controls, surrogates, line separators, and
     invisible format characters such as bidi overrides (but not the zero-width joiners)."""

@@ -113,3 +113,72 @@ def test_the_walk_is_chosen_by_the_tree_alone(monkeypatch: pytest.MonkeyPatch) -
 def _one_caller():
     tree = load(MENU.replace("PATIENCE", "25")).tree
     return tree, tree.personas[0]
+
+
+def _most_visits_walked(p: plain.PlainChain, patience: int) -> int:
+    """The most visits any one call makes, by trying every way, level by level of steps
+    taken: a visit to a state that takes a step with no patience left is the call's last."""
+    n, step = p.n_states, p.step
+    after = [[t for t in p.target[p.indptr[i]:p.indptr[i + 1]] if t < n] for i in range(n)]
+    order: list[int] = []  # states that take no step, each after those it leads to
+    done = [False] * n
+
+    def place(i: int) -> None:
+        stack = [(i, iter(after[i]))]
+        done[i] = True
+        while stack:
+            here, rest = stack[-1]
+            t = next((t for t in rest if not step[t] and not done[t]), None)
+            if t is None:
+                stack.pop()
+                order.append(here)
+            else:
+                done[t] = True
+                stack.append((t, iter(after[t])))
+
+    for i in range(n):
+        if not step[i] and not done[i]:
+            place(i)
+    later = [0] * n  # visits from each state with one step more taken
+    for steps in range(patience, -1, -1):
+        now = [0] * n
+        for i in range(n):
+            if step[i]:
+                now[i] = 1 if steps >= patience else 1 + max((later[t] for t in after[i]),
+                                                              default=0)
+        for i in order:
+            now[i] = 1 + max((now[t] for t in after[i]), default=0)
+        later = now
+    return later[0]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(valid_trees())
+def test_most_visits_bounds_every_call(text: str) -> None:
+    tree = load(text).tree
+    assert tree is not None
+    for persona in tree.judged:
+        try:
+            p = plain.to_plain(compile_chain(tree, persona))
+        except (ChainTooLarge, ZeroStepCycle):
+            continue
+        patience = min(persona.patience, 6)  # keeps the walk of every way small
+        assert plain.most_visits(p, patience) >= _most_visits_walked(p, patience)
+
+
+@pytest.mark.parametrize(("fixture", "patience", "bound", "walked"), [
+    # ten branches walked once, then a menu that replays twice at most (its retries)
+    # and the agent: no cycle, so the bound is the longest way, 14 visits
+    ("good/long_run_walked_once.yaml", 1000, 14, 14),
+    # a say and ten branches in a loop, 1,000 rounds and the last say (11,001 visits);
+    # the bound: the agent once, 1,001 says, 1,002 runs of ten branches
+    ("bad/pj009_visit_cap.yaml", 1000, 11022, 11001),
+])
+def test_most_visits_by_hand(fixture: str, patience: int, bound: int, walked: int) -> None:
+    tree = load_file(ROOT / "tests" / "rules" / fixture).tree
+    assert tree is not None
+    p = plain.to_plain(compile_chain(tree, tree.personas[0]))
+    assert tree.personas[0].patience == patience
+    assert plain.most_visits(p, patience) == bound
+    assert _most_visits_walked(p, patience) == walked

@@ -148,11 +148,19 @@ def test_simulate_a_template_flow(run) -> None:
 @pytest.mark.parametrize("args", [[], ["--flow", "Nope"]], ids=["none picked", "unknown"])
 def test_a_flow_to_pick_is_a_usage_error_wherever_one_tree_is_wanted(
         run, tmp_path: Path, args: list[str]) -> None:
-    for command in (["simulate"], ["import", "-o", str(tmp_path / "x.yaml")]):
+    for command in (["simulate"], ["import", "-o", str(tmp_path / "x.yaml")], ["graph"]):
         code, _, err = run(*command, TEMPLATES / "connect.yaml", *args)
         assert code == 2 and "Invalid value for --flow" in err
         assert "MainFlow, GreetingModule" in err
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_graph_draws_one_flow_of_a_template(run) -> None:
+    code, by_option, err = run("graph", "--format", "dot", TEMPLATES / "connect.yaml",
+                               "--flow", "MainFlow")
+    assert (code, err) == (0, "") and by_option.startswith('digraph "Clinic main line" {')
+    code, by_name, _ = run("graph", "--format", "dot", f"{TEMPLATES / 'connect.yaml'}#MainFlow")
+    assert code == 0 and by_name == by_option
 
 
 def test_import_a_template_flow(run, tmp_path: Path) -> None:

@@ -150,6 +150,9 @@ def test_files_that_are_not_trees_get_no_diagnostics(session) -> None:
     _start(client, root)
     workflow = "name: CI\non: [push]\njobs:\n  test: {runs-on: ubuntu-latest}\n"
     assert _open(client, root / "ci.yaml", workflow) == []
+    # A tree that forgot its `phonejail: 1` line is one, as for `phonejail check`.
+    forgot = "name: t\nstart: a\nintents: [x]\nnodes:\n  a: {kind: agent}\n"
+    assert [d["code"] for d in _open(client, root / "forgot.yaml", forgot)] == ["PJ002"]
 
 
 def test_hover_on_a_finding_or_a_rule_code_explains_the_rule(session) -> None:

@@ -296,11 +296,12 @@ def test_an_export_with_control_characters_reports_quietly(run, tmp_path) -> Non
     assert (tmp_path / "out" / "odd" / "flow.png").exists()
 
 
-def test_graph_without_flow_still_marks_traps_and_broken_trees_are_refused(run, in_repo,
+def test_graph_without_widths_still_marks_traps_and_broken_trees_are_refused(run, in_repo,
                                                                            tmp_path) -> None:
-    code, out, _ = run("graph", "--no-flow", "trees/isp_billing.yaml")
+    code, out, _ = run("graph", "--no-widths", "trees/isp_billing.yaml")
     assert code == 0 and "class n1 trap" in out
     assert "stroke-width:0.7px" in out and "stroke-width:6" not in out  # every edge thin
+    assert run("graph", "--no-flow", "trees/isp_billing.yaml")[1] == out  # its old name
     broken = tmp_path / "broken.yaml"
     broken.write_text("phonejail: 1\nname: x\n")
     code, out, err = run("graph", broken)

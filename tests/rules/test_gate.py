@@ -78,7 +78,7 @@ def test_an_intent_no_persona_covers_is_judged_by_a_default_caller() -> None:
     assert [f.node for f in found] == ["welcome", "open_hours"]
     assert found[0].message.startswith(
         "the default caller for intent 'other' (no persona under callers: has it; judged as "
-        "a caller who knows every fact) ends in phone jail on 100.0% of its calls")
+        "a caller who knows every fact) ends in phone jail on >99.99% of its calls")
 
 
 def test_configuration_of_the_rates() -> None:
@@ -100,11 +100,11 @@ def test_pharmacy_caregiver_fails_the_gate_and_the_fixed_tree_passes(run, in_rep
     code, out, _ = run("check", "trees/pharmacy.yaml")
     assert code == 1
     assert ("error PJ105 persona-jailed: persona 'caregiver checking a refill' (20.0% of "
-            "calls) ends in phone jail on 100.0% of its calls") in out
+            "calls) ends in phone jail on >99.99% of its calls") in out
     # The identity gate judges by what the caregiver does, not by the paths that exist:
     # a human is one key away at the main menu, but a caller with an option never takes it.
     assert ("38:3: error PJ103 identity-gate: 'ask_phone' shuts out persona 'caregiver "
-            "checking a refill' (phone jail on 100.0% of its calls, <0.01% if it knew the "
+            "checking a refill' (phone jail on >99.99% of its calls, <0.01% if it knew the "
             "phone number on the prescription file; above max-jail-rate 5%)") in out
     code, out, _ = run("check", "trees/pharmacy_fixed.yaml", "trees/shop.yaml")
     assert (code, out) == (0, "No findings in 2 files.\n")

@@ -400,3 +400,57 @@ def test_key_0_to_a_human_is_the_quickest_way_even_for_callers_whose_option_fits
     assert [f.message for f in found] == [
         "the quickest way to a human takes 7 steps, more than 5: "
         "m1 -> s1 -> s2 -> s3 -> s4 -> s5 -> s6 -> op"]
+
+
+SIX_RECORDINGS = """
+phonejail: 1
+name: a branch in front of six recordings
+start: route
+intents: [x]
+identity:
+  acct: {label: account number}
+nodes:
+  route:
+    kind: branch
+    cases: [CASES]
+    else: s1
+  s1: {kind: say, say: one, next: s2}
+  s2: {kind: say, say: two, next: s3}
+  s3: {kind: say, say: three, next: s4}
+  s4: {kind: say, say: four, next: s5}
+  s5: {kind: say, say: five, next: s6}
+  s6: {kind: say, say: six, next: desk}
+  desk: {kind: agent, resolves: [x]}
+"""
+
+
+@pytest.mark.parametrize("cases", [
+    '{when: {chance: 0.0}, to: desk}',  # never taken
+    '{when: {given: acct}, to: desk}',  # nothing has given the account number yet
+    '{when: {chance: 1.0}, to: s1}, {when: {chance: 0.5}, to: desk}',  # behind a sure case
+])
+def test_a_branch_case_no_call_can_take_is_no_quicker_way(cases: str) -> None:
+    found = [f.message for f in check(SIX_RECORDINGS.replace("CASES", cases))
+             if f.code == "PJ204"]
+    assert found == ["the quickest way to a human takes 6 steps, more than 5: "
+                     "route -> s1 -> s2 -> s3 -> s4 -> s5 -> s6 -> desk"]
+
+
+def test_a_given_case_is_a_way_once_the_route_has_given_the_fact() -> None:
+    tree = SIX_RECORDINGS.replace("start: route", "start: ask").replace(
+        "CASES", "{when: {given: acct}, to: desk}").replace(
+        "nodes:\n", "nodes:\n  ask: {kind: ask, fact: acct, ok: route, fail: s1}\n")
+    assert "PJ204" not in codes(check(tree))
+
+
+@pytest.mark.parametrize(("share", "beside", "shown"), [
+    (0.0, None, "0%"), (0.00004, None, "<0.01%"), (0.004, None, "0.40%"),
+    (0.25, None, "25.0%"), (0.9996, None, "99.96%"), (0.99999, None, ">99.99%"),
+    (0.99999, 0.05, ">99.99%"), (0.99999, 0.99995, "99.999%"), (1.0, None, "100.0%"),
+    (0.0501, 0.05, "5.01%"),
+])
+def test_a_finding_never_names_a_false_0_or_100_percent(share: float, beside: float | None,
+                                                        shown: str) -> None:
+    from phonejail.rules._jail import percent
+
+    assert percent(share, beside) == shown

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from phonejail.simulate import render
 from phonejail.simulate.render import CSV_COLUMNS
 
 
@@ -20,7 +21,7 @@ def test_text_report_of_the_isp_story(run, in_repo) -> None:
     # share, resolved, unresolved, callback, handed off, dead end, abandoned, jail rate
     assert internet_only.split() == ["internet-only", "customer", "25.0%", "0.0%", "0.0%",
                                      "0.0%", "0.0%", "100.0%", "0.0%", "100.0%"]
-    assert "phone customer changing a card   100.0%" in out
+    assert "phone customer changing a card   >99.9%" in out  # reached, not quite all
 
 
 def test_json_follows_the_contract(run, in_repo) -> None:
@@ -121,3 +122,11 @@ def test_progress_bar_appears_only_on_a_terminal_after_a_second(monkeypatch, cap
     assert shown.bar is not None and quiet.bar is None
     shown.close()
     assert "simulating" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("share", "shown"), [
+    (0.0, "0.0%"), (0.00007, "<0.1%"), (0.0005, "0.1%"), (0.5, "50.0%"),
+    (0.99949, "99.9%"), (0.99998, ">99.9%"), (1.0, "100.0%"),
+])
+def test_a_share_is_never_rounded_to_a_false_0_or_100_percent(share: float, shown: str) -> None:
+    assert render._pct(share) == shown

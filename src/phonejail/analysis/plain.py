@@ -91,11 +91,141 @@ def rows(a: object) -> tuple[list[int], list[int]]:
 def check_depth(a: PlainChain, patience: int) -> None:
     """Raise TooDeepForExact if the 10,000-visit cap could bind for a caller of this
     patience (every exact figure, `analyse`'s or a flow's, refuses the same chains).
-    `a` is a `PlainChain` or an `arrays.ChainArrays`."""
-    if (patience + 1) * (a.zero_step_depth + 1) > MAX_VISITS:
+    `a` is a `PlainChain` or an `arrays.ChainArrays`.
+
+    A call takes at most patience + 1 steps, and before each, and after the last, at
+    most `zero_step_depth` states that take none: when that quick bound is within the
+    cap, so is every call. Past it, `most_visits` bounds the calls more closely.
+    """
+    if (patience + 2) * (a.zero_step_depth + 1) <= MAX_VISITS:
+        return
+    bound = most_visits(a, patience)
+    if bound >= MAX_VISITS:
         raise TooDeepForExact(
-            f"a call could make more than {MAX_VISITS:,} visits; the exact analysis does not "
-            "model that cap: use --method montecarlo")
+            f"a call could make up to {bound:,} visits, past the engines' cap of "
+            f"{MAX_VISITS:,}; the exact analysis does not model that cap: use --method "
+            "montecarlo")
+
+
+def most_visits(a: PlainChain, patience: int) -> int:
+    """An upper bound on the visits one call of this patience makes over `a` (a
+    `PlainChain` or an `arrays.ChainArrays`).
+
+    A state on no cycle is visited at most once: the longest path through the chain's
+    strongly connected components counts those. Within cycles, each visit to a state
+    that takes a step spends patience (at most patience + 1 of them), and a run of states
+    that take none follows one of those visits or an entry into a cycle (at most one per
+    component: the components form no cycle), each run at most as long as the longest
+    run of such states within cycles.
+    So a long run of routing branches walked once no longer counts once per step of
+    patience, as the quick bound in `check_depth` counts it.
+    """
+    indptr, target = rows(a)
+    n = a.n_states
+    component, count = _components(n, indptr, target)
+    size = [0] * count
+    cyclic = [False] * count
+    for v in range(n):
+        size[component[v]] += 1
+    after: list[set[int]] = [set() for _ in range(count)]
+    for v in range(n):
+        for t in target[indptr[v]:indptr[v + 1]]:
+            if t >= n:
+                continue
+            if component[t] == component[v]:
+                cyclic[component[v]] = True  # a self-loop or a bigger component
+            else:
+                after[component[v]].add(component[t])
+    # Tarjan's algorithm numbers a component after every component reachable from it.
+    longest = [0] * count
+    for c in range(count):
+        longest[c] = (0 if cyclic[c] else size[c]) + max((longest[d] for d in after[c]),
+                                                          default=0)
+    loops = sum(cyclic)
+    once = longest[component[0]] if n else 0
+    if not loops:
+        return once
+    step = a.step if isinstance(a.step, list) else a.step.tolist()
+    inside = [not step[v] and cyclic[component[v]] for v in range(n)]
+    return once + (patience + 1) + (patience + 1 + loops) * _longest_run(inside, indptr,
+                                                                          target)
+
+
+def _longest_run(inside: list[bool], indptr: list[int], target: list[int]) -> int:
+    """Most states in a row among those `inside` (states that take no step, which form no
+    cycle: `to_plain` refuses such a cycle), by Kahn's algorithm."""
+    n = len(inside)
+    indegree = [0] * n
+    for v in range(n):
+        if inside[v]:
+            for t in target[indptr[v]:indptr[v + 1]]:
+                if t < n and inside[t]:
+                    indegree[t] += 1
+    depth = [1 if inside[v] else 0 for v in range(n)]
+    ready = [v for v in range(n) if inside[v] and indegree[v] == 0]
+    while ready:
+        v = ready.pop()
+        for t in target[indptr[v]:indptr[v + 1]]:
+            if t < n and inside[t]:
+                depth[t] = max(depth[t], depth[v] + 1)
+                indegree[t] -= 1
+                if indegree[t] == 0:
+                    ready.append(t)
+    return max(depth, default=0)
+
+
+def _components(n: int, indptr: list[int], target: list[int]) -> tuple[list[int], int]:
+    """Strongly connected components of the states (Tarjan's algorithm, without recursion):
+    each state's component, numbered so that a component comes after those it reaches."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    component = [-1] * n
+    counter = count = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [(root, indptr[root])]
+        while work:
+            v, e = work[-1]
+            end = indptr[v + 1]
+            descended = False
+            while e < end:
+                w = target[e]
+                e += 1
+                if w >= n:
+                    continue
+                if index[w] == -1:
+                    work[-1] = (v, e)
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, indptr[w]))
+                    descended = True
+                    break
+                if on_stack[w]:
+                    low[v] = min(low[v], index[w])
+            if descended:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    component[w] = count
+                    if w == v:
+                        break
+                count += 1
+    return component, count
 
 
 def walks_plain(tree_nodes: int, a: PlainChain, patience: int) -> bool:

@@ -33,7 +33,7 @@ from pygls.lsp.server import LanguageServer
 from phonejail import __version__
 from phonejail.config import Config, ConfigError, load_config
 from phonejail.findings import Finding, Severity
-from phonejail.lint import check_loaded
+from phonejail.lint import check_loaded, looks_like_a_tree
 from phonejail.lsp.outline import (
     Outline,
     completion_key,
@@ -126,7 +126,8 @@ def _range(lines: list[str], line: int, column: int, width: int) -> types.Range:
 
 def _lint(text: str, path: str, config: Config) -> tuple[tuple[Finding, ...], Outline | None]:
     """Findings and outline of a document's current text (runs on the lint thread)."""
-    if not is_tree_text(text) or config.excluded(path):
+    if not (is_tree_text(text) or looks_like_a_tree(text.encode("utf-8", "replace"))) \
+            or config.excluded(path):
         return (), outline(text)
     loaded, root = load_located(text.encode("utf-8"), path)
     return tuple(check_loaded(loaded, config, text=text)), outline_of(root)

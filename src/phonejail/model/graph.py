@@ -46,20 +46,15 @@ class Sink(str, Enum):
     DISCONNECT = "(disconnect)"
 
 
-def _taken(node: Node, intents: tuple[str, ...]) -> Iterator[tuple[str, str | None]]:
+def taken(node: Node, intents: tuple[str, ...]) -> Iterator[tuple[str, str | None]]:
     """`node.targets()` but those no call can take, whoever calls: a branch case of chance
     0, the cases and `else` after a case of chance 1, a speech menu's options when it
     understands nothing (`recognition: 0`), and the `transfer` of an agent that settles
     every intent of the tree with `success: 1`. A self-service's `next` stays, however
     surely it settles calls: PJ101 counts no recording as help, only the way on to one."""
     if isinstance(node, Branch):
-        for case in node.cases:
-            if case.test == "chance" and float(case.value) <= 0:
-                continue
-            yield f"when {case.test}", case.to
-            if case.test == "chance" and float(case.value) >= 1:
-                return  # every call that gets here takes it
-        yield "else", node.else_
+        yield from ((f"when {case.test}" if case else "else", to)
+                    for _, case, to in node.cases_taken())
     elif isinstance(node, Menu) and node.input == "speech" and node.recognition <= 0:
         yield from ((label, t) for label, t in node.targets() if not label.startswith("key "))
     elif isinstance(node, Agent) and node.success >= 1 and all(
@@ -72,7 +67,7 @@ def _taken(node: Node, intents: tuple[str, ...]) -> Iterator[tuple[str, str | No
 def _edges(node: Node, intents: tuple[str, ...]) -> list[tuple[str, object]]:
     edges: list[tuple[str, object]] = [
         (label, target if target is not None else Sink.DISCONNECT)
-        for label, target in _taken(node, intents)
+        for label, target in taken(node, intents)
     ]
     if isinstance(node, Ask) and node.retries > 0:
         edges.append(("retry", node.id))

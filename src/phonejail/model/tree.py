@@ -139,6 +139,18 @@ class Branch(Node):
             yield f"when {case.test}", case.to
         yield "else", self.else_
 
+    def cases_taken(self) -> Iterator[tuple[int, Case | None, str | None]]:
+        """(index, case, target) of each case some call can take, whoever calls (not one
+        of chance 0, nor one after a case of chance 1), then (len(cases), None, else) if
+        calls can get past them all."""
+        for k, case in enumerate(self.cases):
+            if case.test == "chance" and float(case.value) <= 0:
+                continue
+            yield k, case, case.to
+            if case.test == "chance" and float(case.value) >= 1:
+                return  # every call that gets here takes it
+        yield len(self.cases), None, self.else_
+
 
 @dataclass(frozen=True, kw_only=True)
 class SelfService(Node):

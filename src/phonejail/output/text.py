@@ -9,7 +9,6 @@ leaves the source lines out. Every string from a tree or a file name is shown es
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 
 import click
@@ -17,7 +16,7 @@ import click
 from phonejail.fileio import InputError, read_capped
 from phonejail.findings import Finding, Severity
 from phonejail.lint import CheckResult
-from phonejail.textsafe import visible
+from phonejail.textsafe import display_width, visible
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 _WORD = re.compile(r"[\w.-]+")
@@ -39,13 +38,6 @@ def summary(result: CheckResult) -> str:
             f"in {affected} of {_plural(files, 'file')}.")
 
 
-def _width(text: str) -> int:
-    """Columns `text` takes in a terminal: wide (East Asian) characters take two, combining
-    marks none."""
-    return sum(0 if unicodedata.combining(c) else
-               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _marked(line: str, column: int) -> tuple[str, int, int]:
     """The line as shown, and the screen offset and width of the caret under `column`:
     the whole word, number or quoted string that starts there, else one character."""
@@ -65,7 +57,7 @@ def _marked(line: str, column: int) -> tuple[str, int, int]:
     prefix = "…" if start else ""
     suffix = "…" if start + _MAX_SHOWN < len(line) else ""
     text = prefix + shown_before + marked + after + suffix
-    return text, _width(prefix + shown_before), max(1, min(_width(marked), 80))
+    return text, display_width(prefix + shown_before), max(1, min(display_width(marked), 80))
 
 
 def _snippet(finding: Finding, lines: list[str], color: bool) -> list[str]:

@@ -21,7 +21,7 @@ from phonejail.findings import Finding
 from phonejail.lint import CheckResult
 from phonejail.report.build import TreeReport
 from phonejail.report.text import headlines, redials, value_text
-from phonejail.textsafe import markdown, markdown_code, visible
+from phonejail.textsafe import display_width, markdown, markdown_code, pad, visible
 
 # Whether a rise in a figure is bad (1) or good (-1) for callers.
 WORSE_WHEN_HIGHER = {"jail_rate": 1, "reached_human": -1, "steps_to_human_mean": 1,
@@ -292,14 +292,14 @@ def _verdict_lines(c: Comparison) -> list[str]:
 
 
 def to_text(c: Comparison) -> str:
-    width = max(len(r.label) for r in c.rows) if c.rows else 10
+    width = max(display_width(r.label) for r in c.rows) if c.rows else 10
     lines = [f"{visible(c.old_name)} ({visible(c.old_path)}) -> {visible(c.new_name)} "
              f"({visible(c.new_path)}), exact figures"]
     if c.rows:
         lines += ["", f"{'overall':<{width}}  {'before':>16}  {'after':>16}  {'change':>11}"]
     for r in c.rows:
         mark = {1: "  worse", -1: "  better"}.get(r.direction, "")
-        lines.append(f"{r.label:<{width}}  {r.old_text:>16}  {r.new_text:>16}  "
+        lines.append(f"{pad(r.label, width)}  {r.old_text:>16}  {r.new_text:>16}  "
                      f"{r.delta_text:>11}{mark}")
     lines += _verdict_lines(c)
     for title, found in c.sections:

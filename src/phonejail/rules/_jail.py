@@ -120,7 +120,8 @@ class Refusal:
 
 
 def percent(share: float, beside: float | None = None) -> str:
-    """A share of calls as the reports write it (25.0%, 0.04%, <0.01%, never a false 0%).
+    """A share of calls as the reports write it (25.0%, 0.04%, <0.01%, >99.99%: never a
+    false 0% or 100%).
 
     With `beside` (a limit it is compared with), enough decimals that the two read apart.
     """
@@ -128,10 +129,14 @@ def percent(share: float, beside: float | None = None) -> str:
         return "0%"
     if share < 0.0001 and beside is None:
         return "<0.01%"
+    if 0.9999 < share < 1 and (beside is None or beside <= 0.9999):
+        return ">99.99%"
     digits = 2 if share < 0.01 else 1
     while (beside is not None and share != beside and digits < 9
            and round(100 * share, digits) == round(100 * beside, digits)):
         digits += 1
+    while share < 1 and round(100 * share, digits) >= 100 and digits < 9:
+        digits += 1  # 99.96% is not 100.0%
     return f"{100 * share:.{digits}f}%"
 
 

@@ -7,8 +7,9 @@ What it finds
     - a cycle of nodes that take no step (branches, agents, callbacks) that
       a call can go round: each time round costs the caller no patience, so
       nothing bounds how often it happens;
-    - the 10,000-visit cap could bind: the caller's patience times the
-      longest run of nodes that take no step is past it.
+    - the 10,000-visit cap could bind: a loop holds a long run of nodes that
+      take no step, and the caller's patience lets a call go round it so often
+      that it could make more than 10,000 visits.
 
     The rules that judge callers by their exact figures (PJ103, PJ105, PJ107,
     and PJ202's "within their patience") and `phonejail simulate --method
@@ -76,8 +77,19 @@ def _jail_loop(ctx: Context, persona: Persona, cycle: tuple[str, ...]) -> bool:
     return any(state.node in cycle and i not in ends for i, state in enumerate(chain.states))
 
 
+def _from_first(cycle: tuple[str, ...], order: dict[str, int]) -> tuple[str, ...]:
+    """The cycle told from its node first in the file, so that every caller who finds it
+    (each from its own state) names it alike and the finding sits at one node."""
+    if not cycle:
+        return cycle
+    first = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+    return cycle[first:] + cycle[:first]
+
+
 def check(ctx: Context) -> Iterator[Problem]:
-    refused: dict[tuple[str, ...], tuple[Refusal, list[str]]] = {}
+    tree = ctx.tree
+    order = {node_id: i for i, node_id in enumerate(tree.nodes)}
+    refused: dict[tuple[str, ...], list[str]] = {}
     loops_reported = ctx.running is None or "PJ102" in ctx.running
     for persona in ctx.callers:
         found = ctx.flow_of(persona)
@@ -85,9 +97,8 @@ def check(ctx: Context) -> Iterator[Problem]:
             continue  # followed, or past the state budget (PJ008 says so)
         if found.cycle and loops_reported and _jail_loop(ctx, persona, found.cycle):
             continue  # PJ102 reports the loop
-        refused.setdefault(found.cycle, (found, []))[1].append(_caller(ctx, persona))
-    tree = ctx.tree
-    for cycle, (_, callers) in refused.items():
+        refused.setdefault(_from_first(found.cycle, order), []).append(_caller(ctx, persona))
+    for cycle, callers in refused.items():
         at = cycle[0] if cycle else tree.start
         node = tree.nodes[at]
         if cycle:
@@ -96,10 +107,10 @@ def check(ctx: Context) -> Iterator[Problem]:
             fix = ("break the cycle or put a prompt in it (`phonejail simulate` refuses the "
                    "tree too)")
         else:
-            why = (f"a call could make more than {MAX_VISITS:,} visits (patience x the "
-                   "longest run of nodes that take no step)")
-            fix = ("shorten runs of branches or give the callers less patience (`phonejail "
-                   "simulate --method montecarlo` samples the calls meanwhile)")
+            why = (f"a call could make more than {MAX_VISITS:,} visits (its patience lets it "
+                   "go round a loop with a long run of nodes that take no step many times)")
+            fix = ("shorten the runs of branches in loops or give the callers less patience "
+                   "(`phonejail simulate --method montecarlo` samples the calls meanwhile)")
         yield Problem(
             CODE, node.loc.line, node.loc.column,
             f"{why}: the exact analysis cannot follow callers {listing(callers, 4)}, so "

@@ -96,7 +96,9 @@ def _hangups_behind_branches(ctx: Context) -> Iterator[Problem]:
         branch = tree.nodes[node_id]
         if not isinstance(branch, Branch):
             continue
-        for label, target in _taken(branch):
+        for k, case, target in branch.cases_taken():
+            label = ("else" if case is None else f"case {k + 1} (chance {case.value:g})"
+                     if case.test == "chance" else f"case {k + 1} ({case.test} {case.value})")
             if target is not None and isinstance(tree.nodes.get(target), Hangup):
                 into.setdefault(target, []).append(f"'{node_id}' {label}")
     for hangup_id, ways in into.items():
@@ -108,16 +110,3 @@ def _hangups_behind_branches(ctx: Context) -> Iterator[Problem]:
             "no path leads to a human or a callback, callers are disconnected",
             node=hangup_id,
         )
-
-
-def _taken(branch: Branch) -> Iterator[tuple[str, str | None]]:
-    """(label, target) of every case calls can take, and of the else if they can reach it."""
-    for k, case in enumerate(branch.cases):
-        if case.test == "chance" and float(case.value) <= 0:
-            continue
-        label = (f"case {k + 1} (chance {case.value:g})" if case.test == "chance"
-                 else f"case {k + 1} ({case.test} {case.value})")
-        yield label, case.to
-        if case.test == "chance" and float(case.value) >= 1:
-            return  # every call that gets here takes it
-    yield "else", branch.else_

@@ -151,15 +151,16 @@ def call_weights(judged: tuple[CallerJail, ...]) -> list[float]:
 
 def check(ctx: Context) -> Iterator[Problem]:
     callers = ctx.callers
-    flows = []
-    for persona in callers:  # in the order `Context.jail` follows them, stopping where it does
-        flow = ctx.flow_of(persona)
-        if isinstance(flow, Refusal):
-            return  # no exact figures (simulate refuses too); PJ102 or the loader says why
-        flows.append(flow)
     tree = ctx.tree
     limits = jail_limits(ctx.options)
-    for persona, share, flow in zip(callers, caller_shares(tree, callers), flows, strict=True):
+    refused = False
+    for persona, share in zip(callers, caller_shares(tree, callers), strict=True):
+        flow = ctx.flow_of(persona)
+        if isinstance(flow, Refusal):
+            # No exact figures for this caller (PJ009, PJ008 or PJ102 says why); the
+            # others are still judged, so one caller's loop hides no one else's jail.
+            refused = True
+            continue
         # A flow-summed jail rate `ROUNDING` below the limit puts the exact one below it
         # too (`_jail.ROUNDING`): such callers, most of them, need no outcome shares.
         if flow.jail_rate <= limits.for_persona(persona.name)[0] - ROUNDING:
@@ -181,8 +182,8 @@ def check(ctx: Context) -> Iterator[Problem]:
             node=node_id, persona=jail.persona.name,
         )
     overall_limit = limits.overall
-    if overall_limit is None:
-        return
+    if overall_limit is None or refused:
+        return  # the overall rate needs every caller's figures
     judged = ctx.jail
     assert not isinstance(judged, Refusal)  # every caller's flow is had
     weights = call_weights(judged)

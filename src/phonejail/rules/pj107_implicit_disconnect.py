@@ -76,18 +76,16 @@ def _what(node: Node, label: str) -> str:
 
 def check(ctx: Context) -> Iterator[Problem]:
     tree = ctx.tree
-    judged = []
-    for persona in ctx.callers:  # as `Context.jail` follows them, stopping where it does
-        flow = ctx.flow_of(persona)
-        if isinstance(flow, Refusal):
-            return
-        judged.append((persona, flow))
     overall: dict[tuple[str, str], float] = defaultdict(float)
     callers: dict[tuple[str, str], list[str]] = defaultdict(list)
+    refused = False
     # The left-out targets taken come from each caller's flow (`CallerJail.left_out` is
     # the same figure): no outcome shares are needed.
-    shares = caller_shares(tree, ctx.callers)
-    for (persona, flow), share in zip(judged, shares, strict=True):
+    for persona, share in zip(ctx.callers, caller_shares(tree, ctx.callers), strict=True):
+        flow = ctx.flow_of(persona)
+        if isinstance(flow, Refusal):  # PJ009 (or PJ008, PJ102) names this caller
+            refused = True
+            continue
         for key, taken in left_out_taken(tree, persona, flow).items():
             overall[key] += share * taken
             callers[key].append(f"'{persona.name}' {percent(taken)} of its calls")
@@ -100,6 +98,7 @@ def check(ctx: Context) -> Iterator[Problem]:
         yield Problem(
             CODE, loc.line, loc.column,
             f"{_what(node, label)}: calls that go there are disconnected, "
-            f"{percent(overall[(node_id, label)])} of all calls ({shown})",
+            f"{percent(overall[(node_id, label)])} of all calls"
+            f"{' phonejail could follow' if refused else ''} ({shown})",
             node=node_id, part=label,
         )

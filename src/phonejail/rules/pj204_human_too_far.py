@@ -6,7 +6,9 @@ What it finds
     `say`, `menu`, `ask` or `self_service` visit, and each replay of a menu or
     retry of an ask is one more. The quickest way is the fewest steps of any
     route a caller can choose (any option of a menu, key 0 included, the
-    `ok` of an ask, any case of a branch) and of every persona's own calls
+    `ok` of an ask, any branch case some call can take: not a case of chance 0,
+    nor one behind a case of chance 1, and a `given:` case only once the route
+    has given the fact) and of every persona's own calls
     (and a default caller's for each intent), mistakes and all: if failing
     out of a menu is the fastest way to a person, it counts with every
     attempt it takes. The finding is at the start node and shows the path.
@@ -39,8 +41,8 @@ from collections.abc import Iterator
 
 from phonejail.analysis.chain import fewest_steps_to_human
 from phonejail.findings import Problem, Severity
-from phonejail.model.graph import Moves, Sink
-from phonejail.model.tree import Agent, Tree
+from phonejail.model.graph import taken
+from phonejail.model.tree import Agent, Ask, Branch, Node, Tree
 from phonejail.rules.base import Context, Option
 
 CODE = "PJ204"
@@ -49,37 +51,68 @@ SEVERITY = Severity.WARNING
 OPTIONS = (Option("max-steps-to-human", 5, "most steps the quickest way to a human may take"),)
 
 
-_FAILURES = frozenset({"invalid", "no_input", "fail", "retry"})
+_MAX_TRACKED_FACTS = 12
+"""Past this many facts tested by `given:` cases, the search stops telling them apart
+(it then lets such a case go either way, which can only shorten the route it finds)."""
+
+
+_FAILURES = frozenset({"invalid", "no_input", "fail"})
 """Moves a caller cannot choose: they cost attempts, which the callers' own chains count."""
 
 
-def chosen_steps_to_human(tree: Tree, moves: Moves) -> tuple[int, list[str]] | None:
+def _choices(tree: Tree, node: Node, given: frozenset[str], tracked: frozenset[str]
+             ) -> Iterator[tuple[str, frozenset[str]]]:
+    """Where a caller can go from `node`, having given `given`, by choice or by a branch
+    case some call can take (`taken`, `Branch.cases_taken`); a `given:` case only once the
+    fact is given, and then surely (the cases after it are not reached)."""
+    if isinstance(node, Branch):
+        for _, case, to in node.cases_taken():
+            if case is not None and case.test == "given" and case.value in tracked:
+                if case.value not in given:
+                    continue
+                if to is not None:
+                    yield to, given
+                return
+            if to is not None:  # knows, intent: some caller takes it, another goes on
+                yield to, given
+        return
+    for label, to in taken(node, tree.intents):
+        if to is None or label in _FAILURES:
+            continue
+        if isinstance(node, Ask) and label == "ok" and node.fact in tracked:
+            yield to, given | {node.fact}
+        else:
+            yield to, given
+
+
+def chosen_steps_to_human(tree: Tree) -> tuple[int, list[str]] | None:
     """The fewest steps of a route a caller can choose to an agent, and the nodes on it.
 
-    Leaving a node that takes a step costs one; failures (a wrong key, silence, a failed
-    ask) are not choices and are left to the callers' chains. Dijkstra with 0/1 costs.
+    The search is over (node, facts given) so that a branch on `given:` sends the route
+    where it would send a call; leaving a node that takes a step costs one. 0/1 BFS.
     """
-    best: dict[str, int] = {tree.start: 0}
-    parent: dict[str, str | None] = {tree.start: None}
-    frontier: deque[tuple[int, str]] = deque([(0, tree.start)])
+    tested = {str(c.value) for n in tree.nodes.values() if isinstance(n, Branch)
+              for c in n.cases if c.test == "given"}
+    tracked = frozenset(tested) if len(tested) <= _MAX_TRACKED_FACTS else frozenset()
+    first = (tree.start, frozenset[str]())
+    best: dict[tuple[str, frozenset[str]], int] = {first: 0}
+    parent: dict[tuple[str, frozenset[str]], tuple[str, frozenset[str]] | None] = {first: None}
+    frontier: deque[tuple[int, tuple[str, frozenset[str]]]] = deque([(0, first)])
     while frontier:
         steps, here = frontier.popleft()
         if steps > best[here]:
             continue
-        node = tree.nodes[here]
+        node = tree.nodes[here[0]]
         if isinstance(node, Agent):
             path = [here]
             while (before := parent[path[-1]]) is not None:
                 path.append(before)
-            return steps, path[::-1]
+            return steps, [state[0] for state in reversed(path)]
         cost = 1 if node.takes_step else 0
-        for target, labels in moves.labels[here].items():
-            if not isinstance(target, str) or isinstance(target, Sink) \
-                    or all(label in _FAILURES for label in labels):
-                continue
+        for target in _choices(tree, node, here[1], tracked):
             if steps + cost < best.get(target, steps + cost + 1):
                 best[target], parent[target] = steps + cost, here
-                # 0/1 costs: a free move goes to the front, so nodes leave in step order
+                # 0/1 costs: a free move goes to the front, so states leave in step order
                 (frontier.appendleft if cost == 0 else frontier.append)((steps + cost, target))
     return None
 
@@ -93,7 +126,7 @@ def check(ctx: Context) -> Iterator[Problem]:
             quickest = found[0], [s.node for s in found[1]]
     if quickest is None:
         return  # no caller reaches a human at all: PJ101/PJ103 say why
-    chosen = chosen_steps_to_human(ctx.tree, ctx.graph)
+    chosen = chosen_steps_to_human(ctx.tree)
     if chosen is not None and chosen[0] < quickest[0]:
         quickest = chosen
     steps, path = quickest

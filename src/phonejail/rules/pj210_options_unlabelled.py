@@ -53,14 +53,14 @@ def check(ctx: Context) -> Iterator[Problem]:
         if not isinstance(node, Menu) or node.id not in reachable:
             continue
         choices = [o for o in node.options if o.key != "0"]
-        if len({o.to for o in choices}) < 2 or any(o.serves for o in node.options):
+        if len({o.to for o in choices}) < 2 or any(o.serves for o in choices):
             continue  # one way on whatever the key (a language choice): guessing costs nothing
         loc = node.where("options")
         keys = ", ".join(o.key for o in choices)
         yield Problem(
             CODE, loc.line, loc.column,
-            f"menu '{node.id}': no option says which intents it serves (`serves:`), so "
-            f"callers cannot tell keys {keys} apart and guess among them (or press 0); "
+            f"menu '{node.id}': none of keys {keys} says which intents it serves "
+            "(`serves:`), so callers cannot tell them apart and guess among them (or press 0); "
             "give each option the intents it is meant for",
             node=node.id,
         )

@@ -10,7 +10,7 @@ from typing import Any
 from phonejail.analysis.chain import OUTCOMES
 from phonejail.analysis.tally import Figures, Summary
 from phonejail.simulate import PersonaResult, Simulation
-from phonejail.textsafe import csv_cell, json_text, visible
+from phonejail.textsafe import csv_cell, display_width, json_text, pad, visible
 
 
 def _summary(s: Summary) -> dict[str, Any]:
@@ -127,9 +127,13 @@ def render_csv(sim: Simulation) -> str:
 
 
 def _pct(x: float) -> str:
-    """A share to one decimal, never rounded to a false 0% (0.007% is "<0.1%"), as
-    `check` never writes one."""
-    return "<0.1%" if 0 < x < 0.0005 else f"{100 * x:.1f}%"
+    """A share to one decimal, never rounded to a false 0% or 100% (0.007% is "<0.1%",
+    99.998% is ">99.9%"), as `check` never writes one."""
+    if 0 < x < 0.0005:
+        return "<0.1%"
+    if 0.9995 <= x < 1:
+        return ">99.9%"
+    return f"{100 * x:.1f}%"
 
 
 def _num(x: float | None, digits: int = 1) -> str:
@@ -137,11 +141,11 @@ def _num(x: float | None, digits: int = 1) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for k, row in enumerate([header, *rows]):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
-                                                                           strict=True)]
+        cells = [pad(row[0], widths[0])] + [pad(c, w, right=True)
+                                            for c, w in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
