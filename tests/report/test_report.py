@@ -453,3 +453,48 @@ def test_a_tree_past_the_state_budget_reports_its_monte_carlo_figures_as_sampled
     assert unsampled.sampled is None and unsampled.exact is None
     page = html.tree_page(unsampled, [])
     assert "Monte-Carlo figures" not in page and "sampled none here" in page
+
+
+PJ009_CYCLE = """\
+phonejail: 1
+name: Zero-step chance cycle
+start: hello
+intents: [help]
+nodes:
+  hello: {kind: say, say: "Hello.", seconds: 2, next: route_a}
+  route_a:
+    kind: branch
+    cases: [{when: {chance: 0.5}, to: route_b}]
+    else: person
+  route_b:
+    kind: branch
+    cases: [{when: {chance: 0.9}, to: route_a}]
+    else: bye
+  person: {kind: agent}
+  bye: {kind: hangup}
+callers:
+  - {name: caller, intent: help}
+"""
+
+
+def test_a_tree_pj009_refuses_says_why_and_what_to_do_and_draws_the_trap(tmp_path) -> None:
+    """No figure can be had for a cycle of branches (docs/report.md, PJ009): the page says
+    so with the way out, and shows the flow with the cycle marked and the findings, never
+    an invented figure."""
+    from phonejail.report import figures_of, html
+
+    tree = tmp_path / "cycle.yaml"
+    tree.write_text(PJ009_CYCLE, encoding="utf-8")
+    r = build_report(str(tree), "cycle", Config(), 100, 1)
+    assert r.exact is None and r.sampled is None
+    assert r.refused is not None
+    assert "put a prompt in the cycle" in r.refused
+    # The banner names the cycle from the node PJ009 marks red, as the finding does.
+    (at,) = [f.node for f in r.findings if f.code == "PJ009"]
+    other = ({"route_a", "route_b"} - {at}).pop()
+    assert f"{at} -> {other} -> {at} (PJ009)" in r.refused
+    assert r.marks[at] == ("PJ009",)
+    assert [stem for stem, *_ in figures_of(r)] == ["flow"]
+    page = html.tree_page(r, figures_of(r))
+    assert '<p class="refused">Not simulated: a cycle of nodes' in page
+    assert "put a prompt in the cycle" in page and 'src="data:image/png' not in page

@@ -124,6 +124,17 @@ def test_progress_bar_appears_only_on_a_terminal_after_a_second(monkeypatch, cap
     assert "simulating" in capsys.readouterr().err
 
 
+def test_json_shares_are_the_shares_written_in_the_tree(run, in_repo) -> None:
+    """The ISP's 0.25, 0.35, 0.3 and 0.1 add up to 0.9999999999999999 in floating point;
+    normalised by that sum they read 0.25000000000000006 in JSON. The exact sum keeps them
+    as written, and the report's summary.json (rounded to 9 decimals) agrees digit for digit."""
+    code, out, _ = run("simulate", "--method", "exact", "--format", "json",
+                       "trees/isp_billing.yaml")
+    assert code == 0
+    shares = [p["share"] for p in json.loads(out)["personas"]]
+    assert shares == [0.25, 0.35, 0.3, 0.1]
+
+
 @pytest.mark.parametrize(("share", "shown"), [
     (0.0, "0.0%"), (0.00007, "<0.1%"), (0.0005, "0.1%"), (0.5, "50.0%"),
     (0.99949, "99.9%"), (0.99998, ">99.9%"), (1.0, "100.0%"),

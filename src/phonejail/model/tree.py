@@ -7,6 +7,7 @@ Defaults from docs/format.md are applied by the builder, never left to readers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -305,7 +306,9 @@ class Tree:
         shares (docs/format.md); a choice of default callers only is shared equally too."""
         callers = list(callers)
         weights = [p.share if (p.declared or not self.callers) else 0.0 for p in callers]
-        total = sum(weights)
+        # The exact sum: 0.25 + 0.35 + 0.3 + 0.1 adds up to 0.9999999999999999 in floating
+        # point, which made the shares 0.25000000000000006... in `simulate --format json`.
+        total = math.fsum(weights)
         if total == 0:
             return [1.0 / len(callers)] * len(callers) if callers else []
         return [w / total for w in weights]

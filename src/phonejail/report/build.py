@@ -140,9 +140,7 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
     except (ZeroStepCycle, TooDeepForExact, ChainTooLarge) as refused:
         if isinstance(refused, ChainTooLarge):
             return _sampled_only(base, tree, refused, callers, seed)
-        reason = (f"a cycle of nodes that take no step: {refused}"
-                  if isinstance(refused, ZeroStepCycle) else str(refused))
-        return replace(base, refused=reason)
+        return replace(base, refused=_refused_reason(refused, findings))
     fix_first, flow, answers = _where_calls_go(tree, findings, exact, chains, arrays)
     through: dict[str, float] = defaultdict(float)
     for answer in answers:
@@ -151,6 +149,26 @@ def build_report(path: str, slug: str, config: Config, callers: int, seed: int) 
     return replace(base, exact=exact, sampled=sampled, fix_first=fix_first, flow=flow,
                    answers=answers, through=dict(through),
                    uncovered=_uncovered(tree, exact))
+
+
+def _refused_reason(refused: ZeroStepCycle | TooDeepForExact,
+                    findings: tuple[Finding, ...]) -> str:
+    """Why no figure is shown for a tree PJ009 refuses, and what to do about it: the page
+    shows the flow with the trap marked and the findings, never invented figures. The cycle
+    is named from the node PJ009 marks, so the banner, the finding and the red box agree."""
+    if isinstance(refused, ZeroStepCycle):
+        nodes = list(refused.nodes)
+        marked = next((f.node for f in findings if f.code == "PJ009" and f.node in nodes), None)
+        if marked is not None:
+            k = nodes.index(marked)
+            nodes = nodes[k:] + nodes[:k]
+        cycle = " -> ".join([*nodes, nodes[0]])
+        return (f"a cycle of nodes that take no step: {cycle} (PJ009). A call goes round "
+                "it without taking a step, so patience never ends it there, and neither the "
+                "exact analysis nor phonejail simulate follows it; put a prompt in the "
+                "cycle (a say node) or send one of its nodes out of it, and the figures follow")
+    return (f"{str(refused).removesuffix(': use --method montecarlo')} (PJ009): phonejail "
+            "simulate --method montecarlo samples its calls")
 
 
 def _sampled_only(base: TreeReport, tree: Tree, refused: ChainTooLarge, callers: int,
@@ -168,7 +186,7 @@ def _sampled_only(base: TreeReport, tree: Tree, refused: ChainTooLarge, callers:
     try:
         sampled = run(tree, method="montecarlo", callers=callers, seed=seed)
     except ZeroStepCycle as cycle:  # the lazy chain meets it as calls go round
-        return replace(base, refused=f"a cycle of nodes that take no step: {cycle}")
+        return replace(base, refused=_refused_reason(cycle, base.findings))
     return replace(base, sampled=sampled, uncovered=(),
                    refused=f"{skipped}; the figures below are Monte-Carlo estimates")
 
