@@ -140,4 +140,4 @@ def test_json_shares_are_the_shares_written_in_the_tree(run, in_repo) -> None:
     (0.99949, "99.9%"), (0.99998, ">99.9%"), (1.0, "100.0%"),
 ])
 def test_a_share_is_never_rounded_to_a_false_0_or_100_percent(share: float, shown: str) -> None:
-    assert render._pct(share) == shown
+    assert render.pct(share) == shown

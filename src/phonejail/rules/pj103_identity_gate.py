@@ -215,6 +215,11 @@ def _facts_text(ctx: Context, facts: tuple[str, ...]) -> str:
     return " and ".join(f"the {ctx.tree.identity[f].label}" for f in facts)
 
 
+def _up_to(shown: str) -> str:
+    """"up to 40.0%", but ">99.99%" alone ("up to >99.99%" says nothing more)."""
+    return shown if shown.startswith(">") else f"up to {shown}"
+
+
 def check(ctx: Context) -> Iterator[Problem]:
     tree = ctx.tree
     by_ask: dict[str, list[Gate]] = {}
@@ -237,7 +242,7 @@ def check(ctx: Context) -> Iterator[Problem]:
             intents = listing([g.caller.intent for g in gated], 4)
             who.append(
                 f"callers who cannot give their {tree.identity[fact].label} ({fact}) calling "
-                f"for {intents} (phone jail on up to {percent(worst.jail_rate)} of their "
+                f"for {intents} (phone jail on {_up_to(percent(worst.jail_rate))} of their "
                 f"calls, {percent(worst.knowing)} knowing it; above {worst.setting})")
         yield Problem(
             CODE, node.loc.line, node.loc.column,

@@ -126,7 +126,7 @@ def render_csv(sim: Simulation) -> str:
     return out.getvalue()
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     """A share to one decimal, never rounded to a false 0% or 100% (0.007% is "<0.1%",
     99.998% is ">99.9%"), as `check` never writes one."""
     if 0 < x < 0.0005:
@@ -159,9 +159,9 @@ def journey_table_rows(everyone: list[PersonaResult]) -> list[list[str]]:
         j = p.figures.journey
         if j is None:
             continue
-        after = " ".join(_pct(x) for x in j.resolved_by_call)
+        after = " ".join(pct(x) for x in j.resolved_by_call)
         rows.append([p.name, "-" if p.name == "overall" else str(j.redials), _num(j.calls, 2),
-                     _pct(j.resolved), _pct(j.jail_rate), _num(j.seconds, 0),
+                     pct(j.resolved), pct(j.jail_rate), _num(j.seconds, 0),
                      _num(j.identity_prompts, 2), after])
     return rows
 
@@ -194,20 +194,20 @@ def render_text(sim: Simulation) -> str:
     sampled = sim.method == "montecarlo"
     # Monte-Carlo: how many calls each persona got; one that got none has no figures ("-").
     calls = (lambda p: [f"{p.callers:,}"]) if sampled else (lambda p: [])
-    outcome_rows = [[visible(p.name), _pct(p.share), *calls(p),
-                     *(_pct(p.figures.outcomes[o]) for o in OUTCOMES),
-                     _pct(p.figures.jail_rate)] if p.callers != 0 else
-                    [visible(p.name), _pct(p.share), *calls(p), *["-"] * (len(OUTCOMES) + 1)]
+    outcome_rows = [[visible(p.name), pct(p.share), *calls(p),
+                     *(pct(p.figures.outcomes[o]) for o in OUTCOMES),
+                     pct(p.figures.jail_rate)] if p.callers != 0 else
+                    [visible(p.name), pct(p.share), *calls(p), *["-"] * (len(OUTCOMES) + 1)]
                     for p in everyone]
     journey_rows = []
     for p in everyone:
         f = p.figures
         journey_rows.append([
-            visible(p.name), _pct(f.reached_human),
+            visible(p.name), pct(f.reached_human),
             _num(f.steps_to_human.mean), _num(f.steps_to_human.p90, 0),
             _num(f.seconds_to_human.mean, 0), _num(f.seconds_to_human.p90, 0),
             _num(f.identity_prompts, 2), _num(f.repeated_identity_prompts, 2),
-            _pct(f.calls_with_repeats), _num(f.transfers, 2), _num(f.call_seconds, 0),
+            pct(f.calls_with_repeats), _num(f.transfers, 2), _num(f.call_seconds, 0),
         ] if p.callers != 0 else [visible(p.name), *["-"] * 10])
     lines = [f"{visible(sim.name)} ({visible(sim.tree)}): {how}", "", "Outcomes"]
     lines += _table(["persona", "share", *(["callers"] if sampled else []),
@@ -224,7 +224,7 @@ def render_text(sim: Simulation) -> str:
     if sim.sensitive:
         lines += ["", f"Unverified resolutions (sensitive: {', '.join(sim.sensitive)})"]
         lines += _table(["persona", "resolved with no identity given"],
-                        [[p.name, _pct(p.figures.unverified_resolutions) if p.callers != 0
+                        [[p.name, pct(p.figures.unverified_resolutions) if p.callers != 0
                           else "-"] for p in everyone])
     if any(p.figures.journey and p.figures.journey.redials for p in sim.personas):
         lines += ["", "Journeys (a caller's calls together: redials after a jailed call)"]
@@ -236,8 +236,8 @@ def render_text(sim: Simulation) -> str:
     if sim.queues:
         lines += ["", "Queues (Erlang A; Erlang C without patience_seconds)"]
         lines += _table(["queue", "offered", "utilisation", "mean wait", "abandon"],
-                        [[name, f"{q.offered_erlangs:.2f} erl", _pct(q.utilisation),
-                          f"{q.wait_seconds:,.1f} s", _pct(q.abandon)]
+                        [[name, f"{q.offered_erlangs:.2f} erl", pct(q.utilisation),
+                          f"{q.wait_seconds:,.1f} s", pct(q.abandon)]
                          for name, q in sim.queues.items()])
         lines += ["Mean wait: callers who are served. A caller who hangs up in a queue ends "
                   "the call abandoned."]

@@ -26,6 +26,7 @@ from phonejail.analysis.staffing import (
 from phonejail.limits import MAX_AGENTS
 from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Agent, Queue, Tree
+from phonejail.simulate.render import pct
 from phonejail.textsafe import display_width, json_text, pad, visible
 
 MAX_ROWS = 1000
@@ -171,7 +172,7 @@ def render_csv(table: StaffTable) -> str:
 
 
 def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
+    return "-" if x is None else pct(x)
 
 
 def render_text(table: StaffTable) -> str:
