@@ -448,3 +448,36 @@ def test_a_keypad_fallback_is_pressed_after_the_no_match(tmp_path) -> None:
     r, _, _ = _likeliest(tmp_path, keys.replace("understood: 0.5", "mistakes: 0.6"))
     accent = r.answers[0]
     assert journey_steps(accent.journey)[0] == "main (4 s): presses a wrong key (a slip)"
+
+
+def test_a_hang_up_on_hold_is_told_apart_from_patience_running_out(small_business,
+                                                                   tmp_path) -> None:
+    """The bakery loses 1.3% of calls in the queue 'counter' (Erlang A): 'hung up on hold at
+    'owner' (queue 'counter')' says more agents fix it; 'hang up at 'owner'' read as if the
+    caller's patience ran out at a human."""
+    r = small_business
+    for a in r.answers:
+        (loss,) = a.losses
+        assert (loss.node, loss.outcome, loss.queue) == ("owner", "abandoned", "counter")
+        assert where_lost_text(a) == "1.3% hung up on hold at 'owner' (queue 'counter')"
+    # Patience running out at a menu is no queue.
+    tree = tmp_path / "loop.yaml"
+    tree.write_text(textwrap.dedent("""
+        phonejail: 1
+        name: loop
+        start: menu
+        intents: [x]
+        nodes:
+          menu:
+            kind: menu
+            seconds: 5
+            options: [{key: "1", serves: [x], to: agent}]
+            invalid: menu
+            retries: 100
+          agent: {kind: agent}
+        callers:
+          - {name: lost, intent: x, patience: 2, mistakes: 0.5}
+        """))
+    (a,) = build_report(str(tree), "t", Config(), 0, 1).answers
+    assert [(x.node, x.queue) for x in a.losses] == [("menu", None)]
+    assert where_lost_text(a) == "25.0% hung up at 'menu'"

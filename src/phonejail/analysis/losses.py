@@ -46,6 +46,9 @@ class Loss:
     """Exact share of this persona's calls lost here this way."""
     via: str | None = None
     """The hangup node the call was sent to, for a dead end placed at the node before it."""
+    queue: str | None = None
+    """The staffed queue calls hung up in while on hold (an abandonment in the queue of the
+    agent `node`, not patience running out): the report says 'on hold', PJ209 sizes it."""
 
 
 def losses(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray) -> tuple[Loss, ...]:
@@ -62,14 +65,14 @@ def losses(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray) -> tuple[
     inflow[0] += 1.0  # every call starts at state 0
     outflow = np.bincount(src, weights=flow, minlength=n)
     nodes = [s.node for s in chain.states]
-    found: dict[tuple[str, str, str | None], float] = defaultdict(float)
+    found: dict[tuple[str, str, str | None, str | None], float] = defaultdict(float)
     # Patience: a call that arrives at a state but does not leave it hung up there.
     hung_up = inflow - outflow
     gave_up = np.flatnonzero(hung_up > 1e-12)
     if gave_up.size:
         entry = loop_entries(chain, nodes, src, a.target, n, flow)
         for i in gave_up:
-            found[(entry.get(nodes[i], nodes[i]), "abandoned", None)] += float(hung_up[i])
+            found[(entry.get(nodes[i], nodes[i]), "abandoned", None, None)] += float(hung_up[i])
     feeders: dict[int, list[int]] = defaultdict(list)  # state -> moves into it
     for e in np.flatnonzero(inside):
         feeders[int(a.target[e])].append(int(e))
@@ -83,17 +86,20 @@ def losses(tree: Tree, chain: Chain, a: ChainArrays, flow: np.ndarray) -> tuple[
             # A hangup takes no step, so every call that comes in ends here: charge each
             # node that sent calls to it with exactly the calls it sent.
             for before in feeders[here]:
-                found[(nodes[src[before]], outcome, node)] += float(flow[before])
+                found[(nodes[src[before]], outcome, node, None)] += float(flow[before])
         else:
-            found[(node, outcome, None)] += float(flow[e])
+            held = chain.states[here].queued and outcome == "abandoned"
+            queue = getattr(tree.nodes[node], "queue", None) if held else None
+            found[(node, outcome, None, queue)] += float(flow[e])
     kept = {k: v for k, v in found.items() if v > 1e-12}
     total: dict[str, float] = defaultdict(float)
-    for (node, _, _), share in kept.items():
+    for (node, *_), share in kept.items():
         total[node] += share
     first = {}
     for i, node in enumerate(nodes):
         first.setdefault(node, i)
-    ranked = [Loss(node, outcome, share, via) for (node, outcome, via), share in kept.items()]
+    ranked = [Loss(node, outcome, share, via, queue)
+              for (node, outcome, via, queue), share in kept.items()]
     ranked.sort(key=lambda x: (-total[x.node], first.get(x.node, 0), -x.share, x.outcome))
     return tuple(ranked)
 

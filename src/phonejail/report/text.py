@@ -219,18 +219,18 @@ def pooled_answer(r: TreeReport, shown: tuple[int, ...]) -> PersonaAnswer | None
     people = [r.answers[k] for k in others]
     w = _call_weights(r, others)
     w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
-    lost: dict[tuple[str, str, str | None], float] = defaultdict(float)
+    lost: dict[tuple[str, str, str | None, str | None], float] = defaultdict(float)
     flow: dict[tuple[str, str | None], float] = defaultdict(float)
     through: dict[str, float] = defaultdict(float)
     for weight, a in zip(w, people, strict=True):
         for x in a.losses:
-            lost[(x.node, x.outcome, x.via)] += float(weight) * x.share
+            lost[(x.node, x.outcome, x.via, x.queue)] += float(weight) * x.share
         for edge, amount in a.flow.items():
             flow[edge] += float(weight) * amount
         for node, chance in a.through.items():
             through[node] += float(weight) * chance
-    losses = tuple(sorted((Loss(node, outcome, share, via)
-                           for (node, outcome, via), share in lost.items() if share > 0),
+    losses = tuple(sorted((Loss(node, outcome, share, via, queue)
+                           for (node, outcome, via, queue), share in lost.items() if share > 0),
                           key=lambda x: (-x.share, x.node)))
     reached = np.array([a.reached_human for a in people])
     seconds = np.array([a.seconds_to_human or 0.0 for a in people])
@@ -254,7 +254,7 @@ def pooled_note(r: TreeReport, shown: tuple[int, ...]) -> str:
 
 
 # -- the answer first: verdict, where callers are lost, their likeliest call ---------------------
-OUTCOME_WORDS = {"dead_end": "cut off", "abandoned": "hang up", "unresolved": "left unhelped",
+OUTCOME_WORDS = {"dead_end": "cut off", "abandoned": "hung up", "unresolved": "left unhelped",
                  "resolved": "helped", "callback": "promised a callback",
                  "handed_off": "handed to another flow"}
 
@@ -266,9 +266,13 @@ def minutes(seconds: float) -> str:
 
 
 def loss_text(loss: Loss) -> str:
-    """"cut off after 'ask_phone' (sent to 'goodbye')": where and how a call is lost."""
+    """"cut off after 'ask_phone' (sent to 'goodbye')": where and how a call is lost. A
+    hang-up in a staffed queue is told as one ('hung up on hold at 'desk' (queue 'desk')'):
+    more agents fix it, not a shorter way."""
+    if loss.outcome == "abandoned" and loss.queue is not None:
+        return f"hung up on hold at '{loss.node}' (queue '{loss.queue}')"
     if loss.outcome == "abandoned":
-        return f"hang up at '{loss.node}'"
+        return f"hung up at '{loss.node}'"
     if loss.via:
         return f"cut off after '{loss.node}' (sent to '{loss.via}')"
     return f"{OUTCOME_WORDS[loss.outcome]} at '{loss.node}'"
