@@ -233,3 +233,32 @@ def test_the_node_where_a_persona_is_jailed_is_marked_on_every_drawing(run, tmp_
     assert code == 0 and f"<!-- {codes} -->" in svg
     mark = svg[svg.index(f"<!-- {codes} -->"):]
     assert "fill: #c62828" in mark[:mark.index("<!--", 5)]
+
+
+def test_the_legend_of_a_voice_menu_is_not_keys_only(tmp_path) -> None:
+    """A menu that takes a spoken choice (input: speech or both) is no 'menu (keys)'."""
+    from phonejail.config import Config
+    from phonejail.report.build import build_report
+    from phonejail.report.flowchart import describe
+    from phonejail.report.interactive import flow_section
+
+    text = """\
+phonejail: 1
+name: menu line
+start: main
+intents: [a]
+nodes:
+  main:
+    kind: menu
+    input: INPUT
+    options: [{key: "1", serves: [a], to: person}]
+  person: {kind: agent}
+"""
+    pages = {}
+    for kind in ("speech", "dtmf"):
+        tree = tmp_path / f"{kind}.yaml"
+        tree.write_text(text.replace("INPUT", kind), encoding="utf-8")
+        r = build_report(str(tree), kind, Config(), 0, 1)
+        pages[kind] = flow_section(r, describe(r.tree, r.marks, r.flow), use_dot=False)
+    assert "menu (keys or voice)" in pages["speech"] and "menu (keys)<" not in pages["speech"]
+    assert "menu (keys)<" in pages["dtmf"] and "keys or voice" not in pages["dtmf"]

@@ -24,7 +24,7 @@ import subprocess
 from dataclasses import dataclass
 from importlib import resources
 
-from phonejail.model.tree import Tree
+from phonejail.model.tree import Menu, Tree
 from phonejail.report.answer import PersonaAnswer
 from phonejail.report.build import TreeReport
 from phonejail.report.figures import OTHERS_GREY, persona_colours, share_text
@@ -429,10 +429,13 @@ LEGEND = [(kind, label) for kind, label in (
     ("handoff", "handed to another flow"), ("end", "line goes dead (left-out target)"))]
 
 
-def legend(d: Diagram) -> str:
+def legend(d: Diagram, voice: bool = False) -> str:
+    """The kinds the drawing uses, then the marks. `voice`: some menu takes a spoken choice
+    (docs/format.md, "Voice menus"), so a menu is not 'keys' only."""
     kinds = set(d.kinds.values())
+    labels = dict(LEGEND, menu="menu (keys or voice)") if voice else dict(LEGEND)
     items = [f'<li><span class="key kind" style="background:{STYLE[kind][1]}"></span>'
-             f"{escape(label)}</li>" for kind, label in LEGEND if kind in kinds]
+             f"{escape(labels[kind])}</li>" for kind, _ in LEGEND if kind in kinds]
     items += [
         f'<li><span class="key trapkey" style="border-color:{TRAP_RED}"></span>'
         "trap: dead end (PJ101), jail loop (PJ102), identity gate (PJ103), a loop without "
@@ -448,6 +451,11 @@ def legend(d: Diagram) -> str:
         "with a persona chosen: where its calls are lost, and how many</li>",
         "<li>↻ a retry or replay of the same node</li>"]
     return f'<ul class="legend">{"".join(items)}</ul>'
+
+
+def _voice(r: TreeReport) -> bool:
+    return r.tree is not None and any(isinstance(n, Menu) and n.input != "dtmf"
+                                      for n in r.tree.nodes.values())
 
 
 def flow_section(r: TreeReport, d: Diagram, use_dot: bool = True) -> str:
@@ -468,6 +476,6 @@ def flow_section(r: TreeReport, d: Diagram, use_dot: bool = True) -> str:
         f'<div class="flowwrap"><div class="canvas">{svg(d, drawing, r.name)}</div>'
         '<aside class="panel" aria-live="polite"><p class="small">Click a node to see its '
         "prompt, its findings and the share of calls through it.</p></aside></div>"
-        f"{legend(d)}"
+        f"{legend(d, _voice(r))}"
         f'<script type="application/json" class="flowdata">{_json_for_script(data(r, d))}'
         f"</script><script>{script()}</script></div>")
