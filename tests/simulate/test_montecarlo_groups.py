@@ -63,3 +63,27 @@ def test_groups_are_drawn_as_calls_one_by_one() -> None:
     shares = tally.outcomes / tally.weight
     assert shares[[0, 1, 4]] == pytest.approx([0.2, 0.3, 0.5], abs=4 * 0.0005)
     assert tally.outcomes.sum() == 1_000_000
+
+
+def test_moves_summed_past_1_by_rounding_are_drawn() -> None:
+    # Five options and key 0 all lead to the agent: the merged move's chance sums to
+    # 1.0000000000000002, which numpy's multinomial refused (a crash the fuzzer found).
+    from tests.conftest import load
+
+    options = "".join(f'\n      - {{key: "{k}", to: agent}}' for k in "123450")
+    tree = load(f"""
+phonejail: 1
+name: every key to the agent
+start: menu
+intents: [x]
+nodes:
+  menu:
+    kind: menu
+    options:{options}
+    invalid: menu
+    no_input: menu
+    fail: agent
+  agent: {{kind: agent}}
+""").tree
+    result = run(tree, method="montecarlo", callers=10_000, seed=1)
+    assert result.personas[0].figures.outcomes["resolved"] == 1.0

@@ -298,7 +298,10 @@ def move_table(a: ChainArrays) -> tuple[np.ndarray, np.ndarray]:
     col = np.arange(a.prob.size) - np.repeat(a.indptr[:-1], counts)
     last = col == np.repeat(counts - 1, counts)
     col[last] = width - 1
-    prob[row, col] = a.prob
+    # Moves to one target are summed when the chain is compiled: five options and key 0
+    # all leading to the agent sum to 1.0000000000000002, which numpy's multinomial
+    # refuses as a chance above 1.
+    prob[row, col] = np.minimum(a.prob, 1.0)
     target[row, col] = a.target
     return prob, target
 
