@@ -498,3 +498,7 @@ def test_a_tree_pj009_refuses_says_why_and_what_to_do_and_draws_the_trap(tmp_pat
     page = html.tree_page(r, figures_of(r))
     assert '<p class="refused">Not simulated: a cycle of nodes' in page
     assert "put a prompt in the cycle" in page and 'src="data:image/png' not in page
+    from phonejail.report import summary_json
+
+    keys = list(json.loads(summary_json.summary(r, None)))
+    assert keys == ["tree", "name", "refused", "findings", "fix_first"]  # docs/report.md

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from phonejail.analysis.chain import OUTCOMES
+from phonejail.rules._jail import percent
 from phonejail.simulate import PersonaResult, Simulation
 
 OUTCOME_COLOURS = {"resolved": "#2e7d32", "unresolved": "#ef6c00", "callback": "#1565c0",
@@ -68,12 +69,9 @@ def png(fig: Figure) -> bytes:
 
 
 def share_text(x: float) -> str:
-    """A share for people: 25.0%, 0.04%, or '<0.01%' rather than a misleading 0.0%."""
-    if x == 0:
-        return "0%"
-    if x < 0.0001:
-        return "<0.01%"
-    return f"{100 * x:.2f}%" if x < 0.01 else f"{100 * x:.1f}%"
+    """A share for people as the findings write it: 25.0%, 0.04%, '<0.01%' or '>99.99%'
+    rather than a misleading 0.0% or 100.0%."""
+    return percent(x)
 
 
 PERSONAS_DRAWN = 10
