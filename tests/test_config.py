@@ -179,3 +179,34 @@ def test_an_explicit_config_file_is_used_whatever_its_name(run, tmp_path) -> Non
     assert (code, out) == (2, "")
     assert err == (f"phonejail: configuration error: {config}: fail-on: expected one of "
                    "error, warning, never\n")
+
+
+def test_the_findings_that_say_callers_went_unjudged_run_with_the_rules_they_speak_for(
+        tmp_path) -> None:
+    """`--select PJ1` once passed a tree whose callers the exact analysis could not follow
+    (PJ009 is PJ0xx): PJ008 and PJ009 now run whenever an error they speak for runs."""
+    selected = Config(select=("PJ1",))
+    assert selected.enabled("PJ009") and selected.enabled("PJ008")
+    assert Config(select=("PJ105",)).enabled("PJ009")
+    assert Config(select=("PJ102",)).enabled("PJ008") and \
+        not Config(select=("PJ102",)).enabled("PJ009")
+    assert not Config(select=("PJ2",)).enabled("PJ009")  # warnings only: nothing to speak for
+    assert not Config(select=("PJ1",), ignore=("PJ009",)).enabled("PJ009")  # by its code
+    assert Config(select=("PJ1",), ignore=("PJ0",)).enabled("PJ009")  # a prefix is not its code
+    assert not Config(select=("PJ1",), ignore=("PJ0",)).enabled("PJ006")
+    (tmp_path / "phonejail.toml").write_text(
+        "select = ['PJ1']\n[per-file-ignores]\n'a/*.yaml' = ['PJ0']\n'b/*.yaml' = ['PJ009']\n"
+        "'c/*.yaml' = ['PJ1']\n")
+    config = load_config(tmp_path / "phonejail.toml")
+    assert config.enabled_in("PJ009", str(tmp_path / "a" / "t.yaml"))
+    assert not config.enabled_in("PJ009", str(tmp_path / "b" / "t.yaml"))
+    assert not config.enabled_in("PJ009", str(tmp_path / "c" / "t.yaml"))
+    assert config.enabled_in("PJ009", str(tmp_path / "d" / "t.yaml"))
+
+
+def test_check_selecting_the_trap_rules_fails_a_tree_it_could_not_follow(run) -> None:
+    refused = Path(__file__).parent / "rules" / "bad" / "pj009_exact_refused.yaml"
+    code, out, _ = run("check", "-q", "--select", "PJ1", refused)
+    assert code == 1 and ": error PJ009 exact-refused:" in out
+    code, out, _ = run("check", "-q", "--select", "PJ1", "--ignore", "PJ009", refused)
+    assert (code, out) == (0, "")

@@ -51,7 +51,7 @@ from phonejail.defaults import COMPARE_LIMITS
 from phonejail.fileio import InputError, read_capped
 from phonejail.limits import MAX_FILE_BYTES, MAX_OPTION_VALUE
 from phonejail.model.build import did_you_mean
-from phonejail.rules import FORMAT_CODES, OPTIONS, RULES
+from phonejail.rules import FORMAT_CODES, OPTIONS, RULES, STANDING_IN
 from phonejail.rules.base import OptionValue
 
 FAIL_ON = ("error", "warning", "never")
@@ -95,6 +95,13 @@ class Config:
         """
         if code in FORMAT_CODES:
             return True
+        if code in STANDING_IN and code not in self.ignore \
+                and any(self.enabled(other) for other in STANDING_IN[code]):
+            return True  # PJ008/PJ009 speak for an error that runs (rules.STANDING_IN)
+        return self._chosen(code)
+
+    def _chosen(self, code: str) -> bool:
+        """The most specific `select`/`ignore` entry matching `code` selects it."""
         selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
         ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
         return selected > ignored
@@ -111,9 +118,16 @@ class Config:
         if code in FORMAT_CODES or not self.per_file_ignores:
             return True
         relative = self.relative(path)
-        return not any(code.startswith(prefix)
-                       for pattern, codes in self.per_file_ignores
-                       if glob_matches(pattern, relative) for prefix in codes)
+        here = [prefix for pattern, codes in self.per_file_ignores
+                if glob_matches(pattern, relative) for prefix in codes]
+        on = not any(code.startswith(prefix) for prefix in here)
+        if code not in STANDING_IN:
+            return on
+        # PJ008 and PJ009 say that callers of an error that runs here were not judged: they
+        # run while one does, unless ignored by their own code (docs/configuration.md).
+        return (on and self._chosen(code)) or (
+            code not in self.ignore and code not in here
+            and any(self.enabled_in(other, path) for other in STANDING_IN[code]))
 
     def unignorable(self) -> tuple[str, ...]:
         """Entries of `ignore` and `per-file-ignores` that name format rules only: they turn

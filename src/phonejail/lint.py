@@ -163,9 +163,12 @@ def stamp(path: str, problems: Iterable[Problem], config: Config) -> list[Findin
     ]
 
 
-def lint_tree(tree: Tree, config: Config) -> list[Problem]:
-    """Run every enabled graph rule on a tree that loaded."""
-    ctx = Context(tree, config.options)
+def lint_tree(tree: Tree, config: Config, path: str | None = None) -> list[Problem]:
+    """Run every enabled graph rule on a tree that loaded (`path`: the file, for
+    per-file-ignores)."""
+    running = frozenset(code for code in RULES if (
+        config.enabled(code) if path is None else config.enabled_in(code, path)))
+    ctx = Context(tree, config.options, running=running)
     problems: list[Problem] = []
     with gc_paused():  # the graph and the chains are large and acyclic-in-practice
         for code, rule in RULES.items():
@@ -193,7 +196,7 @@ def check_loaded(loaded: Loaded, config: Config,
     """
     problems = list(loaded.problems)
     if loaded.tree is not None and judged:
-        problems.extend(lint_tree(loaded.tree, config))
+        problems.extend(lint_tree(loaded.tree, config, loaded.path))
     if remap is not None:
         problems = [remap(p) for p in problems]
     if text is not None and loaded.tree is not None:

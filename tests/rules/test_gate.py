@@ -204,3 +204,36 @@ callers:
     assert codes(check(text, _config(**options))) == []
     assert codes(check(text, _config(**{**options, "max-overall-jail-rate": 0.4999}))) == \
         ["PJ105"]
+
+
+TRAPPED = """
+phonejail: 1
+name: complaints go round for good
+start: welcome
+intents: [order, complaint]
+identity: {account: {label: account number}}
+nodes:
+  welcome:
+    kind: menu
+    say: "To order press 1, for complaints press 2."
+    options:
+      - {key: "1", serves: [order], to: orders}
+      - {key: "2", serves: [complaint], to: route}
+      - {key: "0", to: orders}
+    invalid: welcome
+    no_input: welcome
+    fail: orders
+  route: {kind: branch, cases: [{when: {intent: complaint}, to: route2}], else: orders}
+  route2: {kind: branch, cases: [{when: {knows: account}, to: route}], else: orders}
+  orders: {kind: agent, resolves: [order]}
+"""
+
+
+def test_a_cycle_of_branches_that_traps_callers_fails_the_gate_whichever_rules_run() -> None:
+    # PJ102 reports the loop; with PJ102 not running (--select PJ105) PJ009 says that the
+    # complaint callers went unjudged, instead of both staying silent (exit 0).
+    assert codes(check(TRAPPED)) == ["PJ102"]
+    for select in (("PJ105",), ("PJ103",), ("PJ1",)):
+        found = check(TRAPPED, Config(select=select, ignore=("PJ102",)))
+        assert codes(found) == ["PJ009"], select
+        assert "cannot follow callers 'complaint'" in found[0].message

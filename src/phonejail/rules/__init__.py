@@ -59,6 +59,12 @@ FORMAT_CODES = frozenset(code for code, rule in RULES.items()
                          if rule.check is None and not getattr(rule, "SUPPRESSIONS", False))
 """Rules the loader reports; always on, since a tree that does not load cannot be checked."""
 
+STANDING_IN: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
+    code: rule.STANDS_IN_FOR for code, rule in RULES.items() if hasattr(rule, "STANDS_IN_FOR")})
+"""PJ008 and PJ009 -> the rules whose judgement they stand in for when callers cannot be
+followed: each runs whenever one of those does, unless ignored by its own code, so a gate
+that selects PJ105 never passes callers it could not judge."""
+
 SUPPRESSION_CODES = frozenset(code for code, rule in RULES.items()
                               if getattr(rule, "SUPPRESSIONS", False))
 """Rules about `# phonejail: ignore[...]` comments themselves (phonejail.suppress)."""
@@ -74,5 +80,5 @@ def documentation(code: str) -> str:
     return doc.strip() + "\n"
 
 
-__all__ = ["FORMAT_CODES", "OPTIONS", "RULES", "SUPPRESSION_CODES", "Context", "Option",
-           "documentation"]
+__all__ = ["FORMAT_CODES", "OPTIONS", "RULES", "STANDING_IN", "SUPPRESSION_CODES", "Context",
+           "Option", "documentation"]

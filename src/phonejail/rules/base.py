@@ -68,6 +68,9 @@ class Context:
     tree: Tree
     options: Mapping[str, OptionValue] = field(default_factory=dict)
     """Every rule option by name, defaults filled in by the engine."""
+    running: frozenset[str] | None = None
+    """Codes of the rules that run on this tree (None: every rule), for a rule that leaves
+    a finding to another (PJ009 leaves a cycle that traps callers to PJ102) only if it runs."""
     _chains: OrderedDict[tuple[object, ...], Chain] = field(default_factory=OrderedDict,
                                                             repr=False)
     """Compiled chains by `moves_key`, least recently used first."""

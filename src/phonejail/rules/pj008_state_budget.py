@@ -52,6 +52,9 @@ CODE = "PJ008"
 NAME = "state-budget"
 SEVERITY = Severity.ERROR
 OPTIONS = ()
+STANDS_IN_FOR = ("PJ102", "PJ103", "PJ105", "PJ301")
+"""The errors this finding speaks for when callers cannot be followed: it runs whenever one
+of them does, unless ignored by its own code (docs/configuration.md)."""
 
 
 def problem(ctx: Context, too_large: ChainTooLarge) -> Problem:

@@ -16,7 +16,8 @@ What it finds
     exact` refuse such a tree; this finding says so, so the gate does not pass
     a tree it could not judge. It sits at the first node of the cycle (or at
     the start node) and names the callers. A cycle that traps a caller for
-    good is a jail loop, which PJ102 reports instead.
+    good is a jail loop, which PJ102 reports instead (when PJ102 does not run,
+    this rule reports it).
 
 Why it matters
     A gate that says "no findings" about callers it never followed misses
@@ -58,6 +59,9 @@ CODE = "PJ009"
 NAME = "exact-refused"
 SEVERITY = Severity.ERROR
 OPTIONS = ()
+STANDS_IN_FOR = ("PJ103", "PJ105")
+"""The errors this finding speaks for when callers cannot be followed: it runs whenever one
+of them does, unless ignored by its own code (docs/configuration.md)."""
 
 
 def _caller(ctx: Context, persona: Persona) -> str:
@@ -86,12 +90,13 @@ def check(ctx: Context) -> Iterator[Problem]:
     tree = ctx.tree
     order = {node_id: i for i, node_id in enumerate(tree.nodes)}
     refused: dict[tuple[str, ...], list[str]] = {}
+    loops_reported = ctx.running is None or "PJ102" in ctx.running
     for persona in ctx.callers:
         found = ctx.flow_of(persona)
         if not isinstance(found, Refusal) or found.past_budget:
             continue  # followed, or past the state budget (PJ008 says so)
-        if found.cycle and _jail_loop(ctx, persona, found.cycle):
-            continue
+        if found.cycle and loops_reported and _jail_loop(ctx, persona, found.cycle):
+            continue  # PJ102 reports the loop
         refused.setdefault(_from_first(found.cycle, order), []).append(_caller(ctx, persona))
     for cycle, callers in refused.items():
         at = cycle[0] if cycle else tree.start
