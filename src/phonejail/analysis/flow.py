@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from phonejail.analysis.arrays import ChainArrays
+from phonejail.analysis.plain import components, rows
 
 
 class _Mover:
@@ -108,7 +109,7 @@ def pass_probabilities(a: ChainArrays, patience: int, masks: np.ndarray) -> np.n
     chances = np.zeros(masks.shape[1])
     if masks.shape[1] == 0:
         return chances
-    component = _components(a)
+    component = np.array(components(a.n_states, *rows(a))[0], dtype=np.int64)
     size = np.bincount(component)
     closed = np.array([bool((np.bincount(component[col], minlength=size.size)[
         component[col]] == size[component[col]]).all()) for col in masks.T])
@@ -125,55 +126,6 @@ def pass_probabilities(a: ChainArrays, patience: int, masks: np.ndarray) -> np.n
     if not closed.all():
         chances[~closed] = propagate(a, patience, stop=masks[:, ~closed])
     return chances
-
-
-def _components(a: ChainArrays) -> np.ndarray:
-    """Strongly connected component of each state (Tarjan's algorithm, iterative)."""
-    n = a.n_states
-    succ = [a.target[a.indptr[i]:a.indptr[i + 1]] for i in range(n)]
-    succ = [t[t < n].tolist() for t in succ]
-    index = [-1] * n
-    low = [0] * n
-    on_stack = [False] * n
-    stack: list[int] = []
-    component = np.full(n, -1, dtype=np.int64)
-    found = 0
-    counter = 0
-    for root in range(n):
-        if index[root] >= 0:
-            continue
-        work = [(root, 0)]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack[root] = True
-        while work:
-            here, k = work[-1]
-            if k < len(succ[here]):
-                work[-1] = (here, k + 1)
-                child = succ[here][k]
-                if index[child] < 0:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack[child] = True
-                    work.append((child, 0))
-                elif on_stack[child]:
-                    low[here] = min(low[here], index[child])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[here])
-            if low[here] == index[here]:
-                while True:
-                    member = stack.pop()
-                    on_stack[member] = False
-                    component[member] = found
-                    if member == here:
-                        break
-                found += 1
-    return component
 
 
 def edge_flow(a: ChainArrays, patience: int) -> np.ndarray:

@@ -122,7 +122,7 @@ def most_visits(a: PlainChain, patience: int) -> int:
     """
     indptr, target = rows(a)
     n = a.n_states
-    component, count = _components(n, indptr, target)
+    component, count = components(n, indptr, target)
     size = [0] * count
     cyclic = [False] * count
     for v in range(n):
@@ -174,7 +174,7 @@ def _longest_run(inside: list[bool], indptr: list[int], target: list[int]) -> in
     return max(depth, default=0)
 
 
-def _components(n: int, indptr: list[int], target: list[int]) -> tuple[list[int], int]:
+def components(n: int, indptr: list[int], target: list[int]) -> tuple[list[int], int]:
     """Strongly connected components of the states (Tarjan's algorithm, without recursion):
     each state's component, numbered so that a component comes after those it reaches."""
     index = [-1] * n
