@@ -147,31 +147,34 @@ def most_visits(a: PlainChain, patience: int) -> int:
         return once
     step = a.step if isinstance(a.step, list) else a.step.tolist()
     inside = [not step[v] and cyclic[component[v]] for v in range(n)]
-    return once + (patience + 1) + (patience + 1 + loops) * _longest_run(inside, indptr,
-                                                                          target)
+    run = _longest_run(inside, indptr, target)[0]  # no cycle among them: `to_plain`
+    return once + (patience + 1) + (patience + 1 + loops) * run
 
 
-def _longest_run(inside: list[bool], indptr: list[int], target: list[int]) -> int:
-    """Most states in a row among those `inside` (states that take no step, which form no
-    cycle: `to_plain` refuses such a cycle), by Kahn's algorithm."""
+def _longest_run(inside: list[bool], indptr: list[int], target: list[int]
+                 ) -> tuple[int, list[list[int]], list[int]]:
+    """Most states in a row among those `inside` (Kahn's algorithm), with the moves among
+    them and each one's count of predecessors left unordered: above 0 only on or behind a
+    cycle among them."""
     n = len(inside)
+    succ: list[list[int]] = [[] for _ in range(n)]
     indegree = [0] * n
     for v in range(n):
         if inside[v]:
             for t in target[indptr[v]:indptr[v + 1]]:
                 if t < n and inside[t]:
+                    succ[v].append(t)
                     indegree[t] += 1
     depth = [1 if inside[v] else 0 for v in range(n)]
     ready = [v for v in range(n) if inside[v] and indegree[v] == 0]
     while ready:
         v = ready.pop()
-        for t in target[indptr[v]:indptr[v + 1]]:
-            if t < n and inside[t]:
-                depth[t] = max(depth[t], depth[v] + 1)
-                indegree[t] -= 1
-                if indegree[t] == 0:
-                    ready.append(t)
-    return max(depth, default=0)
+        for t in succ[v]:
+            depth[t] = max(depth[t], depth[v] + 1)
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                ready.append(t)
+    return max(depth, default=0), succ, indegree
 
 
 def components(n: int, indptr: list[int], target: list[int]) -> tuple[list[int], int]:
@@ -280,30 +283,11 @@ def propagate(a: PlainChain, patience: int) -> tuple[list[float], list[float]]:
 
 def _zero_step_depth(chain: Chain, step: list[bool], indptr: list[int],
                      target: list[int]) -> int:
-    """Longest run of zero-step states (Kahn's algorithm); raise on a cycle."""
-    n = len(step)
-    succ: list[list[int]] = [[] for _ in range(n)]
-    indegree = [0] * n
-    zeros = [i for i in range(n) if not step[i]]
-    for i in zeros:
-        for t in target[indptr[i]:indptr[i + 1]]:
-            if t < n and not step[t]:
-                succ[i].append(t)
-                indegree[t] += 1
-    depth = [0 if s else 1 for s in step]
-    ready = [i for i in zeros if indegree[i] == 0]
-    seen = 0
-    while ready:
-        i = ready.pop()
-        seen += 1
-        for t in succ[i]:
-            depth[t] = max(depth[t], depth[i] + 1)
-            indegree[t] -= 1
-            if indegree[t] == 0:
-                ready.append(t)
-    if seen < len(zeros):
+    """Longest run of zero-step states; raise on a cycle of them."""
+    depth, succ, indegree = _longest_run([not s for s in step], indptr, target)
+    if any(indegree):
         raise ZeroStepCycle(_a_cycle(chain, succ, indegree))
-    return max(depth, default=0)
+    return depth
 
 
 def _a_cycle(chain: Chain, succ: list[list[int]], indegree: list[int]) -> list[str]:
