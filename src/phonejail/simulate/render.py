@@ -140,12 +140,14 @@ def _num(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def table(header: list[str], rows: list[list[str]], label_first: bool = True) -> list[str]:
+    """Aligned columns in terminal cells, numbers to the right, under a dashed rule; the
+    first column to the left when it holds labels (`label_first`)."""
     widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for k, row in enumerate([header, *rows]):
-        cells = [pad(row[0], widths[0])] + [pad(c, w, right=True)
-                                            for c, w in zip(row[1:], widths[1:], strict=True)]
+        cells = [pad(c, w, right=not (label_first and i == 0))
+                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -210,10 +212,10 @@ def render_text(sim: Simulation) -> str:
             pct(f.calls_with_repeats), _num(f.transfers, 2), _num(f.call_seconds, 0),
         ] if p.callers != 0 else [visible(p.name), *["-"] * 10])
     lines = [f"{visible(sim.name)} ({visible(sim.tree)}): {how}", "", "Outcomes"]
-    lines += _table(["persona", "share", *(["callers"] if sampled else []),
+    lines += table(["persona", "share", *(["callers"] if sampled else []),
                      *(o.replace("_", " ") for o in OUTCOMES), "jail rate"], outcome_rows)
     lines += ["", "Reaching a human"]
-    lines += _table(["persona", "reached", "steps mean", "steps p90", "seconds mean",
+    lines += table(["persona", "reached", "steps mean", "steps p90", "seconds mean",
                      "seconds p90", "id prompts", "repeated", "calls w/ repeat", "transfers",
                      "call seconds"], journey_rows)
     lines += ["", "Jail rate = dead end + abandoned + unresolved. Steps and seconds count calls "
@@ -223,19 +225,19 @@ def render_text(sim: Simulation) -> str:
         lines += ["", uncovered_text(sim)]
     if sim.sensitive:
         lines += ["", f"Unverified resolutions (sensitive: {', '.join(sim.sensitive)})"]
-        lines += _table(["persona", "resolved with no identity given"],
+        lines += table(["persona", "resolved with no identity given"],
                         [[p.name, pct(p.figures.unverified_resolutions) if p.callers != 0
                           else "-"] for p in everyone])
     if any(p.figures.journey and p.figures.journey.redials for p in sim.personas):
         lines += ["", "Journeys (a caller's calls together: redials after a jailed call)"]
-        lines += _table(["persona", "redials", "calls", "resolved", "jail rate", "seconds",
+        lines += table(["persona", "redials", "calls", "resolved", "jail rate", "seconds",
                          "id prompts", "resolved after 1, 2, 3... calls"],
                         journey_table_rows(everyone))
         lines += ["Calls, seconds and id prompts over a caller's calls; a persona without "
                   "redials makes one call."]
     if sim.queues:
         lines += ["", "Queues (Erlang A; Erlang C without patience_seconds)"]
-        lines += _table(["queue", "offered", "utilisation", "mean wait", "abandon"],
+        lines += table(["queue", "offered", "utilisation", "mean wait", "abandon"],
                         [[name, f"{q.offered_erlangs:.2f} erl", pct(q.utilisation),
                           f"{q.wait_seconds:,.1f} s", pct(q.abandon)]
                          for name, q in sim.queues.items()])

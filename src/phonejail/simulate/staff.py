@@ -27,7 +27,8 @@ from phonejail.limits import MAX_AGENTS
 from phonejail.model.build import did_you_mean
 from phonejail.model.tree import Agent, Queue, Tree
 from phonejail.simulate.render import pct
-from phonejail.textsafe import display_width, json_text, pad, visible
+from phonejail.simulate.render import table as text_table
+from phonejail.textsafe import json_text, visible
 
 MAX_ROWS = 1000
 _RANGE = re.compile(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?")
@@ -190,15 +191,10 @@ def render_text(table: StaffTable) -> str:
         rows.append([f"{row.agents}{mark}", _pct(row.queue.utilisation),
                      f"{row.queue.wait_seconds:,.0f} s", _pct(row.queue.abandon),
                      _pct(row.jail_rate), _pct(row.reached_human)])
-    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"{visible(table.name)} ({visible(table.tree)}): queue '{queue.name}'",
              f"{queue.calls_per_hour:g} calls per hour x {queue.handle_seconds:g} s = "
-             f"{queue.offered_erlangs:.2f} erlangs offered; {patience}", ""]
-    for k, row in enumerate([header, *rows]):
-        lines.append("  ".join(pad(c, w, right=True)
-                               for c, w in zip(row, widths, strict=True)).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
+             f"{queue.offered_erlangs:.2f} erlangs offered; {patience}", "",
+             *text_table(header, rows, label_first=False)]
     lines += ["", "* the tree's staffing. Mean wait: callers who are served. Jail rate and "
                   "reached human: the whole tree, exact, with this staffing."]
     if any(r.queue is None for r in table.rows):
